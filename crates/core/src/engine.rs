@@ -1,0 +1,54 @@
+//! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
+//! lives in the modules the engine orchestrates.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// What the app shows in Settings and what the skeleton's round-trip test reads.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EngineInfo {
+    pub version: String,
+    pub data_dir: PathBuf,
+    pub schema_version: u32,
+    pub feed_count: usize,
+}
+
+pub struct Engine {
+    data_dir: PathBuf,
+    store: Store,
+}
+
+impl Engine {
+    /// Creates or opens the store under `data_dir`. A second process on the same directory
+    /// gets [`crate::store::StoreError::InUse`]; a corrupt store is reported, never replaced.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Self> {
+        let data_dir = data_dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&data_dir).map_err(|source| Error::CreateDataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&data_dir.join("store"))?;
+        Ok(Self { data_dir, store })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn info(&self) -> Result<EngineInfo> {
+        Ok(EngineInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.data_dir.clone(),
+            schema_version: self.store.schema_version()?,
+            feed_count: self.store.feed_count(),
+        })
+    }
+}

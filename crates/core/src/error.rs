@@ -1,0 +1,28 @@
+//! The one error type the facade returns. Each variant's message is written for a person:
+//! the CLI prints the Display chain and the app shows it as-is.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+
+    #[error("no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR")]
+    NoDataDir,
+
+    #[error("could not create the data directory {path}: {source}")]
+    CreateDataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("not found: {0}")]
+    NotFound(String),
+}

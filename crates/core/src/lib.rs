@@ -1,0 +1,12 @@
+//! sift-core: every piece of Sift's logic, with no Tauri dependency.
+//!
+//! The desktop app (`src-tauri`) and the `sift` CLI are two thin faces over [`Engine`];
+//! whatever one can do, the other can.
+
+pub mod engine;
+pub mod error;
+pub mod paths;
+pub mod store;
+
+pub use engine::{Engine, EngineInfo};
+pub use error::{Error, Result};

@@ -1,0 +1,20 @@
+// The app's views, in navigation order. `id` is stable: tests and keyboard shortcuts use it.
+export interface ViewDef {
+  id: string;
+  label: string;
+  key: string;
+}
+
+export const VIEWS: ViewDef[] = [
+  { id: "for-you", label: "For you", key: "1" },
+  { id: "cards", label: "Cards", key: "2" },
+  { id: "articles", label: "All articles", key: "3" },
+  { id: "map", label: "Map", key: "4" },
+  { id: "feeds", label: "Feeds", key: "5" },
+  { id: "settings", label: "Settings", key: "6" },
+];
+
+/** The view a number key selects, or undefined when the key is not a view shortcut. */
+export function viewForKey(key: string): ViewDef | undefined {
+  return VIEWS.find((v) => v.key === key);
+}
