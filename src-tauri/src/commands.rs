@@ -24,16 +24,10 @@ type CommandResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
-    let engine = state.engine.lock().map_err(|_| CommandError {
-        message: "the engine is unavailable after an earlier failure; restart Sift".into(),
-    })?;
-    Ok(engine.info()?)
+    Ok(state.engine.info()?)
 }
 
 #[tauri::command]
 pub fn list_feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedRecord>> {
-    let engine = state.engine.lock().map_err(|_| CommandError {
-        message: "the engine is unavailable after an earlier failure; restart Sift".into(),
-    })?;
-    Ok(engine.store().list_feeds()?)
+    Ok(state.engine.store().list_feeds()?)
 }

@@ -4,13 +4,14 @@
 mod commands;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use sift_core::Engine;
 
-/// The engine shared by all commands. Opened once at start-up.
+/// The engine shared by all commands. Opened once at start-up; `Engine` is `Send + Sync`
+/// and guards its own mutable state, so commands run concurrently without a global lock.
 pub struct AppState {
-    pub engine: Mutex<Engine>,
+    pub engine: Arc<Engine>,
 }
 
 fn data_dir() -> Result<PathBuf, sift_core::Error> {
@@ -30,7 +31,7 @@ pub fn run() {
     };
     tauri::Builder::default()
         .manage(AppState {
-            engine: Mutex::new(engine),
+            engine: Arc::new(engine),
         })
         .invoke_handler(tauri::generate_handler![commands::app_info, commands::list_feeds])
         .run(tauri::generate_context!())

@@ -4,9 +4,11 @@
 //! `settings`. Values are JSON so that a schema change is a readable migration, not a
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
+mod articles;
 mod feeds;
 mod ids;
 
+pub use articles::ArticleRecord;
 pub use feeds::FeedRecord;
 
 pub use ids::{ArticleId, FeedId};
