@@ -1,0 +1,72 @@
+# Sift — the two commands a newcomer needs:
+#   make run    set everything up, build, and open the app
+#   make test   set everything up and run every test (what CI runs)
+# Both install what is missing (apt, npm, model files, tauri-driver) and are quick when
+# nothing is.
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+CARGO_TARGET_DIR ?= target
+export CARGO_TARGET_DIR
+APP_DEBUG := $(CARGO_TARGET_DIR)/debug/sift-app
+APP_RELEASE := $(CARGO_TARGET_DIR)/release/sift-app
+
+.PHONY: run test setup setup-tests ui build build-release lint fmt-check clippy \
+        test-rust test-ui test-e2e screenshot screenshots bundle eval clean
+
+run: setup build-release
+	@scripts/run-app.sh $(APP_RELEASE)
+
+test: setup-tests fmt-check ui clippy test-rust test-ui test-e2e
+	@echo "make test: all checks passed"
+
+setup:
+	@scripts/setup.sh
+
+setup-tests:
+	@scripts/setup.sh --tests
+
+# The app embeds ui/dist at compile time, so the UI is built before any Rust that needs it.
+ui:
+	npm run --silent build
+
+build: ui
+	cargo build --workspace
+
+build-release: ui
+	cargo build --release -p sift-cli -p sift-app
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy: ui
+	cargo clippy --workspace --all-targets -- -D warnings
+
+lint: fmt-check clippy
+	npm run --silent check
+
+test-rust: ui
+	cargo test --workspace
+
+test-ui:
+	npm test --silent
+
+test-e2e: ui
+	cargo build -p sift-app
+	SIFT_APP_BIN=$(APP_DEBUG) npm run --silent e2e
+
+screenshot: setup build
+	scripts/screenshot.sh docs/screenshots/main.png
+
+screenshots: setup build
+	node scripts/screenshots.mjs
+
+bundle: setup ui
+	npx tauri build --bundles deb
+
+eval: setup
+	cargo run --release --bin sift -- eval --corpus ../shared/data/ag_news/test.csv
+
+clean:
+	cargo clean
+	rm -rf ui/dist node_modules
