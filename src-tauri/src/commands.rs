@@ -1,26 +1,15 @@
-//! `#[tauri::command]`s: parse, call the engine, return `Result<T, CommandError>`.
+//! `#[tauri::command]`s: take the arguments, call the engine, return
+//! `Result<T, CommandError>`. Nothing here decides anything the CLI would also need.
 
-use serde::Serialize;
-use sift_core::{store::FeedRecord, EngineInfo};
-use tauri::State;
+use sift_core::store::{ArticleId, FeedRecord};
+use sift_core::EngineInfo;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
 
+use crate::error::{CommandError, ErrorKind};
 use crate::AppState;
 
-/// What the UI receives when a command fails: a message a person can read.
-#[derive(Debug, Serialize)]
-pub struct CommandError {
-    pub message: String,
-}
-
-impl<E: std::error::Error> From<E> for CommandError {
-    fn from(e: E) -> Self {
-        Self {
-            message: e.to_string(),
-        }
-    }
-}
-
-type CommandResult<T> = Result<T, CommandError>;
+pub type CommandResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
@@ -30,4 +19,32 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
 #[tauri::command]
 pub fn list_feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedRecord>> {
     Ok(state.engine.store().list_feeds()?)
+}
+
+/// Opens an article's original page in the system browser. The webview passes an id, not a
+/// URL, so a hostile page can never make the app open an arbitrary address; and the
+/// webview itself never navigates away from the app.
+#[tauri::command]
+pub fn open_article_link(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: ArticleId,
+) -> CommandResult<()> {
+    let article = state
+        .engine
+        .store()
+        .get_article(id)?
+        .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("article {id} is gone")))?;
+    let link = article.link.ok_or_else(|| {
+        CommandError::new(ErrorKind::NotFound, "this article has no link to open")
+    })?;
+    if !(link.starts_with("https://") || link.starts_with("http://")) {
+        return Err(CommandError::new(
+            ErrorKind::InvalidInput,
+            format!("refusing to open a non-web link: {link}"),
+        ));
+    }
+    app.opener()
+        .open_url(link, None::<&str>)
+        .map_err(|e| CommandError::new(ErrorKind::Internal, format!("could not open the browser: {e}")))
 }

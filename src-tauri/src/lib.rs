@@ -1,15 +1,19 @@
 //! The desktop shell. Every command is a thin call into `sift_core::Engine`; errors cross
-//! IPC as readable strings, never as debug dumps.
+//! IPC as readable messages, never as debug dumps.
 
+pub mod bindings;
 mod commands;
+pub mod error;
 
-use std::path::PathBuf;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sift_core::Engine;
+use tauri::Manager;
 
-/// The engine shared by all commands. Opened once at start-up; `Engine` is `Send + Sync`
-/// and guards its own mutable state, so commands run concurrently without a global lock.
+/// The engine shared by all commands. `Engine` is `Send + Sync` and guards its own mutable
+/// state, so commands run concurrently without a global lock.
 pub struct AppState {
     pub engine: Arc<Engine>,
 }
@@ -21,22 +25,80 @@ fn data_dir() -> Result<PathBuf, sift_core::Error> {
     }
 }
 
+/// One running app per data directory (not per user): launching Sift again on the same
+/// store focuses the open window, while a second store — the end-to-end tests' fresh
+/// temporary ones — runs side by side. The store's own lock stays the hard guarantee.
+fn single_instance_id(data_dir: &Path) -> String {
+    // DefaultHasher is stable within one build, and only the same binary compares ids.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    format!("app.sift.desktop.store{:016x}", hasher.finish())
+}
+
 pub fn run() {
-    let engine = match data_dir().and_then(Engine::open) {
-        Ok(engine) => engine,
+    let data_dir = match data_dir() {
+        Ok(dir) => dir,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
     };
-    tauri::Builder::default()
-        .manage(AppState {
-            engine: Arc::new(engine),
+    let focus_main_window = |app: &tauri::AppHandle, _argv: Vec<String>, _cwd: String| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+    };
+    // Window geometry belongs to the store it was used with, and tests never touch the
+    // user's config directory. (An absolute file name replaces the plugin's config dir.)
+    let window_state_file = data_dir.join("window-state.json");
+
+    let result = tauri::Builder::default()
+        // Must come first: a second launch exits here, before it tries to open the store.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .callback(focus_main_window)
+                .dbus_id(single_instance_id(&data_dir))
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_filename(window_state_file.to_string_lossy())
+                .build(),
+        )
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .setup(move |app| {
+            let engine = Engine::open(&data_dir)?;
+            app.manage(AppState {
+                engine: Arc::new(engine),
+            });
+            Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::app_info, commands::list_feeds])
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|e| {
-            eprintln!("error: could not start the Sift window: {e}");
-            std::process::exit(1);
-        });
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_feeds,
+            commands::open_article_link,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: could not start Sift: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_instance_id_is_per_store_and_a_valid_dbus_name() {
+        let a = single_instance_id(Path::new("/tmp/a"));
+        assert_eq!(a, single_instance_id(Path::new("/tmp/a")));
+        assert_ne!(a, single_instance_id(Path::new("/tmp/b")));
+        assert!(a
+            .split('.')
+            .all(|part| !part.is_empty() && !part.starts_with(|c: char| c.is_ascii_digit())));
+    }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{ArticleId, FeedId, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ArticleRecord {
     pub id: ArticleId,
     pub feed_id: FeedId,

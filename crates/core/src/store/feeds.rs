@@ -6,6 +6,7 @@ use super::{FeedId, Store, StoreError};
 
 /// A subscription as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FeedRecord {
     pub id: FeedId,
     /// The URL as the user subscribed to it (after autodiscovery).
