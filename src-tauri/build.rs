@@ -1,6 +1,12 @@
 // Declaring the app's commands makes Tauri generate one permission per command
 // (`allow-<command>`), so capabilities/ can grant each window exactly what it uses.
-const COMMANDS: &[&str] = &["app_info", "list_feeds", "open_article_link"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_feeds",
+    "open_article_link",
+    "get_settings",
+    "update_settings",
+];
 
 fn main() {
     tauri_build::try_build(

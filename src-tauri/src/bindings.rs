@@ -14,6 +14,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::EngineInfo::export_all(&cfg)?;
     sift_core::store::FeedRecord::export_all(&cfg)?;
     sift_core::store::ArticleRecord::export_all(&cfg)?;
+    sift_core::store::Settings::export_all(&cfg)?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! `#[tauri::command]`s: take the arguments, call the engine, return
 //! `Result<T, CommandError>`. Nothing here decides anything the CLI would also need.
 
-use sift_core::store::{ArticleId, FeedRecord};
+use sift_core::store::{ArticleId, FeedRecord, Settings};
 use sift_core::EngineInfo;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -21,6 +21,17 @@ pub fn list_feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedRecord>> 
     Ok(state.engine.store().list_feeds()?)
 }
 
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
+    Ok(state.engine.settings()?)
+}
+
+/// Saves the settings (the engine validates them) and returns what was stored.
+#[tauri::command]
+pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> CommandResult<Settings> {
+    Ok(state.engine.update_settings(settings)?)
+}
+
 /// Opens an article's original page in the system browser. The webview passes an id, not a
 /// URL, so a hostile page can never make the app open an arbitrary address; and the
 /// webview itself never navigates away from the app.
@@ -30,11 +41,10 @@ pub fn open_article_link(
     state: State<'_, AppState>,
     id: ArticleId,
 ) -> CommandResult<()> {
-    let article = state
-        .engine
-        .store()
-        .get_article(id)?
-        .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("article {id} is gone")))?;
+    let article =
+        state.engine.store().get_article(id)?.ok_or_else(|| {
+            CommandError::new(ErrorKind::NotFound, format!("article {id} is gone"))
+        })?;
     let link = article.link.ok_or_else(|| {
         CommandError::new(ErrorKind::NotFound, "this article has no link to open")
     })?;
@@ -44,7 +54,10 @@ pub fn open_article_link(
             format!("refusing to open a non-web link: {link}"),
         ));
     }
-    app.opener()
-        .open_url(link, None::<&str>)
-        .map_err(|e| CommandError::new(ErrorKind::Internal, format!("could not open the browser: {e}")))
+    app.opener().open_url(link, None::<&str>).map_err(|e| {
+        CommandError::new(
+            ErrorKind::Internal,
+            format!("could not open the browser: {e}"),
+        )
+    })
 }

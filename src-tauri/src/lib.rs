@@ -80,6 +80,8 @@ pub fn run() {
             commands::app_info,
             commands::list_feeds,
             commands::open_article_link,
+            commands::get_settings,
+            commands::update_settings,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

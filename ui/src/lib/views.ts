@@ -1,6 +1,8 @@
 // The app's views, in navigation order. `id` is stable: tests and keyboard shortcuts use it.
+export type ViewId = "for-you" | "cards" | "articles" | "map" | "feeds" | "settings";
+
 export interface ViewDef {
-  id: string;
+  id: ViewId;
   label: string;
   key: string;
 }

@@ -1,6 +1,8 @@
 //! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
 //! lives in the modules the engine orchestrates.
 
+mod settings;
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;

@@ -7,9 +7,11 @@
 mod articles;
 mod feeds;
 mod ids;
+mod settings;
 
 pub use articles::ArticleRecord;
 pub use feeds::FeedRecord;
+pub use settings::{Settings, Theme};
 
 pub use ids::{ArticleId, FeedId};
 
@@ -118,10 +120,7 @@ impl Store {
 }
 
 fn decode_u32(bytes: &[u8]) -> u32 {
-    bytes
-        .try_into()
-        .map(u32::from_be_bytes)
-        .unwrap_or(u32::MAX)
+    bytes.try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX)
 }
 
 /// sled reports a held lock as a plain I/O error; turn it and corruption into errors a
