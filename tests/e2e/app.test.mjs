@@ -53,6 +53,66 @@ describe("the Sift window", { timeout: 180_000 }, () => {
     assert.match(version, /^\d+\.\d+\.\d+/, "Settings shows the engine's version");
   });
 
+  it("stores the theme override in the engine and applies it", async () => {
+    const { session } = app;
+    await session.click('[data-testid="nav-settings"]');
+    await session.waitFor('[data-testid="setting-theme"]');
+    await session.execute(
+      `const select = document.querySelector('[data-testid="setting-theme"]');
+       select.value = "dark";
+       select.dispatchEvent(new Event("change", { bubbles: true }));`,
+    );
+    await session.waitUntil(() => session.execute("return document.documentElement.dataset.theme === 'dark'"), {
+      what: "the dark theme to apply",
+    });
+    // Leave the other views (and their screenshots) in the default look.
+    await session.execute(
+      `const select = document.querySelector('[data-testid="setting-theme"]');
+       select.value = "light";
+       select.dispatchEvent(new Event("change", { bubbles: true }));`,
+    );
+    await session.waitUntil(() => session.execute("return document.documentElement.dataset.theme === 'light'"), {
+      what: "the light theme to apply",
+    });
+  });
+
+  it("shows a refused setting as a readable message", async () => {
+    const { session } = app;
+    await session.waitFor('[data-testid="setting-refresh-interval"]');
+    await session.execute(
+      `const input = document.querySelector('[data-testid="setting-refresh-interval"]');
+       input.value = "1";
+       input.dispatchEvent(new Event("change", { bubbles: true }));`,
+    );
+    const toast = await session.waitFor('[data-testid="toast"][data-kind="error"]', { what: "an error message" });
+    assert.match(await toast.text(), /refresh interval must be between/);
+    assert.equal(await session.execute(`return document.querySelector('[data-testid="setting-refresh-interval"]').value`), "60");
+  });
+
+  it("stays usable at 200% zoom (Ctrl +): no sideways scrolling, navigation on top", async () => {
+    const { session } = app;
+    const zoomKey = (key) =>
+      session.execute(`window.dispatchEvent(new KeyboardEvent("keydown", { key: arguments[0], ctrlKey: true }))`, [key]);
+    const width = () => session.execute("return window.innerWidth");
+    const normalWidth = await width();
+    for (let i = 0; i < 5; i++) await zoomKey("="); // 1.0 -> 2.0 in steps of 0.2
+    try {
+      await session.waitUntil(async () => (await width()) <= normalWidth / 2 + 2, { what: "the webview to zoom to 200%" });
+      for (const view of ["feeds", "settings", "for-you"]) {
+        // WebKitWebDriver's pointer clicks miss under page zoom; click from the page instead.
+        await session.execute(`document.querySelector('[data-testid="nav-${view}"]').click()`);
+        await session.waitFor(`[data-testid="view-${view}"]`);
+        const overflow = await session.execute(
+          "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        );
+        assert.ok(overflow <= 1, `${view} scrolls sideways by ${overflow}px at 200%`);
+      }
+    } finally {
+      await zoomKey("0");
+      await session.waitUntil(async () => (await width()) === normalWidth, { what: "the zoom to reset" });
+    }
+  });
+
   it("shows honest empty states on a new store", async () => {
     const { session } = app;
     await session.click('[data-testid="nav-for-you"]');
