@@ -11,6 +11,7 @@ use ts_rs::{Config, ExportError, TS};
 pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
     crate::error::CommandError::export_all(&cfg)?;
+    crate::events::Progress::export_all(&cfg)?;
     sift_core::EngineInfo::export_all(&cfg)?;
     sift_core::store::FeedRecord::export_all(&cfg)?;
     sift_core::store::ArticleRecord::export_all(&cfg)?;

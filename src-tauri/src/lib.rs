@@ -4,6 +4,7 @@
 pub mod bindings;
 mod commands;
 pub mod error;
+pub mod events;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};

@@ -3,12 +3,46 @@
 import { invoke } from "@tauri-apps/api/core";
 
 import type { ArticleId } from "./bindings/ArticleId";
+import type { ArticleRecord } from "./bindings/ArticleRecord";
 import type { CommandError } from "./bindings/CommandError";
 import type { EngineInfo } from "./bindings/EngineInfo";
+import type { FeedId } from "./bindings/FeedId";
 import type { FeedRecord } from "./bindings/FeedRecord";
 import type { Settings } from "./bindings/Settings";
+import type {
+  ArticleView,
+  Card,
+  ClusterSummary,
+  FeedRefreshResult,
+  FeedSummary,
+  MapPoint,
+  OpmlImportReport,
+  RatedArticle,
+  Rating,
+  Recommendation,
+  RefreshReport,
+} from "./pending-types";
 
-export type { ArticleId, CommandError, EngineInfo, FeedRecord, Settings };
+export type {
+  ArticleId,
+  ArticleRecord,
+  ArticleView,
+  Card,
+  ClusterSummary,
+  CommandError,
+  EngineInfo,
+  FeedId,
+  FeedRecord,
+  FeedRefreshResult,
+  FeedSummary,
+  MapPoint,
+  OpmlImportReport,
+  RatedArticle,
+  Rating,
+  Recommendation,
+  RefreshReport,
+  Settings,
+};
 
 function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "message" in e && typeof (e as CommandError).message === "string";
@@ -22,20 +56,41 @@ export function errorMessage(e: unknown): string {
   return "Something went wrong.";
 }
 
-/** What importing an OPML file did. (Typed here until the core's report type lands.) */
-export interface OpmlImportReport {
-  added: number;
-  skipped: number;
-  errors: string[];
+export interface ArticleQuery {
+  feed?: FeedId | null;
+  unrated?: boolean;
+  limit?: number | null;
 }
 
 export const api = {
   appInfo: () => invoke<EngineInfo>("app_info"),
-  listFeeds: () => invoke<FeedRecord[]>("list_feeds"),
   settings: () => invoke<Settings>("get_settings"),
   updateSettings: (settings: Settings) => invoke<Settings>("update_settings", { settings }),
-  openArticleLink: (id: ArticleId) => invoke<void>("open_article_link", { id }),
+
+  feeds: () => invoke<FeedSummary[]>("feeds"),
   subscribe: (url: string) => invoke<FeedRecord>("subscribe", { url }),
+  unsubscribe: (id: FeedId) => invoke<FeedId>("unsubscribe", { id }),
+  /** Fetches every feed; embedding the new articles goes on in the background (events). */
+  refreshAll: () => invoke<RefreshReport>("refresh_all"),
+  refreshFeed: (id: FeedId) => invoke<FeedRefreshResult>("refresh_feed", { id }),
   /** Asks for a file with the system dialog (Rust side); null when the user cancels. */
   importOpmlDialog: () => invoke<OpmlImportReport | null>("import_opml_dialog"),
+  /** Asks where to save (Rust side); the path written, or null when the user cancels. */
+  exportOpmlDialog: () => invoke<string | null>("export_opml_dialog"),
+  /** Adds the bundled offline sample (a few hundred articles) as a feed. */
+  loadSample: () => invoke<FeedRecord>("load_sample"),
+
+  articles: (query: ArticleQuery = {}) =>
+    invoke<ArticleView[]>("articles", { feed: query.feed ?? null, unrated: query.unrated ?? false, limit: query.limit ?? null }),
+  article: (id: ArticleId) => invoke<ArticleRecord>("article", { id }),
+  rate: (id: ArticleId, rating: Rating | null) => invoke<RatedArticle>("rate", { id, rating }),
+  recommend: (limit?: number) => invoke<Recommendation[]>("recommend", { limit: limit ?? null }),
+  cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),
+  clusters: () => invoke<ClusterSummary[]>("clusters"),
+  map: () => invoke<MapPoint[]>("map"),
+
+  /** The article's original page, in the system browser. */
+  openArticleLink: (id: ArticleId) => invoke<void>("open_article_link", { id }),
+  /** A link inside an article, in the system browser (http and https only). */
+  openExternal: (url: string) => invoke<void>("open_external", { url }),
 };
