@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 
 import { REPO_ROOT, findExecutable, launchApp } from "../tests/e2e/lib/app.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "map", "feeds", "settings"];
+const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings"];
 
 const { values: opts } = parseArgs({
   options: {

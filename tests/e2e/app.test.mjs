@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 
 import { launchApp } from "./lib/app.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "map", "feeds", "settings"];
+const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings"];
 
 describe("the Sift window", { timeout: 180_000 }, () => {
   let app;
@@ -34,8 +34,8 @@ describe("the Sift window", { timeout: 180_000 }, () => {
     await session.execute("document.activeElement?.blur?.()");
     await session.pressKeys(["2"]);
     await session.waitFor('[data-testid="view-cards"]', { what: "the Cards view after pressing 2" });
-    await session.pressKeys(["5"]);
-    await session.waitFor('[data-testid="view-feeds"]', { what: "the Feeds view after pressing 5" });
+    await session.pressKeys(["6"]);
+    await session.waitFor('[data-testid="view-feeds"]', { what: "the Feeds view after pressing 6" });
   });
 
   it("shows the engine's answer in Settings: a real command round-trip", async () => {

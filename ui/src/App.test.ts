@@ -27,7 +27,12 @@ describe("App", () => {
           return SETTINGS;
         case "update_settings":
           throw { kind: "invalid_input", message: "the refresh interval must be between 5 and 10080 minutes" };
-        case "list_feeds":
+        case "feeds":
+        case "recommend":
+        case "cards":
+        case "articles":
+        case "clusters":
+        case "map":
           return [];
         default:
           throw `unexpected command ${cmd} ${JSON.stringify(args)}`;
@@ -43,25 +48,26 @@ describe("App", () => {
   it("starts on For you with an honest empty state and applies the stored theme", async () => {
     render(App);
     expect(screen.getByTestId("view-for-you")).toBeTruthy();
-    await waitFor(() => expect(screen.getByText("No feeds yet")).toBeTruthy());
+    await waitFor(() => expect(screen.getByText("Welcome to Sift")).toBeTruthy());
+    expect(screen.getByTestId("first-run-sample")).toBeTruthy();
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
   });
 
   it("switches views with number keys but not while typing", async () => {
     render(App);
-    await fireEvent.keyDown(window, { key: "5" });
+    await fireEvent.keyDown(window, { key: "6" });
     expect(screen.getByTestId("view-feeds")).toBeTruthy();
     const input = await screen.findByTestId("feed-url");
     await fireEvent.keyDown(input, { key: "2" });
     expect(screen.getByTestId("view-feeds")).toBeTruthy();
-    await fireEvent.keyDown(window, { key: "6" });
+    await fireEvent.keyDown(window, { key: "7" });
     expect(screen.getByTestId("view-settings")).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId("info-data-dir").textContent).toBe("/tmp/store"));
   });
 
   it("shows a refused setting as a readable error and keeps the stored value", async () => {
     render(App);
-    await fireEvent.keyDown(window, { key: "6" });
+    await fireEvent.keyDown(window, { key: "7" });
     const input = (await screen.findByTestId("setting-refresh-interval")) as HTMLInputElement;
     input.value = "1";
     await fireEvent.change(input);

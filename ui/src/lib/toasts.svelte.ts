@@ -1,8 +1,5 @@
 // Short messages at the bottom of the window: errors (which stay until dismissed or
-// replaced) and confirmations (which fade). One instance per app, handed to components
-// through Svelte context rather than a module-level singleton.
-import { getContext, setContext } from "svelte";
-
+// replaced) and confirmations (which fade). One instance per app, in AppState.
 export type ToastKind = "error" | "info";
 
 export interface Toast {
@@ -44,17 +41,4 @@ export class Toasts {
     this.#timers.delete(id);
     this.items = this.items.filter((t) => t.id !== id);
   }
-}
-
-const KEY = Symbol("toasts");
-
-export function provideToasts(toasts = new Toasts()): Toasts {
-  setContext(KEY, toasts);
-  return toasts;
-}
-
-export function useToasts(): Toasts {
-  const toasts = getContext<Toasts | undefined>(KEY);
-  if (!toasts) throw new Error("useToasts() outside the app: provideToasts() was not called");
-  return toasts;
 }
