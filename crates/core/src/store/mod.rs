@@ -1,15 +1,17 @@
 //! Storage: sled trees behind typed methods. Nothing outside this module touches sled.
 //!
 //! Trees: `meta` (schema version), `feeds`, `articles`, `ratings`, `embeddings`,
-//! `settings`. Values are JSON so that a schema change is a readable migration, not a
+//! `settings`, and the indexes ingestion keeps consistent with them in the same transactions:
+//! `feed_urls` (normalised feed URL → FeedId), `article_keys` (dedup key → ArticleId) and
+//! `feed_articles` (FeedId ‖ ArticleId → ()). Values are JSON so that a schema change is a readable migration, not a
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
 mod articles;
 mod feeds;
 mod ids;
 
-pub use articles::ArticleRecord;
-pub use feeds::FeedRecord;
+pub use articles::{ArticleRecord, Enclosure, NewArticle, RefreshWrite, RefreshWriteOutcome};
+pub use feeds::{feed_url_key, FeedRecord, FeedStatus};
 
 pub use ids::{ArticleId, FeedId};
 
@@ -40,6 +42,23 @@ pub enum StoreError {
 
     #[error("stored record could not be decoded: {0}")]
     Decode(#[from] serde_json::Error),
+
+    #[error("already subscribed to {url} (feed {existing})")]
+    DuplicateFeed { url: String, existing: FeedId },
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(inner) => inner,
+            sled::transaction::TransactionError::Storage(inner) => StoreError::Sled(inner),
+        }
+    }
+}
+
+/// Aborts a sled transaction with a store error (for `?` inside transaction closures).
+fn abort<E: Into<StoreError>>(e: E) -> sled::transaction::ConflictableTransactionError<StoreError> {
+    sled::transaction::ConflictableTransactionError::Abort(e.into())
 }
 
 pub struct Store {
@@ -51,6 +70,9 @@ pub struct Store {
     pub(crate) ratings: sled::Tree,
     pub(crate) embeddings: sled::Tree,
     pub(crate) settings: sled::Tree,
+    pub(crate) feed_urls: sled::Tree,
+    pub(crate) article_keys: sled::Tree,
+    pub(crate) feed_articles: sled::Tree,
 }
 
 impl Store {
@@ -68,6 +90,9 @@ impl Store {
             ratings: open("ratings")?,
             embeddings: open("embeddings")?,
             settings: open("settings")?,
+            feed_urls: open("feed_urls")?,
+            article_keys: open("article_keys")?,
+            feed_articles: open("feed_articles")?,
             db,
         };
         store.migrate()?;
@@ -88,6 +113,12 @@ impl Store {
 
     pub fn feed_count(&self) -> usize {
         self.feeds.len()
+    }
+
+    /// A fresh id for a new record, unique within this store.
+    pub fn generate_id(&self) -> Result<u64, StoreError> {
+        // +1 so that no record ever has id 0, which reads like "unset".
+        Ok(self.db.generate_id()? + 1)
     }
 
     /// Makes sure everything written so far is on disk (sled also flushes periodically).
@@ -118,10 +149,7 @@ impl Store {
 }
 
 fn decode_u32(bytes: &[u8]) -> u32 {
-    bytes
-        .try_into()
-        .map(u32::from_be_bytes)
-        .unwrap_or(u32::MAX)
+    bytes.try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX)
 }
 
 /// sled reports a held lock as a plain I/O error; turn it and corruption into errors a
