@@ -61,6 +61,8 @@ fn abort<E: Into<StoreError>>(e: E) -> sled::transaction::ConflictableTransactio
     sled::transaction::ConflictableTransactionError::Abort(e.into())
 }
 
+/// Cheap to clone: every field is a handle onto the same open database.
+#[derive(Clone)]
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
@@ -68,7 +70,9 @@ pub struct Store {
     pub(crate) feeds: sled::Tree,
     pub(crate) articles: sled::Tree,
     pub(crate) ratings: sled::Tree,
+    #[allow(dead_code)] // the learner's store/embeddings.rs reads it
     pub(crate) embeddings: sled::Tree,
+    #[allow(dead_code)] // for user settings; nothing stores any yet
     pub(crate) settings: sled::Tree,
     pub(crate) feed_urls: sled::Tree,
     pub(crate) article_keys: sled::Tree,
