@@ -32,7 +32,7 @@ pub fn prepare_article(entry: &ParsedEntry) -> NewArticle {
         .title
         .clone()
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| truncate_words(&body_text, 80));
+        .unwrap_or_else(|| truncate_words(body_text.lines().next().unwrap_or(""), 80));
     let summary = summary_text
         .filter(|s| !s.is_empty())
         .or(content_text)

@@ -46,10 +46,13 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedError>
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    let feed = parser.parse(bytes).map_err(|e| FeedError::Parse {
-        url: feed_url.to_string(),
-        detail: super::describe_chain(&e),
-    })?;
+    let upgraded = upgrade_atom_03(bytes);
+    let feed = parser
+        .parse(upgraded.as_deref().unwrap_or(bytes))
+        .map_err(|e| FeedError::Parse {
+            url: feed_url.to_string(),
+            detail: super::describe_chain(&e),
+        })?;
 
     let site_url = feed
         .links
@@ -68,6 +71,47 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedError>
     })
 }
 
+const ATOM_03_NS: &[u8] = b"http://purl.org/atom/ns#";
+
+/// feed-rs reads Atom 1.0 only. Atom 0.3 differs in its namespace, in `issued`/`modified`
+/// for `published`/`updated`, and in MIME types where 1.0 says text/html/xhtml; rewriting
+/// those few tokens turns a 0.3 document into 1.0 (all ASCII, so safe in any ASCII-based
+/// encoding). `None` when the document is not Atom 0.3.
+fn upgrade_atom_03(bytes: &[u8]) -> Option<Vec<u8>> {
+    let head = &bytes[..bytes.len().min(4096)];
+    head.windows(ATOM_03_NS.len())
+        .any(|w| w == ATOM_03_NS)
+        .then(|| {
+            let replacements: &[(&[u8], &[u8])] = &[
+                (ATOM_03_NS, b"http://www.w3.org/2005/Atom"),
+                (b"<issued>", b"<published>"),
+                (b"</issued>", b"</published>"),
+                (b"<modified>", b"<updated>"),
+                (b"</modified>", b"</updated>"),
+                (b"type=\"text/plain\"", b"type=\"text\""),
+                (b"type=\"text/html\"", b"type=\"html\""),
+                (b"type=\"application/xhtml+xml\"", b"type=\"xhtml\""),
+            ];
+            let mut out = bytes.to_vec();
+            for (from, to) in replacements {
+                out = replace_bytes(&out, from, to);
+            }
+            out
+        })
+}
+
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(pos) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..pos]);
+        out.extend_from_slice(to);
+        rest = &rest[pos + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 fn convert_entry(entry: feed_rs::model::Entry, feed_url: &str) -> ParsedEntry {
     let link = entry
         .links
@@ -81,10 +125,20 @@ fn convert_entry(entry: feed_rs::model::Entry, feed_url: &str) -> ParsedEntry {
         })
         .map(|l| l.href.clone());
 
+    // Atom marks enclosures with rel="enclosure"; JSON Feed attachments arrive as plain
+    // links with a (non-HTML) media type.
+    let is_enclosure = |l: &feed_rs::model::Link| match l.rel.as_deref() {
+        Some("enclosure") => true,
+        None => {
+            Some(&l.href) != link.as_ref()
+                && l.media_type.as_deref().is_some_and(|m| !m.contains("html"))
+        }
+        _ => false,
+    };
     let mut enclosures: Vec<Enclosure> = entry
         .links
         .iter()
-        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .filter(|l| is_enclosure(l))
         .map(|l| Enclosure {
             url: l.href.clone(),
             mime_type: l.media_type.clone(),
