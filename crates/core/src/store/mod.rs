@@ -81,10 +81,23 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // sled "recovers" an unreadable log as an empty database and writes over it while
+        // opening; so an existing log is checked first, and a store that had data but shows
+        // no schema record is refused before any tree is created.
+        let had_data = std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
+        if had_data {
+            check_sled_log(path)?;
+        }
         let db = sled::Config::new()
             .path(path)
             .open()
             .map_err(|e| classify_open_error(path, e))?;
+        if had_data && !db.tree_names().iter().any(|name| name.as_ref() == b"meta") {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "its data could not be read (no schema record found)".to_string(),
+            });
+        }
         let open = |name: &str| db.open_tree(name).map_err(|e| classify_open_error(path, e));
         let store = Self {
             path: path.to_path_buf(),
@@ -150,6 +163,40 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// sled 0.34's log is made of 512 KiB segments, each starting with a 20-byte header:
+/// `crc32(bytes 4..20) ^ 0xFFFF_FFFF`, then two XOR-masked LSNs. A log in which no segment
+/// has a valid header is not a sled log at all (overwritten, truncated to garbage, the wrong
+/// file); sled would silently start over on it. Torn tails after a crash are still sled's
+/// to recover. (sled 0.34 is frozen, so this layout is too.)
+fn check_sled_log(path: &Path) -> Result<(), StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    const SEGMENT_SIZE: u64 = 512 * 1024;
+    const HEADER_LEN: usize = 20;
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let db_path = path.join("db");
+    let mut file = std::fs::File::open(&db_path)
+        .map_err(|e| corrupt(format!("{} cannot be read: {e}", db_path.display())))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut offset = 0;
+    while offset + HEADER_LEN as u64 <= len {
+        let mut header = [0u8; HEADER_LEN];
+        file.seek(SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(&mut header))
+            .map_err(|e| corrupt(format!("{} cannot be read: {e}", db_path.display())))?;
+        let stored = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) ^ 0xFFFF_FFFF;
+        if stored == crc32fast::hash(&header[4..]) {
+            return Ok(());
+        }
+        offset += SEGMENT_SIZE;
+    }
+    Err(corrupt(
+        "its log has no readable segment (not a Sift store, or overwritten)".to_string(),
+    ))
 }
 
 fn decode_u32(bytes: &[u8]) -> u32 {
