@@ -40,16 +40,17 @@ pub struct FeedLink {
     pub mime_type: String,
 }
 
+/// A `<link>` tag's attributes that matter for discovery.
+struct LinkTag {
+    rel: Option<String>,
+    mime: Option<String>,
+    href: Option<String>,
+    title: Option<String>,
+}
+
 #[derive(Default)]
 struct LinkSink {
-    links: RefCell<
-        Vec<(
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )>,
-    >,
+    links: RefCell<Vec<LinkTag>>,
     base: RefCell<Option<String>>,
 }
 
@@ -70,12 +71,12 @@ impl TokenSink for LinkSink {
                 .map(|a| a.value.to_string())
         };
         match &*tag.name {
-            "link" => self.links.borrow_mut().push((
-                attr("rel"),
-                attr("type"),
-                attr("href"),
-                attr("title"),
-            )),
+            "link" => self.links.borrow_mut().push(LinkTag {
+                rel: attr("rel"),
+                mime: attr("type"),
+                href: attr("href"),
+                title: attr("title"),
+            }),
             "base" if self.base.borrow().is_none() => *self.base.borrow_mut() = attr("href"),
             // Raw-text bodies, so "<link" inside a script is not mistaken for a tag.
             "script" if !tag.self_closing => {
@@ -106,7 +107,13 @@ pub fn find_feed_links(html: &[u8], page_url: &url::Url) -> Vec<FeedLink> {
         .unwrap_or_else(|| page_url.clone());
 
     let mut found: Vec<FeedLink> = Vec::new();
-    for (rel, mime, href, title) in tokenizer.sink.links.take() {
+    for LinkTag {
+        rel,
+        mime,
+        href,
+        title,
+    } in tokenizer.sink.links.take()
+    {
         let is_alternate = rel.as_deref().is_some_and(|r| {
             r.split_ascii_whitespace()
                 .any(|r| r.eq_ignore_ascii_case("alternate"))

@@ -34,7 +34,10 @@ async fn throughput() {
     const ITEMS: usize = 100;
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let settings = sift_core::feeds::FeedSettings { max_per_host: 8, ..Default::default() };
+    let settings = sift_core::feeds::FeedSettings {
+        max_per_host: 8,
+        ..Default::default()
+    };
     let engine = Engine::open_with_settings(dir.path(), settings).unwrap();
     let mut bytes = 0;
     for f in 0..FEEDS {
@@ -57,6 +60,9 @@ async fn throughput() {
     );
     let started = Instant::now();
     let again = engine.refresh_all(|_| {}).await.unwrap();
-    println!("re-refresh without validators (all known, dedup only): {:.2} s", started.elapsed().as_secs_f64());
+    println!(
+        "re-refresh without validators (all known, dedup only): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     assert_eq!(again.new_articles, 0);
 }
