@@ -132,6 +132,21 @@ pub struct RefreshWriteOutcome {
     pub updated_ids: Vec<ArticleId>,
 }
 
+/// Some feeds link every entry to the same page (a home page, a status page) and tell the
+/// entries apart only by their ids. Within one feed, two entries with different ids are two
+/// articles even when their links match; across feeds a shared link is the same article.
+fn distinct_entries_sharing_a_link(
+    matched_key: &str,
+    new: &NewArticle,
+    found: &ArticleRecord,
+    feed_id: FeedId,
+) -> bool {
+    let same_feed = found.feed_id == feed_id;
+    matched_key.starts_with("link:")
+        && same_feed
+        && matches!((&new.guid, &found.guid), (Some(a), Some(b)) if a.trim() != b.trim())
+}
+
 fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
     let mut key = [0u8; 16];
     key[..8].copy_from_slice(&feed.to_key());
@@ -256,8 +271,10 @@ impl Store {
                         if let Some(id) = keys.get(key.as_bytes())? {
                             if let Some(id) = ArticleId::from_key(&id) {
                                 if let Some(found) = get_article_tx(articles, id)? {
-                                    existing = Some(found);
-                                    break;
+                                    if !distinct_entries_sharing_a_link(key, new, &found, feed_id) {
+                                        existing = Some(found);
+                                        break;
+                                    }
                                 }
                             }
                         }
@@ -283,8 +300,12 @@ impl Store {
                                 dedup_keys: entry_keys.clone(),
                                 read: false,
                             };
+                            // A key already taken (a link shared by distinct entries) keeps
+                            // pointing at the first article.
                             for key in entry_keys {
-                                keys.insert(key.as_bytes(), &record.id.to_key())?;
+                                if keys.get(key.as_bytes())?.is_none() {
+                                    keys.insert(key.as_bytes(), &record.id.to_key())?;
+                                }
                             }
                             feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
                             put_article_tx(articles, &record)?;
@@ -505,6 +526,35 @@ mod tests {
         let all = store.list_articles().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].feed_id, b.id);
+    }
+
+    #[test]
+    fn distinct_ids_sharing_one_link_in_a_feed_stay_distinct() {
+        let (_d, store) = store();
+        let f = feed(&store, "http://status.test/feed");
+        let home = Some("http://status.test/");
+        let out = write(
+            &store,
+            &f,
+            vec![
+                article(Some("e1"), home, "up"),
+                article(Some("e2"), home, "down"),
+            ],
+        );
+        assert_eq!(out.new_ids.len(), 2);
+        let again = write(
+            &store,
+            &f,
+            vec![
+                article(Some("e1"), home, "up"),
+                article(Some("e2"), home, "down"),
+            ],
+        );
+        assert!(
+            again.new_ids.is_empty() && again.updated_ids.is_empty(),
+            "{again:?}"
+        );
+        assert_eq!(store.article_count(), 2);
     }
 
     #[test]
