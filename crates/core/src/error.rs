@@ -10,7 +10,12 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 
-    #[error("no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR")]
+    #[error(transparent)]
+    Feed(#[from] crate::feeds::FeedError),
+
+    #[error(
+        "no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR"
+    )]
     NoDataDir,
 
     #[error("could not create the data directory {path}: {source}")]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub u64);
 
@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn key_order_is_numeric_order() {
         assert!(FeedId(2).to_key() < FeedId(256).to_key());
-        assert_eq!(ArticleId::from_key(&ArticleId(77).to_key()), Some(ArticleId(77)));
+        assert_eq!(
+            ArticleId::from_key(&ArticleId(77).to_key()),
+            Some(ArticleId(77))
+        );
         assert_eq!("42".parse::<FeedId>().unwrap(), FeedId(42));
         assert!("x".parse::<ArticleId>().is_err());
     }
