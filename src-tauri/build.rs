@@ -1,12 +1,6 @@
 // Declaring the app's commands makes Tauri generate one permission per command
 // (`allow-<command>`), so capabilities/ can grant each window exactly what it uses.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "list_feeds",
-    "open_article_link",
-    "get_settings",
-    "update_settings",
-];
+include!("src/command_names.rs");
 
 fn main() {
     tauri_build::try_build(

@@ -1,6 +1,7 @@
 //! `sift`: every command parses its arguments, calls one `Engine` method and prints.
 //! Errors become one line on stderr and a non-zero exit code, never a panic or backtrace.
 
+mod commands;
 mod output;
 
 use std::path::PathBuf;
@@ -32,15 +33,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Subscribe to a feed URL, or to the feed a site's page links to.
+    Subscribe { url: String },
+    /// Remove a feed and its unrated articles (rated ones are kept).
+    Unsubscribe {
+        #[arg(value_name = "FEED_ID_OR_URL")]
+        feed: String,
+    },
     /// List subscribed feeds.
     Feeds,
+    /// Add the feeds of an OPML file (they are fetched by the next refresh).
+    ImportOpml { file: PathBuf },
+    /// Write all subscriptions as OPML 2.0 to FILE, or to stdout.
+    ExportOpml { file: Option<PathBuf> },
+    /// Fetch all feeds now.
+    Refresh,
+    /// List stored articles, newest first.
+    Articles(commands::feeds::ArticlesArgs),
     /// Show the engine's version, data directory and schema version.
     Info,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", error_chain(e.as_ref()));
@@ -49,9 +75,9 @@ fn main() -> ExitCode {
     }
 }
 
-type CliResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-fn run(cli: Cli) -> CliResult {
+async fn run(cli: Cli) -> CliResult {
     let out = Output::new(cli.json);
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
@@ -59,20 +85,15 @@ fn run(cli: Cli) -> CliResult {
     };
     let engine = Engine::open(&data_dir)?;
     match cli.command {
-        Command::Feeds => {
-            let feeds = engine.store().list_feeds()?;
-            out.print(&feeds, |feeds| {
-                if feeds.is_empty() {
-                    "No feeds yet. Add one with `sift subscribe URL`.".to_string()
-                } else {
-                    feeds
-                        .iter()
-                        .map(|f| format!("{:>4}  {}  <{}>", f.id, f.title, f.url))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                }
-            })
+        Command::Subscribe { url } => commands::feeds::subscribe(&engine, &out, &url).await,
+        Command::Unsubscribe { feed } => commands::feeds::unsubscribe(&engine, &out, &feed),
+        Command::Feeds => commands::feeds::feeds(&engine, &out),
+        Command::ImportOpml { file } => commands::feeds::import_opml(&engine, &out, &file),
+        Command::ExportOpml { file } => {
+            commands::feeds::export_opml(&engine, &out, file.as_deref())
         }
+        Command::Refresh => commands::feeds::refresh(&engine, &out).await,
+        Command::Articles(args) => commands::feeds::articles(&engine, &out, &args),
         Command::Info => {
             let info = engine.info()?;
             out.print(&info, |i| {

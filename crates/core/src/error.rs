@@ -10,6 +10,9 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 
+    #[error(transparent)]
+    Feed(#[from] crate::feeds::FeedError),
+
     #[error(
         "no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR"
     )]

@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod feeds;
 pub mod paths;
 pub mod store;
 

@@ -3,36 +3,25 @@
 import { invoke } from "@tauri-apps/api/core";
 
 import type { ArticleId } from "./bindings/ArticleId";
-import type { ArticleRecord } from "./bindings/ArticleRecord";
+import type { ArticleView } from "./bindings/ArticleView";
 import type { CommandError } from "./bindings/CommandError";
 import type { EngineInfo } from "./bindings/EngineInfo";
 import type { FeedId } from "./bindings/FeedId";
-import type { FeedRecord } from "./bindings/FeedRecord";
+import type { FeedRefreshResult } from "./bindings/FeedRefreshResult";
+import type { FeedSummary } from "./bindings/FeedSummary";
+import type { OpmlImportReport } from "./bindings/OpmlImportReport";
+import type { RefreshReport } from "./bindings/RefreshReport";
 import type { Settings } from "./bindings/Settings";
-import type {
-  ArticleView,
-  Card,
-  ClusterSummary,
-  FeedRefreshResult,
-  FeedSummary,
-  MapPoint,
-  OpmlImportReport,
-  RatedArticle,
-  Rating,
-  Recommendation,
-  RefreshReport,
-} from "./pending-types";
+import type { Card, ClusterSummary, MapPoint, RatedArticle, Rating, Recommendation } from "./pending-types";
 
 export type {
   ArticleId,
-  ArticleRecord,
   ArticleView,
   Card,
   ClusterSummary,
   CommandError,
   EngineInfo,
   FeedId,
-  FeedRecord,
   FeedRefreshResult,
   FeedSummary,
   MapPoint,
@@ -68,7 +57,7 @@ export const api = {
   updateSettings: (settings: Settings) => invoke<Settings>("update_settings", { settings }),
 
   feeds: () => invoke<FeedSummary[]>("feeds"),
-  subscribe: (url: string) => invoke<FeedRecord>("subscribe", { url }),
+  subscribe: (url: string) => invoke<FeedSummary>("subscribe", { url }),
   unsubscribe: (id: FeedId) => invoke<FeedId>("unsubscribe", { id }),
   /** Fetches every feed; embedding the new articles goes on in the background (events). */
   refreshAll: () => invoke<RefreshReport>("refresh_all"),
@@ -78,11 +67,11 @@ export const api = {
   /** Asks where to save (Rust side); the path written, or null when the user cancels. */
   exportOpmlDialog: () => invoke<string | null>("export_opml_dialog"),
   /** Adds the bundled offline sample (a few hundred articles) as a feed. */
-  loadSample: () => invoke<FeedRecord>("load_sample"),
+  loadSample: () => invoke<FeedSummary>("load_sample"),
 
   articles: (query: ArticleQuery = {}) =>
     invoke<ArticleView[]>("articles", { feed: query.feed ?? null, unrated: query.unrated ?? false, limit: query.limit ?? null }),
-  article: (id: ArticleId) => invoke<ArticleRecord>("article", { id }),
+  article: (id: ArticleId) => invoke<ArticleView>("article", { id }),
   rate: (id: ArticleId, rating: Rating | null) => invoke<RatedArticle>("rate", { id, rating }),
   recommend: (limit?: number) => invoke<Recommendation[]>("recommend", { limit: limit ?? null }),
   cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { filterArticles } from "./articles";
-import type { ArticleView } from "./pending-types";
+import type { ArticleView } from "./bindings/ArticleView";
 
 function article(id: number, title: string, rating: string | null, summary = ""): ArticleView {
   return { id, feed_id: 1, title, link: null, published: null, author: null, summary, content_html: null, score: null, confidence: null, rating };

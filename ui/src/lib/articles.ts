@@ -1,6 +1,6 @@
 // Narrowing the article list in the All articles view. The core filters by feed and
 // "unrated"; rating and text search are applied here to the list it returned.
-import type { ArticleView } from "./pending-types";
+import type { ArticleView } from "./bindings/ArticleView";
 
 export type RatingFilter = "any" | "unrated" | "like" | "dislike" | "skip";
 

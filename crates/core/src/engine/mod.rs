@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod feeds;
+pub use feeds::{ArticleFilter, ArticleView, FeedSummary, OpmlImportReport};
+
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -23,19 +26,36 @@ pub struct EngineInfo {
 pub struct Engine {
     data_dir: PathBuf,
     store: Store,
+    fetcher: crate::feeds::Fetcher,
+    /// One refresh at a time (the scheduler and a manual refresh wait for each other).
+    refresh_lock: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
     /// Creates or opens the store under `data_dir`. A second process on the same directory
     /// gets [`crate::store::StoreError::InUse`]; a corrupt store is reported, never replaced.
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_settings(data_dir, crate::feeds::FeedSettings::default())
+    }
+
+    /// [`Engine::open`] with explicit fetch bounds (tests use short timeouts).
+    pub fn open_with_settings(
+        data_dir: impl AsRef<Path>,
+        feed_settings: crate::feeds::FeedSettings,
+    ) -> Result<Self> {
         let data_dir = data_dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&data_dir).map_err(|source| Error::CreateDataDir {
             path: data_dir.clone(),
             source,
         })?;
         let store = Store::open(&data_dir.join("store"))?;
-        Ok(Self { data_dir, store })
+        let fetcher = crate::feeds::Fetcher::new(&feed_settings)?;
+        Ok(Self {
+            data_dir,
+            store,
+            fetcher,
+            refresh_lock: tokio::sync::Mutex::new(()),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -1,14 +1,23 @@
-//! The `articles` tree: one JSON record per article, keyed by [`ArticleId`].
+//! The `articles` tree: one JSON record per article, keyed by [`ArticleId`], with the
+//! `article_keys` (dedup key → article) and `feed_articles` (feed ‖ article) indexes.
 //!
 //! This record is the contract between ingestion (which writes it) and the learner (which
 //! embeds `text` and keys its cache by `content_hash`).
+//!
+//! De-duplication: an entry is the same article as a stored one when it has the same entry id
+//! in the same feed, else the same link (in any feed), else — only for entries with neither —
+//! the same content hash. Every key an article was ever known by stays in `article_keys`, so
+//! an entry that changes its link is still recognised.
+
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
+use sled::Transactional;
 
-use super::{ArticleId, FeedId, Store, StoreError};
+use super::{abort, feed_url_key, ArticleId, FeedId, FeedRecord, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ArticleRecord {
     pub id: ArticleId,
     pub feed_id: FeedId,
@@ -25,6 +34,162 @@ pub struct ArticleRecord {
     pub text: String,
     /// Hash of `text`; embeddings are cached under it, so unchanged text is never re-embedded.
     pub content_hash: String,
+    /// The entry's id as the feed gives it (RSS guid, Atom id, JSON Feed id).
+    #[serde(default)]
+    pub guid: Option<String>,
+    /// RFC 3339, when the feed says the entry was last updated.
+    #[serde(default)]
+    pub updated: Option<String>,
+    #[serde(default)]
+    pub enclosures: Vec<Enclosure>,
+    /// RFC 3339 time this article was first stored; orders undated articles.
+    #[serde(default)]
+    pub fetched_at: Option<String>,
+    /// Other subscribed feeds that carry the same article (same link).
+    #[serde(default)]
+    pub also_in: Vec<FeedId>,
+    /// Every `article_keys` entry that points here, so removal leaves no dangling index.
+    #[serde(default)]
+    pub dedup_keys: Vec<String>,
+    #[serde(default)]
+    pub read: bool,
+}
+
+/// A podcast episode, image or other attachment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Enclosure {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub length: Option<u64>,
+}
+
+/// An article as ingestion prepares it, before it has an id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewArticle {
+    pub guid: Option<String>,
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<String>,
+    pub updated: Option<String>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub text: String,
+    pub content_hash: String,
+    pub enclosures: Vec<Enclosure>,
+}
+
+impl NewArticle {
+    /// The dedup keys in lookup order (see the module docs).
+    fn dedup_keys(&self, feed_url: &str) -> Vec<String> {
+        let mut keys = Vec::with_capacity(2);
+        let guid = self.guid.as_deref().filter(|g| !g.trim().is_empty());
+        if let Some(guid) = guid {
+            // Entry ids are only unique within a feed in practice ("1", "2", ...), so they are
+            // scoped by the feed's URL (not its id, so a re-subscription still matches).
+            keys.push(format!(
+                "id:{}\u{1f}{}",
+                feed_url_key(feed_url),
+                guid.trim()
+            ));
+        }
+        if let Some(link) = self.link.as_deref().filter(|l| !l.trim().is_empty()) {
+            keys.push(format!("link:{}", feed_url_key(link)));
+        }
+        if keys.is_empty() {
+            keys.push(format!("hash:{}", self.content_hash));
+        }
+        keys
+    }
+
+    /// Whether storing `self` over `old` would change anything the user or learner sees.
+    fn differs_from(&self, old: &ArticleRecord) -> bool {
+        self.title != old.title
+            || self.link != old.link
+            || self.published != old.published
+            || self.updated != old.updated
+            || self.author != old.author
+            || self.summary != old.summary
+            || self.content_html != old.content_html
+            || self.content_hash != old.content_hash
+            || self.enclosures != old.enclosures
+    }
+}
+
+/// Everything one successful fetch of one feed writes, applied as one transaction: the
+/// feed's new validators are never stored without the articles they vouch for.
+#[derive(Debug, Clone)]
+pub struct RefreshWrite {
+    pub feed: FeedRecord,
+    pub articles: Vec<NewArticle>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefreshWriteOutcome {
+    /// False when the feed was unsubscribed meanwhile; nothing was written then.
+    pub feed_exists: bool,
+    pub new_ids: Vec<ArticleId>,
+    pub updated_ids: Vec<ArticleId>,
+}
+
+/// Some feeds link every entry to the same page (a home page, a status page) and tell the
+/// entries apart only by their ids. Within one feed, two entries with different ids are two
+/// articles even when their links match; across feeds a shared link is the same article.
+fn distinct_entries_sharing_a_link(
+    matched_key: &str,
+    new: &NewArticle,
+    found: &ArticleRecord,
+    feed_id: FeedId,
+) -> bool {
+    let same_feed = found.feed_id == feed_id;
+    matched_key.starts_with("link:")
+        && same_feed
+        && matches!((&new.guid, &found.guid), (Some(a), Some(b)) if a.trim() != b.trim())
+}
+
+fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&feed.to_key());
+    key[8..].copy_from_slice(&article.to_key());
+    key
+}
+
+fn get_article_tx(
+    tree: &TransactionalTree,
+    id: ArticleId,
+) -> ConflictableTransactionResult<Option<ArticleRecord>, StoreError> {
+    match tree.get(id.to_key())? {
+        Some(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(abort)?)),
+        None => Ok(None),
+    }
+}
+
+fn put_article_tx(
+    tree: &TransactionalTree,
+    article: &ArticleRecord,
+) -> ConflictableTransactionResult<(), StoreError> {
+    let bytes = serde_json::to_vec(article).map_err(abort)?;
+    tree.insert(&article.id.to_key(), bytes)?;
+    Ok(())
+}
+
+/// What a stored rating looks like is the learner's business (`store/ratings.rs`); until
+/// that lands, read the label tolerantly: a JSON string, an object with a `rating`/`label`
+/// field, or bare UTF-8.
+fn decode_rating_label(bytes: &[u8]) -> Option<String> {
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        let label = match &value {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Object(map) => ["rating", "label", "value"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_string)),
+            _ => None,
+        };
+        return label.map(|l| l.to_ascii_lowercase());
+    }
+    std::str::from_utf8(bytes)
+        .ok()
+        .map(|s| s.trim().to_ascii_lowercase())
 }
 
 impl Store {
@@ -41,5 +206,420 @@ impl Store {
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))
             .collect()
+    }
+
+    pub fn article_count(&self) -> usize {
+        self.articles.len()
+    }
+
+    /// The user's rating of an article as a label ("like", "dislike", "skip"), if any.
+    // learner: replace with the typed read from store/ratings.rs once it lands.
+    pub fn rating_label(&self, id: ArticleId) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .ratings
+            .get(id.to_key())?
+            .and_then(|v| decode_rating_label(&v)))
+    }
+
+    /// All ratings as labels, for listings that need many at once.
+    pub fn rating_labels(&self) -> Result<HashMap<ArticleId, String>, StoreError> {
+        let mut labels = HashMap::new();
+        for item in self.ratings.iter() {
+            let (key, value) = item?;
+            if let (Some(id), Some(label)) =
+                (ArticleId::from_key(&key), decode_rating_label(&value))
+            {
+                labels.insert(id, label);
+            }
+        }
+        Ok(labels)
+    }
+
+    /// Stores the result of one fetch: new articles, in-place updates, and the feed record,
+    /// all in one transaction (see [`RefreshWrite`]).
+    pub fn apply_refresh(&self, write: &RefreshWrite) -> Result<RefreshWriteOutcome, StoreError> {
+        let feed_id = write.feed.id;
+        // Ids are taken outside the transaction: a retried transaction then reuses them.
+        let fresh_ids: Vec<ArticleId> = (0..write.articles.len())
+            .map(|_| self.generate_id().map(ArticleId))
+            .collect::<Result<_, _>>()?;
+        let feed_bytes = serde_json::to_vec(&write.feed)?;
+        let now = chrono::Utc::now().to_rfc3339();
+        let keyed: Vec<(Vec<String>, &NewArticle)> = write
+            .articles
+            .iter()
+            .map(|a| (a.dedup_keys(&write.feed.url), a))
+            .collect();
+
+        let outcome = (
+            &self.feeds,
+            &self.articles,
+            &self.article_keys,
+            &self.feed_articles,
+        )
+            .transaction(|(feeds, articles, keys, feed_articles)| {
+                let mut outcome = RefreshWriteOutcome::default();
+                if feeds.get(feed_id.to_key())?.is_none() {
+                    return Ok(outcome);
+                }
+                outcome.feed_exists = true;
+                feeds.insert(&feed_id.to_key(), feed_bytes.as_slice())?;
+
+                for ((entry_keys, new), fresh_id) in keyed.iter().zip(&fresh_ids) {
+                    let mut existing = None;
+                    for key in entry_keys {
+                        if let Some(id) = keys.get(key.as_bytes())? {
+                            if let Some(id) = ArticleId::from_key(&id) {
+                                if let Some(found) = get_article_tx(articles, id)? {
+                                    if !distinct_entries_sharing_a_link(key, new, &found, feed_id) {
+                                        existing = Some(found);
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    match existing {
+                        None => {
+                            let record = ArticleRecord {
+                                id: *fresh_id,
+                                feed_id,
+                                title: new.title.clone(),
+                                link: new.link.clone(),
+                                published: new.published.clone(),
+                                author: new.author.clone(),
+                                summary: new.summary.clone(),
+                                content_html: new.content_html.clone(),
+                                text: new.text.clone(),
+                                content_hash: new.content_hash.clone(),
+                                guid: new.guid.clone(),
+                                updated: new.updated.clone(),
+                                enclosures: new.enclosures.clone(),
+                                fetched_at: Some(now.clone()),
+                                also_in: Vec::new(),
+                                dedup_keys: entry_keys.clone(),
+                                read: false,
+                            };
+                            // A key already taken (a link shared by distinct entries) keeps
+                            // pointing at the first article.
+                            for key in entry_keys {
+                                if keys.get(key.as_bytes())?.is_none() {
+                                    keys.insert(key.as_bytes(), &record.id.to_key())?;
+                                }
+                            }
+                            feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
+                            put_article_tx(articles, &record)?;
+                            outcome.new_ids.push(record.id);
+                        }
+                        Some(mut record) => {
+                            let mut changed = false;
+                            for key in entry_keys {
+                                if !record.dedup_keys.contains(key) {
+                                    record.dedup_keys.push(key.clone());
+                                    keys.insert(key.as_bytes(), &record.id.to_key())?;
+                                    changed = true;
+                                }
+                            }
+                            if record.feed_id != feed_id
+                                && feeds.get(record.feed_id.to_key())?.is_none()
+                            {
+                                // Kept (rated) after its feed was unsubscribed: the feed is
+                                // back, so the article is its own again.
+                                record.feed_id = feed_id;
+                                record.also_in.retain(|f| *f != feed_id);
+                                feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
+                                changed = true;
+                            }
+                            if record.feed_id == feed_id {
+                                if new.differs_from(&record) {
+                                    record.title = new.title.clone();
+                                    record.link = new.link.clone();
+                                    record.published = new.published.clone();
+                                    record.updated = new.updated.clone();
+                                    record.author = new.author.clone();
+                                    record.summary = new.summary.clone();
+                                    record.content_html = new.content_html.clone();
+                                    record.text = new.text.clone();
+                                    record.content_hash = new.content_hash.clone();
+                                    record.enclosures = new.enclosures.clone();
+                                    if new.guid.is_some() {
+                                        record.guid = new.guid.clone();
+                                    }
+                                    if !outcome.updated_ids.contains(&record.id) {
+                                        outcome.updated_ids.push(record.id);
+                                    }
+                                    changed = true;
+                                }
+                            } else if !record.also_in.contains(&feed_id) {
+                                // The same article from another feed: the first feed's copy
+                                // stays authoritative so two feeds never flip-flop it.
+                                record.also_in.push(feed_id);
+                                feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
+                                changed = true;
+                            }
+                            if changed {
+                                put_article_tx(articles, &record)?;
+                            }
+                        }
+                    }
+                }
+                Ok(outcome)
+            })?;
+        Ok(outcome)
+    }
+
+    /// Removes a subscription and the articles only it carried, except rated ones (ratings
+    /// are the user's training data). Articles other feeds also carry move to one of them.
+    /// Returns the feed's record, or `None` if there was no such feed.
+    pub fn remove_feed(&self, feed_id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
+        let Some(feed) = self.get_feed(feed_id)? else {
+            return Ok(None);
+        };
+        let url_key = feed_url_key(&feed.url);
+        // Scans cannot run inside a sled transaction; a refresh that slips an article in
+        // between is caught by the second pass, after which no refresh can write for this
+        // feed (its transaction checks that the feed exists).
+        let mut first_pass = true;
+        loop {
+            let ids = self.feed_article_ids(feed_id)?;
+            if !first_pass && ids.is_empty() {
+                break;
+            }
+            let rated: HashSet<ArticleId> = ids
+                .iter()
+                .copied()
+                .filter(|id| matches!(self.ratings.get(id.to_key()), Ok(Some(_))))
+                .collect();
+            (
+                &self.feeds,
+                &self.feed_urls,
+                &self.articles,
+                &self.article_keys,
+                &self.feed_articles,
+            )
+                .transaction(|(feeds, urls, articles, keys, feed_articles)| {
+                    feeds.remove(&feed_id.to_key())?;
+                    if urls.get(url_key.as_bytes())?.as_deref() == Some(&feed_id.to_key()[..]) {
+                        urls.remove(url_key.as_bytes())?;
+                    }
+                    for id in &ids {
+                        feed_articles.remove(&feed_article_key(feed_id, *id))?;
+                        let Some(mut record) = get_article_tx(articles, *id)? else {
+                            continue;
+                        };
+                        if record.feed_id != feed_id {
+                            record.also_in.retain(|f| *f != feed_id);
+                            put_article_tx(articles, &record)?;
+                        } else if !record.also_in.is_empty() {
+                            record.feed_id = record.also_in.remove(0);
+                            put_article_tx(articles, &record)?;
+                        } else if !rated.contains(id) {
+                            for key in &record.dedup_keys {
+                                if keys.get(key.as_bytes())?.as_deref() == Some(&id.to_key()[..]) {
+                                    keys.remove(key.as_bytes())?;
+                                }
+                            }
+                            articles.remove(&id.to_key())?;
+                        }
+                    }
+                    Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+                })?;
+            if !first_pass {
+                break;
+            }
+            first_pass = false;
+        }
+        Ok(Some(feed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        (dir, store)
+    }
+
+    fn feed(store: &Store, url: &str) -> FeedRecord {
+        let feed = FeedRecord::new(
+            FeedId(store.generate_id().unwrap()),
+            url.into(),
+            url.into(),
+            None,
+        );
+        store.insert_feed(&feed).unwrap();
+        feed
+    }
+
+    fn article(guid: Option<&str>, link: Option<&str>, text: &str) -> NewArticle {
+        NewArticle {
+            guid: guid.map(str::to_string),
+            title: text.to_string(),
+            link: link.map(str::to_string),
+            text: text.to_string(),
+            content_hash: format!("h-{text}"),
+            ..Default::default()
+        }
+    }
+
+    fn write(store: &Store, feed: &FeedRecord, articles: Vec<NewArticle>) -> RefreshWriteOutcome {
+        store
+            .apply_refresh(&RefreshWrite {
+                feed: feed.clone(),
+                articles,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn same_guid_updates_in_place() {
+        let (_d, store) = store();
+        let f = feed(&store, "http://a.test/feed");
+        let first = write(
+            &store,
+            &f,
+            vec![article(Some("g1"), Some("http://a.test/1"), "v1")],
+        );
+        assert_eq!(first.new_ids.len(), 1);
+        let second = write(
+            &store,
+            &f,
+            vec![article(Some("g1"), Some("http://a.test/1b"), "v2")],
+        );
+        assert!(second.new_ids.is_empty());
+        assert_eq!(second.updated_ids, first.new_ids);
+        let all = store.list_articles().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].text, "v2");
+        assert_eq!(all[0].link.as_deref(), Some("http://a.test/1b"));
+    }
+
+    #[test]
+    fn same_link_across_feeds_is_one_article() {
+        let (_d, store) = store();
+        let a = feed(&store, "http://a.test/feed");
+        let b = feed(&store, "http://b.test/feed");
+        write(
+            &store,
+            &a,
+            vec![article(Some("a1"), Some("http://x.test/post"), "t")],
+        );
+        let out = write(
+            &store,
+            &b,
+            vec![article(Some("b1"), Some("http://x.test/post"), "t")],
+        );
+        assert!(out.new_ids.is_empty());
+        let all = store.list_articles().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].feed_id, a.id);
+        assert_eq!(all[0].also_in, vec![b.id]);
+        let counts = store.article_counts().unwrap();
+        assert_eq!(counts[&a.id], 1);
+        assert_eq!(counts[&b.id], 1);
+
+        // Unsubscribing the first feed hands the article to the second.
+        store.remove_feed(a.id).unwrap();
+        let all = store.list_articles().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].feed_id, b.id);
+    }
+
+    #[test]
+    fn distinct_ids_sharing_one_link_in_a_feed_stay_distinct() {
+        let (_d, store) = store();
+        let f = feed(&store, "http://status.test/feed");
+        let home = Some("http://status.test/");
+        let out = write(
+            &store,
+            &f,
+            vec![
+                article(Some("e1"), home, "up"),
+                article(Some("e2"), home, "down"),
+            ],
+        );
+        assert_eq!(out.new_ids.len(), 2);
+        let again = write(
+            &store,
+            &f,
+            vec![
+                article(Some("e1"), home, "up"),
+                article(Some("e2"), home, "down"),
+            ],
+        );
+        assert!(
+            again.new_ids.is_empty() && again.updated_ids.is_empty(),
+            "{again:?}"
+        );
+        assert_eq!(store.article_count(), 2);
+    }
+
+    #[test]
+    fn entries_without_id_or_link_dedup_by_hash() {
+        let (_d, store) = store();
+        let f = feed(&store, "http://a.test/feed");
+        write(
+            &store,
+            &f,
+            vec![article(None, None, "same"), article(None, None, "same")],
+        );
+        write(
+            &store,
+            &f,
+            vec![article(None, None, "same"), article(None, None, "other")],
+        );
+        assert_eq!(store.article_count(), 2);
+    }
+
+    #[test]
+    fn unsubscribe_keeps_rated_articles_and_drops_the_rest() {
+        let (_d, store) = store();
+        let f = feed(&store, "http://a.test/feed");
+        let out = write(
+            &store,
+            &f,
+            vec![
+                article(Some("1"), Some("http://a.test/1"), "one"),
+                article(Some("2"), Some("http://a.test/2"), "two"),
+            ],
+        );
+        let rated = out.new_ids[0];
+        store
+            .ratings
+            .insert(rated.to_key(), br#""like""#.to_vec())
+            .unwrap();
+        assert_eq!(store.rating_label(rated).unwrap().as_deref(), Some("like"));
+        store.remove_feed(f.id).unwrap();
+        let left = store.list_articles().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].id, rated);
+        assert!(store.get_feed(f.id).unwrap().is_none());
+        // The unrated article's keys are gone; the rated one's stay so it is not re-added.
+        assert_eq!(store.article_keys.len(), 2);
+        // Re-subscribing does not duplicate the kept article.
+        let again = feed(&store, "http://a.test/feed");
+        let out = write(
+            &store,
+            &again,
+            vec![article(Some("1"), Some("http://a.test/1"), "one")],
+        );
+        assert!(out.new_ids.is_empty());
+        assert_eq!(store.article_count(), 1);
+        assert_eq!(store.get_article(rated).unwrap().unwrap().feed_id, again.id);
+        assert_eq!(store.feed_article_ids(again.id).unwrap(), vec![rated]);
+    }
+
+    #[test]
+    fn writes_for_a_removed_feed_are_dropped() {
+        let (_d, store) = store();
+        let f = feed(&store, "http://a.test/feed");
+        store.remove_feed(f.id).unwrap();
+        let out = write(&store, &f, vec![article(Some("1"), None, "x")]);
+        assert!(!out.feed_exists);
+        assert_eq!(store.article_count(), 0);
+        assert_eq!(store.feed_count(), 0);
     }
 }

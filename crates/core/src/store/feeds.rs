@@ -1,18 +1,101 @@
-//! The `feeds` tree: one JSON record per subscription, keyed by [`FeedId`].
+//! The `feeds` tree: one JSON record per subscription, keyed by [`FeedId`], plus the
+//! `feed_urls` index that makes a duplicate subscription impossible even under races.
 
 use serde::{Deserialize, Serialize};
+use sled::transaction::ConflictableTransactionResult;
+use sled::Transactional;
 
-use super::{FeedId, Store, StoreError};
+use super::{abort, ArticleId, FeedId, Store, StoreError};
 
-/// A subscription as stored.
+/// How the last fetch of a feed went.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedStatus {
+    /// Subscribed but never fetched yet (e.g. just imported from OPML).
+    #[default]
+    Pending,
+    Ok,
+    NotModified,
+    Error,
+}
+
+impl FeedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedStatus::Pending => "pending",
+            FeedStatus::Ok => "ok",
+            FeedStatus::NotModified => "not_modified",
+            FeedStatus::Error => "error",
+        }
+    }
+}
+
+/// A subscription as stored. Fields after `site_url` were added by ingestion; they default
+/// when missing so records written by the skeleton still decode.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FeedRecord {
     pub id: FeedId,
     /// The URL as the user subscribed to it (after autodiscovery).
     pub url: String,
     pub title: String,
     pub site_url: Option<String>,
+    /// OPML folder path ("Tech/Rust"), if the feed came from a nested outline.
+    #[serde(default)]
+    pub folder: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Validators from the last 200 response, sent back for a conditional GET.
+    #[serde(default)]
+    pub etag: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// RFC 3339 time of the last fetch attempt that reached a result (ok, 304 or error).
+    #[serde(default)]
+    pub last_fetched: Option<String>,
+    #[serde(default)]
+    pub status: FeedStatus,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    /// RFC 3339; a failing feed is not fetched by the scheduler before this time.
+    #[serde(default)]
+    pub next_retry_at: Option<String>,
+    #[serde(default)]
+    pub added_at: Option<String>,
+}
+
+impl FeedRecord {
+    pub fn new(id: FeedId, url: String, title: String, site_url: Option<String>) -> Self {
+        Self {
+            id,
+            url,
+            title,
+            site_url,
+            folder: None,
+            tags: Vec::new(),
+            etag: None,
+            last_modified: None,
+            last_fetched: None,
+            status: FeedStatus::Pending,
+            last_error: None,
+            consecutive_failures: 0,
+            next_retry_at: None,
+            added_at: Some(chrono::Utc::now().to_rfc3339()),
+        }
+    }
+}
+
+/// The form of a feed URL used to detect duplicate subscriptions: parsed and re-serialised
+/// (lower-case scheme and host, default port dropped), without the fragment.
+pub fn feed_url_key(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(mut parsed) => {
+            parsed.set_fragment(None);
+            parsed.to_string()
+        }
+        Err(_) => url.trim().to_string(),
+    }
 }
 
 impl Store {
@@ -22,5 +105,112 @@ impl Store {
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))
             .collect()
+    }
+
+    pub fn get_feed(&self, id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
+        match self.feeds.get(id.to_key())? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn find_feed_by_url(&self, url: &str) -> Result<Option<FeedRecord>, StoreError> {
+        match self.feed_urls.get(feed_url_key(url))? {
+            Some(id) => match FeedId::from_key(&id) {
+                Some(id) => self.get_feed(id),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a new subscription, or refuses it with [`StoreError::DuplicateFeed`] when the
+    /// same URL is already subscribed. Check and insert are one transaction.
+    pub fn insert_feed(&self, feed: &FeedRecord) -> Result<(), StoreError> {
+        let url_key = feed_url_key(&feed.url);
+        let value = serde_json::to_vec(feed)?;
+        (&self.feeds, &self.feed_urls).transaction(
+            |(feeds, urls)| -> ConflictableTransactionResult<(), StoreError> {
+                if let Some(existing) = urls.get(url_key.as_bytes())? {
+                    return Err(abort(StoreError::DuplicateFeed {
+                        url: feed.url.clone(),
+                        existing: FeedId::from_key(&existing).unwrap_or(FeedId(0)),
+                    }));
+                }
+                urls.insert(url_key.as_bytes(), &feed.id.to_key())?;
+                feeds.insert(&feed.id.to_key(), value.as_slice())?;
+                Ok(())
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Overwrites a feed's record if the feed still exists (an unsubscribe may have won the
+    /// race); returns whether it did. The URL is not meant to change here.
+    pub fn update_feed(&self, feed: &FeedRecord) -> Result<bool, StoreError> {
+        let value = serde_json::to_vec(feed)?;
+        let updated = self.feeds.transaction(|feeds| {
+            if feeds.get(feed.id.to_key())?.is_none() {
+                return Ok(false);
+            }
+            feeds.insert(&feed.id.to_key(), value.as_slice())?;
+            Ok(true)
+        });
+        updated.map_err(|e: sled::transaction::TransactionError<StoreError>| e.into())
+    }
+
+    /// Number of stored articles per feed, from the `feed_articles` index (no decoding).
+    pub fn article_counts(&self) -> Result<std::collections::HashMap<FeedId, usize>, StoreError> {
+        let mut counts = std::collections::HashMap::new();
+        for key in self.feed_articles.iter().keys() {
+            let key = key?;
+            if let Some(feed) = FeedId::from_key(&key[..8]) {
+                *counts.entry(feed).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Article ids of one feed, in id order.
+    pub fn feed_article_ids(&self, feed: FeedId) -> Result<Vec<ArticleId>, StoreError> {
+        self.feed_articles
+            .scan_prefix(feed.to_key())
+            .keys()
+            .map(|k| {
+                let k = k?;
+                Ok(ArticleId::from_key(&k[8..]).unwrap_or(ArticleId(0)))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_key_ignores_case_of_host_default_port_and_fragment() {
+        assert_eq!(
+            feed_url_key("HTTP://Example.COM:80/feed.xml#top"),
+            feed_url_key("http://example.com/feed.xml")
+        );
+        assert_ne!(
+            feed_url_key("http://example.com/Feed.xml"),
+            feed_url_key("http://example.com/feed.xml")
+        );
+    }
+
+    #[test]
+    fn duplicate_feed_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let a = FeedRecord::new(FeedId(1), "http://a.test/feed".into(), "A".into(), None);
+        store.insert_feed(&a).unwrap();
+        let again = FeedRecord::new(FeedId(2), "http://A.test/feed".into(), "A".into(), None);
+        match store.insert_feed(&again) {
+            Err(StoreError::DuplicateFeed { existing, .. }) => assert_eq!(existing, FeedId(1)),
+            other => panic!("expected DuplicateFeed, got {other:?}"),
+        }
+        assert_eq!(store.list_feeds().unwrap().len(), 1);
     }
 }

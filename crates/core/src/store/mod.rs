@@ -1,7 +1,9 @@
 //! Storage: sled trees behind typed methods. Nothing outside this module touches sled.
 //!
 //! Trees: `meta` (schema version), `feeds`, `articles`, `ratings`, `embeddings`,
-//! `settings`. Values are JSON so that a schema change is a readable migration, not a
+//! `settings`, and the indexes ingestion keeps consistent with them in the same transactions:
+//! `feed_urls` (normalised feed URL → FeedId), `article_keys` (dedup key → ArticleId) and
+//! `feed_articles` (FeedId ‖ ArticleId → ()). Values are JSON so that a schema change is a readable migration, not a
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
 mod articles;
@@ -9,8 +11,8 @@ mod feeds;
 mod ids;
 mod settings;
 
-pub use articles::ArticleRecord;
-pub use feeds::FeedRecord;
+pub use articles::{ArticleRecord, Enclosure, NewArticle, RefreshWrite, RefreshWriteOutcome};
+pub use feeds::{feed_url_key, FeedRecord, FeedStatus};
 pub use settings::{Settings, Theme};
 
 pub use ids::{ArticleId, FeedId};
@@ -42,8 +44,27 @@ pub enum StoreError {
 
     #[error("stored record could not be decoded: {0}")]
     Decode(#[from] serde_json::Error),
+
+    #[error("already subscribed to {url} (feed {existing})")]
+    DuplicateFeed { url: String, existing: FeedId },
 }
 
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(inner) => inner,
+            sled::transaction::TransactionError::Storage(inner) => StoreError::Sled(inner),
+        }
+    }
+}
+
+/// Aborts a sled transaction with a store error (for `?` inside transaction closures).
+fn abort<E: Into<StoreError>>(e: E) -> sled::transaction::ConflictableTransactionError<StoreError> {
+    sled::transaction::ConflictableTransactionError::Abort(e.into())
+}
+
+/// Cheap to clone: every field is a handle onto the same open database.
+#[derive(Clone)]
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
@@ -51,16 +72,34 @@ pub struct Store {
     pub(crate) feeds: sled::Tree,
     pub(crate) articles: sled::Tree,
     pub(crate) ratings: sled::Tree,
+    #[allow(dead_code)] // the learner's store/embeddings.rs reads it
     pub(crate) embeddings: sled::Tree,
+    #[allow(dead_code)] // for user settings; nothing stores any yet
     pub(crate) settings: sled::Tree,
+    pub(crate) feed_urls: sled::Tree,
+    pub(crate) article_keys: sled::Tree,
+    pub(crate) feed_articles: sled::Tree,
 }
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // sled "recovers" an unreadable log as an empty database and writes over it while
+        // opening; so an existing log is checked first, and a store that had data but shows
+        // no schema record is refused before any tree is created.
+        let had_data = std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
+        if had_data {
+            check_sled_log(path)?;
+        }
         let db = sled::Config::new()
             .path(path)
             .open()
             .map_err(|e| classify_open_error(path, e))?;
+        if had_data && !db.tree_names().iter().any(|name| name.as_ref() == b"meta") {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "its data could not be read (no schema record found)".to_string(),
+            });
+        }
         let open = |name: &str| db.open_tree(name).map_err(|e| classify_open_error(path, e));
         let store = Self {
             path: path.to_path_buf(),
@@ -70,6 +109,9 @@ impl Store {
             ratings: open("ratings")?,
             embeddings: open("embeddings")?,
             settings: open("settings")?,
+            feed_urls: open("feed_urls")?,
+            article_keys: open("article_keys")?,
+            feed_articles: open("feed_articles")?,
             db,
         };
         store.migrate()?;
@@ -90,6 +132,12 @@ impl Store {
 
     pub fn feed_count(&self) -> usize {
         self.feeds.len()
+    }
+
+    /// A fresh id for a new record, unique within this store.
+    pub fn generate_id(&self) -> Result<u64, StoreError> {
+        // +1 so that no record ever has id 0, which reads like "unset".
+        Ok(self.db.generate_id()? + 1)
     }
 
     /// Makes sure everything written so far is on disk (sled also flushes periodically).
@@ -117,6 +165,40 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// sled 0.34's log is made of 512 KiB segments, each starting with a 20-byte header:
+/// `crc32(bytes 4..20) ^ 0xFFFF_FFFF`, then two XOR-masked LSNs. A log in which no segment
+/// has a valid header is not a sled log at all (overwritten, truncated to garbage, the wrong
+/// file); sled would silently start over on it. Torn tails after a crash are still sled's
+/// to recover. (sled 0.34 is frozen, so this layout is too.)
+fn check_sled_log(path: &Path) -> Result<(), StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    const SEGMENT_SIZE: u64 = 512 * 1024;
+    const HEADER_LEN: usize = 20;
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let db_path = path.join("db");
+    let mut file = std::fs::File::open(&db_path)
+        .map_err(|e| corrupt(format!("{} cannot be read: {e}", db_path.display())))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut offset = 0;
+    while offset + HEADER_LEN as u64 <= len {
+        let mut header = [0u8; HEADER_LEN];
+        file.seek(SeekFrom::Start(offset))
+            .and_then(|_| file.read_exact(&mut header))
+            .map_err(|e| corrupt(format!("{} cannot be read: {e}", db_path.display())))?;
+        let stored = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) ^ 0xFFFF_FFFF;
+        if stored == crc32fast::hash(&header[4..]) {
+            return Ok(());
+        }
+        offset += SEGMENT_SIZE;
+    }
+    Err(corrupt(
+        "its log has no readable segment (not a Sift store, or overwritten)".to_string(),
+    ))
 }
 
 fn decode_u32(bytes: &[u8]) -> u32 {

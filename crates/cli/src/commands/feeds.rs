@@ -1,0 +1,234 @@
+//! `subscribe`, `unsubscribe`, `feeds`, `import-opml`, `export-opml`, `refresh`, `articles`:
+//! each calls one Engine method and prints the result (DESIGN.md's CLI contract for --json).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::json;
+use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary};
+use sift_core::feeds::{RefreshReport, RefreshStatus};
+use sift_core::store::FeedId;
+use sift_core::Engine;
+
+use crate::output::Output;
+use crate::CliResult;
+
+#[derive(clap::Args)]
+pub struct ArticlesArgs {
+    /// Show at most N articles (newest first).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only articles of this feed.
+    #[arg(long, value_name = "ID")]
+    pub feed: Option<FeedId>,
+    /// Only articles without a rating.
+    #[arg(long)]
+    pub unrated: bool,
+}
+
+pub async fn subscribe(engine: &Engine, out: &Output, url: &str) -> CliResult {
+    let feed = engine.subscribe(url).await?;
+    let value = json!({
+        "feed": {
+            "id": feed.id,
+            "url": feed.url,
+            "title": feed.title,
+            "site_url": feed.site_url,
+        }
+    });
+    out.print(&value, |_| {
+        format!(
+            "Subscribed to {} <{}> as feed {}. Run `sift refresh` to fetch its articles.",
+            feed.title, feed.url, feed.id
+        )
+    })
+}
+
+pub fn unsubscribe(engine: &Engine, out: &Output, id_or_url: &str) -> CliResult {
+    let removed = engine.unsubscribe(id_or_url)?;
+    out.print(&json!({ "removed": removed }), |_| {
+        format!("Unsubscribed from feed {removed}; rated articles were kept.")
+    })
+}
+
+pub fn feeds(engine: &Engine, out: &Output) -> CliResult {
+    let feeds = engine.feeds()?;
+    out.print(&feeds, |feeds| {
+        if feeds.is_empty() {
+            return "No feeds yet. Add one with `sift subscribe URL`.".to_string();
+        }
+        feeds.iter().map(feed_line).collect::<Vec<_>>().join("\n")
+    })
+}
+
+fn feed_line(f: &FeedSummary) -> String {
+    let mut line = format!(
+        "{:>4}  {}  <{}>  {} articles, {}",
+        f.id, f.title, f.url, f.article_count, f.status
+    );
+    if let Some(error) = &f.error {
+        line.push_str(&format!(": {error}"));
+    }
+    line
+}
+
+pub fn import_opml(engine: &Engine, out: &Output, file: &Path) -> CliResult {
+    let report = engine.import_opml(file)?;
+    out.print(&report, |r| {
+        let mut text = format!(
+            "Added {} feeds, skipped {}. Run `sift refresh` to fetch them.",
+            r.added, r.skipped
+        );
+        for error in &r.errors {
+            text.push_str(&format!("\n  skipped {error}"));
+        }
+        text
+    })
+}
+
+pub fn export_opml(engine: &Engine, out: &Output, file: Option<&Path>) -> CliResult {
+    let opml = engine.export_opml()?;
+    let Some(file) = file else {
+        if out.is_json() {
+            return out.print(&json!({ "opml": opml }), |_| String::new());
+        }
+        print!("{opml}");
+        return Ok(());
+    };
+    write_atomically(file, opml.as_bytes())?;
+    let feeds = engine.feeds()?.len();
+    out.print(&json!({ "path": file, "feeds": feeds }), |_| {
+        format!("Exported {feeds} feeds to {}", file.display())
+    })
+}
+
+/// Writes through a temporary file and a rename, so an existing file is never left
+/// half-written.
+fn write_atomically(path: &Path, bytes: &[u8]) -> CliResult {
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".sift-tmp");
+    let tmp: PathBuf = path.with_file_name(tmp_name);
+    let write = || -> std::io::Result<()> {
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("could not write {}: {e}", path.display()).into()
+    })
+}
+
+#[derive(Serialize)]
+struct RefreshFeedJson<'a> {
+    id: FeedId,
+    url: &'a str,
+    status: RefreshStatus,
+    new_articles: usize,
+    error: Option<&'a str>,
+}
+
+pub async fn refresh(engine: &Engine, out: &Output) -> CliResult {
+    let bar = (!out.is_json() && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(engine.feeds().map(|f| f.len()).unwrap_or(0) as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let report: RefreshReport = engine
+        .refresh_all(|p| {
+            if let Some(bar) = &bar {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+                bar.set_message(p.feed.url.clone());
+            }
+        })
+        .await?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    // learner: embed report.new_article_ids() here and put the count in `embedded`.
+    let embedded = 0;
+    let value = json!({
+        "feeds": report.feeds.iter().map(|f| RefreshFeedJson {
+            id: f.id,
+            url: &f.url,
+            status: f.status,
+            new_articles: f.new_articles,
+            error: f.error.as_deref(),
+        }).collect::<Vec<_>>(),
+        "new_articles": report.new_articles,
+        "embedded": embedded,
+    });
+    out.print(&value, |_| {
+        let mut lines: Vec<String> = report
+            .feeds
+            .iter()
+            .map(|f| match f.status {
+                RefreshStatus::Ok => {
+                    format!("{:>4}  ok, {} new  <{}>", f.id, f.new_articles, f.url)
+                }
+                RefreshStatus::NotModified => format!("{:>4}  unchanged  <{}>", f.id, f.url),
+                RefreshStatus::Error => format!(
+                    "{:>4}  error: {}",
+                    f.id,
+                    f.error.as_deref().unwrap_or("unknown")
+                ),
+            })
+            .collect();
+        let failed = report
+            .feeds
+            .iter()
+            .filter(|f| f.status == RefreshStatus::Error)
+            .count();
+        lines.push(format!(
+            "{} new articles from {} feeds ({} failed).",
+            report.new_articles,
+            report.feeds.len(),
+            failed
+        ));
+        lines.join("\n")
+    })
+}
+
+pub fn articles(engine: &Engine, out: &Output, args: &ArticlesArgs) -> CliResult {
+    let filter = ArticleFilter {
+        limit: args.limit,
+        feed: args.feed,
+        unrated: args.unrated,
+    };
+    let articles = engine.articles(&filter)?;
+    out.print(&articles, |articles| {
+        if articles.is_empty() {
+            return "No articles. Subscribe to feeds and run `sift refresh`.".to_string();
+        }
+        articles
+            .iter()
+            .map(article_lines)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn article_lines(a: &ArticleView) -> String {
+    let date = a
+        .published
+        .as_deref()
+        .map(|d| &d[..d.len().min(10)])
+        .unwrap_or("");
+    let rating = a
+        .rating
+        .as_deref()
+        .map(|r| format!(" [{r}]"))
+        .unwrap_or_default();
+    format!(
+        "{:>6}  {}  {}{}\n        {}",
+        a.id,
+        date,
+        a.title,
+        rating,
+        a.link.as_deref().unwrap_or("(no link)")
+    )
+}

@@ -1,0 +1,351 @@
+//! The feeds face of [`Engine`]: subscriptions, OPML, refresh and reading articles.
+//! Each method is a thin sequence of calls into `feeds/` and `store/`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Engine;
+use crate::error::{Error, Result};
+use crate::feeds::discover::discover;
+use crate::feeds::fetch::parse_http_url;
+use crate::feeds::opml::{export_opml, parse_opml};
+use crate::feeds::refresh::{is_due, refresh_feeds};
+use crate::feeds::{FeedError, FeedRefreshResult, RefreshProgress, RefreshReport};
+use crate::store::{ArticleId, ArticleRecord, FeedId, FeedRecord, StoreError};
+
+// The app keeps one `Arc<Engine>` and calls it from several threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+};
+
+/// A subscription as listed (`sift feeds`, the app's sidebar).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeedSummary {
+    pub id: FeedId,
+    pub url: String,
+    pub title: String,
+    pub site_url: Option<String>,
+    pub last_fetched: Option<String>,
+    /// "pending" (never fetched), "ok", "not_modified" or "error".
+    pub status: String,
+    pub error: Option<String>,
+    pub article_count: usize,
+    /// Liked ÷ (liked + disliked) among this feed's rated articles; `None` until one is rated.
+    pub liked_ratio: Option<f64>,
+    pub folder: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// An article as listed (`sift articles`, the app's reading list).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ArticleView {
+    pub id: ArticleId,
+    pub feed_id: FeedId,
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<String>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    /// Sanitized; safe to render.
+    pub content_html: Option<String>,
+    // learner: fill `score` and `confidence` from the preference model.
+    pub score: Option<f64>,
+    pub confidence: Option<f64>,
+    /// "like", "dislike", "skip" or `None`.
+    pub rating: Option<String>,
+}
+
+impl ArticleView {
+    fn new(a: ArticleRecord, rating: Option<String>) -> Self {
+        Self {
+            rating,
+            id: a.id,
+            feed_id: a.feed_id,
+            title: a.title,
+            link: a.link,
+            published: a.published,
+            author: a.author,
+            summary: a.summary,
+            content_html: a.content_html,
+            score: None,
+            confidence: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleFilter {
+    pub limit: Option<usize>,
+    pub feed: Option<FeedId>,
+    pub unrated: bool,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct OpmlImportReport {
+    pub added: usize,
+    pub skipped: usize,
+    /// One line per skipped outline: what it was and why it was skipped.
+    pub errors: Vec<String>,
+}
+
+impl Engine {
+    /// Subscribes to a feed URL, or to the feed a site's page announces (autodiscovery).
+    /// The feed is fetched once to be sure it is one; its articles arrive with the next
+    /// refresh. Subscribing twice to the same feed is refused.
+    pub async fn subscribe(&self, url: &str) -> Result<FeedRecord> {
+        let url = url.trim();
+        parse_http_url(url)?;
+        self.refuse_duplicate(url)?;
+        let discovered = discover(&self.fetcher, url).await?;
+        if discovered.feed_url != url {
+            self.refuse_duplicate(&discovered.feed_url)?;
+        }
+        let title = discovered.feed.title.clone().unwrap_or_else(|| {
+            url::Url::parse(&discovered.feed_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| discovered.feed_url.clone())
+        });
+        let site_url = discovered
+            .feed
+            .site_url
+            .clone()
+            .or_else(|| (discovered.feed_url != url).then(|| url.to_string()));
+        let record = FeedRecord::new(
+            FeedId(self.store.generate_id()?),
+            discovered.feed_url,
+            title,
+            site_url,
+        );
+        self.store
+            .insert_feed(&record)
+            .map_err(already_subscribed)?;
+        self.store.flush()?;
+        Ok(record)
+    }
+
+    fn refuse_duplicate(&self, url: &str) -> Result<()> {
+        match self.store.find_feed_by_url(url)? {
+            Some(existing) => Err(FeedError::AlreadySubscribed {
+                url: existing.url,
+                existing: existing.id,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes a feed given by id or URL, with its unrated articles; rated articles stay.
+    pub fn unsubscribe(&self, id_or_url: &str) -> Result<FeedId> {
+        let feed = self.find_feed(id_or_url)?;
+        self.store.remove_feed(feed.id)?;
+        self.store.flush()?;
+        Ok(feed.id)
+    }
+
+    fn find_feed(&self, id_or_url: &str) -> Result<FeedRecord> {
+        let id_or_url = id_or_url.trim();
+        let found = match id_or_url.parse::<FeedId>() {
+            Ok(id) => self.store.get_feed(id)?,
+            Err(_) => self.store.find_feed_by_url(id_or_url)?,
+        };
+        found.ok_or_else(|| {
+            Error::NotFound(format!(
+                "no subscribed feed has the id or URL {id_or_url:?} (see `sift feeds`)"
+            ))
+        })
+    }
+
+    /// All subscriptions, in id (subscription) order.
+    pub fn feeds(&self) -> Result<Vec<FeedSummary>> {
+        let counts = self.store.article_counts()?;
+        let mut liked: HashMap<FeedId, (usize, usize)> = HashMap::new();
+        for (article, label) in self.store.rating_labels()? {
+            if let Some(record) = self.store.get_article(article)? {
+                let entry = liked.entry(record.feed_id).or_default();
+                match label.as_str() {
+                    "like" => entry.0 += 1,
+                    "dislike" => entry.1 += 1,
+                    _ => {}
+                }
+            }
+        }
+        Ok(self
+            .store
+            .list_feeds()?
+            .into_iter()
+            .map(|feed| {
+                let liked_ratio = liked
+                    .get(&feed.id)
+                    .filter(|(likes, dislikes)| likes + dislikes > 0)
+                    .map(|(likes, dislikes)| *likes as f64 / (likes + dislikes) as f64);
+                FeedSummary {
+                    article_count: counts.get(&feed.id).copied().unwrap_or(0),
+                    liked_ratio,
+                    id: feed.id,
+                    url: feed.url,
+                    title: feed.title,
+                    site_url: feed.site_url,
+                    last_fetched: feed.last_fetched,
+                    status: feed.status.as_str().to_string(),
+                    error: feed.last_error,
+                    folder: feed.folder,
+                    tags: feed.tags,
+                }
+            })
+            .collect())
+    }
+
+    /// Adds the feeds of an OPML file without fetching them (the next refresh does).
+    pub fn import_opml(&self, path: &Path) -> Result<OpmlImportReport> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| FeedError::OpmlUnreadable {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        self.import_opml_text(&String::from_utf8_lossy(&bytes), &shown)
+    }
+
+    /// [`Engine::import_opml`] from text; `source` names it in messages.
+    pub fn import_opml_text(&self, text: &str, source: &str) -> Result<OpmlImportReport> {
+        let import = parse_opml(text, source)?;
+        let mut report = OpmlImportReport::default();
+        for skipped in import.skipped {
+            report
+                .errors
+                .push(format!("{}: {}", skipped.outline, skipped.reason));
+        }
+        for feed in import.feeds {
+            let mut record = FeedRecord::new(
+                FeedId(self.store.generate_id()?),
+                feed.url.clone(),
+                feed.title.clone().unwrap_or_else(|| feed.url.clone()),
+                feed.site_url,
+            );
+            record.folder = feed.folder;
+            record.tags = feed.tags;
+            match self.store.insert_feed(&record) {
+                Ok(()) => report.added += 1,
+                Err(StoreError::DuplicateFeed { existing, .. }) => report.errors.push(format!(
+                    "{}: already subscribed (feed {existing})",
+                    feed.title.unwrap_or(feed.url)
+                )),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        report.skipped = report.errors.len();
+        self.store.flush()?;
+        Ok(report)
+    }
+
+    /// All subscriptions as an OPML 2.0 document.
+    pub fn export_opml(&self) -> Result<String> {
+        Ok(export_opml(&self.store.list_feeds()?))
+    }
+
+    /// Fetches every feed now (backoff is ignored: the user asked). `progress` is called
+    /// after each feed. Per-feed failures are in the report, not an `Err`.
+    pub async fn refresh_all(
+        &self,
+        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
+    ) -> Result<RefreshReport> {
+        let _one_at_a_time = self.refresh_lock.lock().await;
+        let feeds = self.store.list_feeds()?;
+        Ok(refresh_feeds(&self.store, &self.fetcher, feeds, &progress).await)
+    }
+
+    /// Fetches the feeds that are due: all except failing ones still in their backoff.
+    /// This is what the scheduler runs.
+    pub async fn refresh_due(
+        &self,
+        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
+    ) -> Result<RefreshReport> {
+        let _one_at_a_time = self.refresh_lock.lock().await;
+        let now = chrono::Utc::now();
+        let feeds = self
+            .store
+            .list_feeds()?
+            .into_iter()
+            .filter(|f| is_due(f, now))
+            .collect();
+        Ok(refresh_feeds(&self.store, &self.fetcher, feeds, &progress).await)
+    }
+
+    /// Fetches one feed now.
+    pub async fn refresh_feed(&self, id: FeedId) -> Result<FeedRefreshResult> {
+        let _one_at_a_time = self.refresh_lock.lock().await;
+        let feed = self
+            .store
+            .get_feed(id)?
+            .ok_or_else(|| Error::NotFound(format!("no subscribed feed has the id {id}")))?;
+        let report = refresh_feeds(&self.store, &self.fetcher, vec![feed], &|_| {}).await;
+        report
+            .feeds
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("no subscribed feed has the id {id}")))
+    }
+
+    /// Stored articles, newest first (by publication date, else when first fetched).
+    pub fn articles(&self, filter: &ArticleFilter) -> Result<Vec<ArticleView>> {
+        let mut records: Vec<ArticleRecord> = match filter.feed {
+            Some(feed) => {
+                if self.store.get_feed(feed)?.is_none() {
+                    return Err(Error::NotFound(format!(
+                        "no subscribed feed has the id {feed} (see `sift feeds`)"
+                    )));
+                }
+                self.store
+                    .feed_article_ids(feed)?
+                    .into_iter()
+                    .filter_map(|id| self.store.get_article(id).transpose())
+                    .collect::<std::result::Result<_, _>>()?
+            }
+            None => self.store.list_articles()?,
+        };
+        let ratings = self.store.rating_labels()?;
+        if filter.unrated {
+            records.retain(|a| !ratings.contains_key(&a.id));
+        }
+        let sort_key = |a: &ArticleRecord| {
+            let when = a.published.clone().or_else(|| a.fetched_at.clone());
+            (when, a.id)
+        };
+        records.sort_by_key(|a| std::cmp::Reverse(sort_key(a)));
+        if let Some(limit) = filter.limit {
+            records.truncate(limit);
+        }
+        Ok(records
+            .into_iter()
+            .map(|a| {
+                let rating = ratings.get(&a.id).cloned();
+                ArticleView::new(a, rating)
+            })
+            .collect())
+    }
+
+    /// One stored article, as the reader shows it.
+    pub fn article(&self, id: ArticleId) -> Result<ArticleView> {
+        let record = self
+            .store
+            .get_article(id)?
+            .ok_or_else(|| Error::NotFound(format!("no stored article has the id {id}")))?;
+        let rating = self.store.rating_label(id)?;
+        Ok(ArticleView::new(record, rating))
+    }
+}
+
+fn already_subscribed(e: StoreError) -> Error {
+    match e {
+        StoreError::DuplicateFeed { url, existing } => {
+            FeedError::AlreadySubscribed { url, existing }.into()
+        }
+        other => other.into(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests for ingestion: fixtures of every feed format, a loopback HTTP server
+//! for fetching and refreshing, OPML, the store's guarantees. One test binary on purpose.
+
+mod server;
+
+mod engine;
+mod fetching;
+mod opml;
+mod parsing;
+mod store;
+mod throughput;
