@@ -84,8 +84,15 @@ describe("the Sift window", { timeout: 180_000 }, () => {
        input.value = "1";
        input.dispatchEvent(new Event("change", { bubbles: true }));`,
     );
-    const toast = await session.waitFor('[data-testid="toast"][data-kind="error"]', { what: "an error message" });
-    assert.match(await toast.text(), /refresh interval must be between/);
+    await session.waitUntil(
+      async () => {
+        for (const toast of await session.findAll('[data-testid="toast"][data-kind="error"]')) {
+          if (/refresh interval must be between/.test(await toast.text())) return true;
+        }
+        return false;
+      },
+      { what: "the refusal as a readable error message" },
+    );
     assert.equal(await session.execute(`return document.querySelector('[data-testid="setting-refresh-interval"]').value`), "60");
   });
 
