@@ -12,7 +12,11 @@ use sift_core::Engine;
 use output::Output;
 
 #[derive(Parser)]
-#[command(name = "sift", version, about = "Sift: a reading dashboard that learns what you want to read, locally")]
+#[command(
+    name = "sift",
+    version,
+    about = "Sift: a reading dashboard that learns what you want to read, locally"
+)]
 struct Cli {
     /// Where Sift keeps its store (default: the OS data directory).
     #[arg(long, global = true, env = "SIFT_DATA_DIR", value_name = "DIR")]

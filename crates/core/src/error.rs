@@ -10,7 +10,9 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 
-    #[error("no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR")]
+    #[error(
+        "no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR"
+    )]
     NoDataDir,
 
     #[error("could not create the data directory {path}: {source}")]
@@ -25,4 +27,16 @@ pub enum Error {
 
     #[error("not found: {0}")]
     NotFound(String),
+
+    #[error("no article with id {0}; list them with `sift articles`")]
+    UnknownArticle(crate::store::ArticleId),
+
+    #[error("the embedding model could not be loaded from {dir}: {detail}; run models/fetch.sh (or make setup), or point SIFT_MODEL_DIR at a directory holding the model files")]
+    ModelUnavailable { dir: PathBuf, detail: String },
+
+    #[error("embedding failed: {0}")]
+    Embedding(String),
+
+    #[error("could not read or write the model file {path}: {detail}")]
+    ModelFile { path: PathBuf, detail: String },
 }

@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn key_order_is_numeric_order() {
         assert!(FeedId(2).to_key() < FeedId(256).to_key());
-        assert_eq!(ArticleId::from_key(&ArticleId(77).to_key()), Some(ArticleId(77)));
+        assert_eq!(
+            ArticleId::from_key(&ArticleId(77).to_key()),
+            Some(ArticleId(77))
+        );
         assert_eq!("42".parse::<FeedId>().unwrap(), FeedId(42));
         assert!("x".parse::<ArticleId>().is_err());
     }

@@ -5,11 +5,14 @@
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
 mod articles;
+mod embeddings;
 mod feeds;
 mod ids;
+mod ratings;
 
 pub use articles::ArticleRecord;
 pub use feeds::FeedRecord;
+pub use ratings::{Rating, RatingRecord};
 
 pub use ids::{ArticleId, FeedId};
 
@@ -118,10 +121,7 @@ impl Store {
 }
 
 fn decode_u32(bytes: &[u8]) -> u32 {
-    bytes
-        .try_into()
-        .map(u32::from_be_bytes)
-        .unwrap_or(u32::MAX)
+    bytes.try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX)
 }
 
 /// sled reports a held lock as a plain I/O error; turn it and corruption into errors a
