@@ -27,6 +27,12 @@ pub struct FastEmbedder {
 }
 
 impl FastEmbedder {
+    /// The id [`FastEmbedder::load`] will report, known without loading anything (the
+    /// store's cached vectors are found by it).
+    pub fn model_id_for(max_tokens: usize) -> String {
+        format!("all-MiniLM-L6-v2-int8/max{max_tokens}")
+    }
+
     /// Loads the model from `dir`. ONNX Runtime comes from `ORT_DYLIB_PATH` when set, else
     /// from `dir`. Any missing or unreadable file becomes [`Error::ModelUnavailable`].
     pub fn load(dir: &Path, max_tokens: usize) -> Result<Self> {
@@ -70,7 +76,7 @@ impl FastEmbedder {
             .map_err(|e| unavailable(format!("the model files are unreadable or corrupt ({e})")))?;
         Ok(Self {
             model: Mutex::new(model),
-            model_id: format!("all-MiniLM-L6-v2-int8/max{max_tokens}"),
+            model_id: Self::model_id_for(max_tokens),
         })
     }
 }

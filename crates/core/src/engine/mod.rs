@@ -1,6 +1,13 @@
 //! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
 //! lives in the modules the engine orchestrates.
 
+mod learn;
+
+pub use learn::{
+    ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,
+    Recommendation,
+};
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -20,6 +27,7 @@ pub struct EngineInfo {
 pub struct Engine {
     data_dir: PathBuf,
     store: Store,
+    learn: learn::LearnState,
 }
 
 impl Engine {
@@ -32,7 +40,11 @@ impl Engine {
             source,
         })?;
         let store = Store::open(&data_dir.join("store"))?;
-        Ok(Self { data_dir, store })
+        Ok(Self {
+            data_dir,
+            store,
+            learn: learn::LearnState::default(),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {

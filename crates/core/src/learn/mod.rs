@@ -8,6 +8,8 @@ pub mod linalg;
 pub mod logistic;
 pub mod map;
 pub mod model;
+pub mod prediction;
 
 pub use clusters::InterestCluster;
 pub use model::{Assessment, PreferenceModel, Regime, Regularisation};
+pub use prediction::{predict, Prediction, DEFAULT_THRESHOLD};

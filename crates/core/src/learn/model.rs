@@ -8,12 +8,12 @@
 //! - both classes: L2-regularised logistic regression on the embeddings, with `C` chosen by
 //!   cross-validated log-loss (calibration, not only ranking, is the goal).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::linalg::{dot, sigmoid};
 use super::logistic::{self, Logistic};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Regime {
     ColdStart,
@@ -137,6 +137,11 @@ impl PreferenceModel {
 
     pub fn disliked(&self) -> &[Vec<f32>] {
         &self.disliked
+    }
+
+    /// Points standing for everything rated (for "far from anything rated").
+    pub fn coverage(&self) -> &[Vec<f32>] {
+        &self.coverage
     }
 
     /// The `C` the classifier was fitted with (two-class regime only).
