@@ -1,6 +1,7 @@
 //! `sift`: every command parses its arguments, calls one `Engine` method and prints.
 //! Errors become one line on stderr and a non-zero exit code, never a panic or backtrace.
 
+mod commands;
 mod output;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ enum Command {
     Feeds,
     /// Show the engine's version, data directory and schema version.
     Info,
+    #[command(flatten)]
+    Learn(commands::learn::LearnCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,11 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn run(cli: Cli) -> CliResult {
     let out = Output::new(cli.json);
+    if let Command::Learn(cmd) = &cli.command {
+        if !cmd.needs_store() {
+            return commands::learn::run_standalone(cmd, &out);
+        }
+    }
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => sift_core::paths::default_data_dir().ok_or(sift_core::Error::NoDataDir)?,
@@ -73,6 +81,7 @@ fn run(cli: Cli) -> CliResult {
                 }
             })
         }
+        Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),
         Command::Info => {
             let info = engine.info()?;
             out.print(&info, |i| {

@@ -11,6 +11,10 @@ impl Output {
         Self { json }
     }
 
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     pub fn print<T: Serialize>(
         &self,
         value: &T,

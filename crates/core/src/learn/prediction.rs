@@ -7,8 +7,10 @@ use super::model::{PreferenceModel, Regime};
 
 /// `interested = score > threshold` unless the caller sets another threshold.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
-/// Below this confidence an answer would still teach the model something worth a card.
-pub const NEEDS_FEEDBACK_BELOW: f32 = 0.3;
+/// A score this close to even odds is a guess: an answer there teaches the model most.
+pub const UNCERTAIN_MARGIN: f32 = 0.25;
+/// Below this confidence the score rests on too little evidence to act on, however decisive.
+pub const NEEDS_FEEDBACK_BELOW: f32 = 0.2;
 
 /// Field names are the prototype's, so its users find what they know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +48,8 @@ pub fn predict(
         avg_similarity: a.avg_liked_similarity,
         closest_cluster: closest.map(|c| c.0),
         cluster_similarity: closest.map(|c| c.1),
-        needs_feedback: a.confidence < NEEDS_FEEDBACK_BELOW,
+        needs_feedback: (a.score - 0.5).abs() < UNCERTAIN_MARGIN
+            || a.confidence < NEEDS_FEEDBACK_BELOW,
         regime: model.regime(),
         answers: model.answers(),
     }

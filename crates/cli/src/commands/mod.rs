@@ -1,0 +1,3 @@
+//! Subcommand groups, one module per area.
+
+pub mod learn;
