@@ -6,6 +6,7 @@
 pub mod embed;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod learn;
 pub mod paths;
 pub mod recommender;

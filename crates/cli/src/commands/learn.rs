@@ -36,6 +36,23 @@ pub enum LearnCommand {
     Demo,
     /// Embed stored articles that have no vector yet (refresh does this too).
     Embed,
+    /// Offline evaluation on a labelled corpus (AG News CSV): learning curves vs baselines.
+    Eval {
+        /// The corpus: header-less CSV of label (1-based), title, description.
+        #[arg(long, default_value = "../shared/data/ag_news/test.csv")]
+        corpus: PathBuf,
+        /// Articles drawn from it (class-balanced).
+        #[arg(long, default_value_t = 2000)]
+        sample: usize,
+        /// Repetitions with different splits and card draws.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// Tokens kept per text by the embedder (to measure what truncation costs).
+        #[arg(long, default_value_t = DEFAULT_MAX_TOKENS)]
+        max_tokens: usize,
+    },
+    /// Time retraining and bulk scoring on synthetic embeddings.
+    Bench,
     /// Write the learner's state (ratings and their vectors) to a JSON file.
     ExportModel { file: PathBuf },
     /// Restore the learner's state from an export.
@@ -64,7 +81,7 @@ impl Answer {
 impl LearnCommand {
     /// Commands that need only the model, not the store (so they run beside the app).
     pub fn needs_store(&self) -> bool {
-        !matches!(self, LearnCommand::Demo)
+        !matches!(self, LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench)
     }
 }
 
@@ -92,6 +109,22 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output) -> CliResult {
                     )
                 }));
                 lines.join("\n")
+            })
+        }
+        LearnCommand::Eval {
+            corpus,
+            sample,
+            seeds,
+            max_tokens,
+        } => {
+            let embedder = FastEmbedder::load(&locate_model_dir(), *max_tokens)?;
+            let report = super::eval::run(corpus, *sample, *seeds, &embedder, out.is_json())?;
+            out.print(&report, super::eval::format_report)
+        }
+        LearnCommand::Bench => {
+            let report = super::eval::bench();
+            out.print(&report, |b| {
+                b.iter().map(|(k, v)| format!("{k}: {v:.2} ms")).collect::<Vec<_>>().join("\n")
             })
         }
         _ => unreachable!("only commands without a store are run standalone"),
@@ -216,6 +249,8 @@ pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
                 )
             })
         }
-        LearnCommand::Demo => run_standalone(&LearnCommand::Demo, out),
+        standalone @ (LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench) => {
+            run_standalone(&standalone, out)
+        }
     }
 }
