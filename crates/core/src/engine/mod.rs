@@ -1,6 +1,13 @@
 //! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
 //! lives in the modules the engine orchestrates.
 
+mod learn;
+
+pub use learn::{
+    ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,
+    Recommendation,
+};
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -26,6 +33,7 @@ pub struct Engine {
     fetcher: crate::feeds::Fetcher,
     /// One refresh at a time (the scheduler and a manual refresh wait for each other).
     refresh_lock: tokio::sync::Mutex<()>,
+    learn: learn::LearnState,
 }
 
 impl Engine {
@@ -52,6 +60,7 @@ impl Engine {
             store,
             fetcher,
             refresh_lock: tokio::sync::Mutex::new(()),
+            learn: learn::LearnState::default(),
         })
     }
 

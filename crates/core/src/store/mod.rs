@@ -7,11 +7,14 @@
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
 mod articles;
+mod embeddings;
 mod feeds;
 mod ids;
+mod ratings;
 
 pub use articles::{ArticleRecord, Enclosure, NewArticle, RefreshWrite, RefreshWriteOutcome};
 pub use feeds::{feed_url_key, FeedRecord, FeedStatus};
+pub use ratings::{Rating, RatingRecord};
 
 pub use ids::{ArticleId, FeedId};
 
