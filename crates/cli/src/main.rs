@@ -52,6 +52,8 @@ enum Command {
     Articles(commands::feeds::ArticlesArgs),
     /// Show the engine's version, data directory and schema version.
     Info,
+    #[command(flatten)]
+    Learn(commands::learn::LearnCommand),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,11 @@ pub(crate) type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn run(cli: Cli) -> CliResult {
     let out = Output::new(cli.json);
+    if let Command::Learn(cmd) = &cli.command {
+        if !cmd.needs_store() {
+            return commands::learn::run_standalone(cmd, &out);
+        }
+    }
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => sift_core::paths::default_data_dir().ok_or(sift_core::Error::NoDataDir)?,
@@ -94,6 +101,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Refresh => commands::feeds::refresh(&engine, &out).await,
         Command::Articles(args) => commands::feeds::articles(&engine, &out, &args),
+        Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),
         Command::Info => {
             let info = engine.info()?;
             out.print(&info, |i| {

@@ -30,4 +30,16 @@ pub enum Error {
 
     #[error("not found: {0}")]
     NotFound(String),
+
+    #[error("no article with id {0}; list them with `sift articles`")]
+    UnknownArticle(crate::store::ArticleId),
+
+    #[error("the embedding model could not be loaded from {dir}: {detail}; run models/fetch.sh (or make setup), or point SIFT_MODEL_DIR at a directory holding the model files")]
+    ModelUnavailable { dir: PathBuf, detail: String },
+
+    #[error("embedding failed: {0}")]
+    Embedding(String),
+
+    #[error("could not read or write the model file {path}: {detail}")]
+    ModelFile { path: PathBuf, detail: String },
 }

@@ -3,10 +3,14 @@
 //! The desktop app (`src-tauri`) and the `sift` CLI are two thin faces over [`Engine`];
 //! whatever one can do, the other can.
 
+pub mod embed;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod feeds;
+pub mod learn;
 pub mod paths;
+pub mod recommender;
 pub mod store;
 
 pub use engine::{Engine, EngineInfo};

@@ -7,3 +7,9 @@ use std::path::PathBuf;
 pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("app", "sift", "sift").map(|d| d.data_dir().to_path_buf())
 }
+
+/// The OS cache directory for Sift (e.g. `~/.cache/sift` on Linux): things that can be
+/// recomputed, such as the offline evaluation's embeddings.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("app", "sift", "sift").map(|d| d.cache_dir().to_path_buf())
+}

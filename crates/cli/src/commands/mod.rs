@@ -1,3 +1,5 @@
 //! Command implementations, one module per area; `main.rs` only parses and dispatches.
 
+pub mod eval;
 pub mod feeds;
+pub mod learn;

@@ -1,7 +1,13 @@
 //! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
 //! lives in the modules the engine orchestrates.
 
+mod learn;
 mod settings;
+
+pub use learn::{
+    ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,
+    Recommendation,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +35,7 @@ pub struct Engine {
     fetcher: crate::feeds::Fetcher,
     /// One refresh at a time (the scheduler and a manual refresh wait for each other).
     refresh_lock: tokio::sync::Mutex<()>,
+    learn: learn::LearnState,
 }
 
 impl Engine {
@@ -55,6 +62,7 @@ impl Engine {
             store,
             fetcher,
             refresh_lock: tokio::sync::Mutex::new(()),
+            learn: learn::LearnState::default(),
         })
     }
 

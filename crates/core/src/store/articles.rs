@@ -200,6 +200,14 @@ impl Store {
         }
     }
 
+    /// Inserts or replaces one article. Ingestion owns how records are made; this is the
+    /// plain write the learner's tests (and any importer) need.
+    pub fn put_article(&self, record: &ArticleRecord) -> Result<(), StoreError> {
+        self.articles
+            .insert(record.id.to_key(), serde_json::to_vec(record)?)?;
+        Ok(())
+    }
+
     pub fn list_articles(&self) -> Result<Vec<ArticleRecord>, StoreError> {
         self.articles
             .iter()

@@ -1,0 +1,181 @@
+//! `sift eval` and `sift bench`: printing around sift-core's evaluation and timing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use sift_core::embed::{normalize, Embedder};
+use sift_core::eval::{embed_with_cache, evaluate, load_ag_news, EvalConfig, EvalReport};
+use sift_core::learn::{PreferenceModel, Regularisation};
+
+const SAMPLE_SEED: u64 = 2024;
+
+pub fn run(
+    corpus: &Path,
+    sample: usize,
+    seeds: u64,
+    embedder: &dyn Embedder,
+    quiet: bool,
+) -> Result<EvalReport, Box<dyn std::error::Error>> {
+    let (texts, labels) = load_ag_news(corpus, sample, SAMPLE_SEED)?;
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    let cache = sift_core::paths::default_cache_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))
+        .join("eval");
+    let started = Instant::now();
+    let vectors = embed_with_cache(&texts, embedder, &cache, |done, total| {
+        if !quiet {
+            eprint!("\rembedding {done}/{total}");
+        }
+    })?;
+    if !quiet {
+        eprintln!(
+            "\rembedded {} texts in {:.1}s",
+            texts.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let config = EvalConfig {
+        seeds,
+        ..EvalConfig::default()
+    };
+    Ok(evaluate(&vectors, &labels, classes, &config, |msg| {
+        if !quiet {
+            eprint!("\r{msg:<60}");
+        }
+    }))
+}
+
+/// Markdown tables, one per taste size, methods as rows and budgets as columns.
+pub fn format_report(report: &EvalReport) -> String {
+    let mut out = format!(
+        "{} articles, {} categories. First five cold-start cards cover {:.2} categories on average (min {}).\n",
+        report.articles, report.classes, report.cold_start_categories_mean, report.cold_start_categories_min
+    );
+    let mut by_size: BTreeMap<usize, BTreeMap<&str, Vec<&sift_core::eval::EvalRow>>> =
+        BTreeMap::new();
+    for row in &report.rows {
+        by_size
+            .entry(row.liked_categories)
+            .or_default()
+            .entry(row.method_name)
+            .or_default()
+            .push(row);
+    }
+    for (size, methods) in by_size {
+        let budgets: Vec<usize> = methods
+            .values()
+            .next()
+            .map(|r| r.iter().map(|x| x.answers).collect())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\nReader likes {size} categor{} — AUC / precision@20 / Brier after N answers\n\n| method |",
+            if size == 1 { "y" } else { "ies" }
+        ));
+        for b in &budgets {
+            out.push_str(&format!(" {b} |"));
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(budgets.len()));
+        out.push('\n');
+        for (name, rows) in methods {
+            out.push_str(&format!("| {name} |"));
+            for r in rows {
+                let stalled = if (r.answered + 0.5) < r.answers as f64 && r.answers > 0 {
+                    format!(" ({:.0} asked)", r.answered)
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!(
+                    " {:.3} / {:.2} / {:.3}{stalled} |",
+                    r.auc, r.precision_at_k, r.brier
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Medians of repeated timings of the learner's hot paths, in milliseconds.
+pub fn bench() -> BTreeMap<String, f64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let dim = 384;
+    // Embedding-like data: a shared component (news is all "news") plus topic directions.
+    let topics: Vec<Vec<f32>> = (0..8).map(|_| random_unit(&mut rng, dim)).collect();
+    let sample = |n: usize, rng: &mut rand::rngs::StdRng| -> (Vec<Vec<f32>>, Vec<bool>) {
+        (0..n)
+            .map(|_| {
+                let t = rng.gen_range(0..topics.len());
+                let noise = random_unit(rng, dim);
+                let mut v: Vec<f32> = topics[t]
+                    .iter()
+                    .zip(&noise)
+                    .map(|(a, b)| a + 0.8 * b)
+                    .collect();
+                normalize(&mut v);
+                (v, t < 2)
+            })
+            .unzip()
+    };
+    let (rated, labels) = sample(1000, &mut rng);
+    let (liked, disliked): (Vec<_>, Vec<_>) = rated.into_iter().zip(labels).partition(|(_, l)| *l);
+    let liked: Vec<Vec<f32>> = liked.into_iter().map(|(v, _)| v).collect();
+    let disliked: Vec<Vec<f32>> = disliked.into_iter().map(|(v, _)| v).collect();
+    let mut results = BTreeMap::new();
+
+    let time = |f: &mut dyn FnMut()| {
+        let mut runs: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        runs[runs.len() / 2]
+    };
+    let mut model = None;
+    results.insert(
+        "retrain with 1,000 ratings".to_string(),
+        time(&mut || {
+            model = Some(PreferenceModel::train(
+                dim,
+                liked.clone(),
+                disliked.clone(),
+                Regularisation::Auto,
+            ));
+        }),
+    );
+    let small_liked: Vec<Vec<f32>> = liked.iter().take(20).cloned().collect();
+    let small_disliked: Vec<Vec<f32>> = disliked.iter().take(20).cloned().collect();
+    results.insert(
+        "retrain with 40 ratings (C chosen by cross-validation)".to_string(),
+        time(&mut || {
+            let _ = PreferenceModel::train(
+                dim,
+                small_liked.clone(),
+                small_disliked.clone(),
+                Regularisation::Auto,
+            );
+        }),
+    );
+    let model = model.expect("trained");
+    let (articles, _) = sample(100_000, &mut rng);
+    let mut sink = 0.0f32;
+    results.insert(
+        "score + confidence for 100,000 embeddings".to_string(),
+        time(&mut || {
+            sink += articles.iter().map(|x| model.score(x).0).sum::<f32>();
+        }),
+    );
+    std::hint::black_box(sink);
+    results
+}
+
+fn random_unit(rng: &mut impl Rng, dim: usize) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..dim).map(|_| rng.gen_range(-1.0f32..1.0)).collect();
+    normalize(&mut v);
+    v
+}

@@ -1,0 +1,262 @@
+//! The learner's commands: each parses, calls one `Engine` (or core) function and prints.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Subcommand, ValueEnum};
+use sift_core::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
+use sift_core::store::{ArticleId, Rating};
+use sift_core::Engine;
+
+use crate::output::Output;
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+#[derive(Subcommand)]
+pub enum LearnCommand {
+    /// Unrated articles, best first, with why each is recommended.
+    Recommend {
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Articles worth rating next (uncertain, diverse, exploring).
+    Cards {
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Answer a card: like, dislike, skip (don't ask again) or clear.
+    Rate { id: ArticleId, answer: Answer },
+    /// Predict interest in any text (the prototype's predict_interest).
+    Predict { text: String },
+    /// Interest clusters of liked articles, labelled with keywords.
+    Clusters,
+    /// Every embedded article on a 2-D map with cluster, rating and score.
+    Map,
+    /// Replay the prototype's demo with the real model.
+    Demo,
+    /// Embed stored articles that have no vector yet (refresh does this too).
+    Embed,
+    /// Offline evaluation on a labelled corpus (AG News CSV): learning curves vs baselines.
+    Eval {
+        /// The corpus: header-less CSV of label (1-based), title, description.
+        #[arg(long, default_value = "../shared/data/ag_news/test.csv")]
+        corpus: PathBuf,
+        /// Articles drawn from it (class-balanced).
+        #[arg(long, default_value_t = 2000)]
+        sample: usize,
+        /// Repetitions with different splits and card draws.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// Tokens kept per text by the embedder (to measure what truncation costs).
+        #[arg(long, default_value_t = DEFAULT_MAX_TOKENS)]
+        max_tokens: usize,
+    },
+    /// Time retraining and bulk scoring on synthetic embeddings.
+    Bench,
+    /// Write the learner's state (ratings and their vectors) to a JSON file.
+    ExportModel { file: PathBuf },
+    /// Restore the learner's state from an export.
+    ImportModel { file: PathBuf },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Answer {
+    Like,
+    Dislike,
+    Skip,
+    Clear,
+}
+
+impl Answer {
+    fn rating(self) -> Option<Rating> {
+        match self {
+            Answer::Like => Some(Rating::Like),
+            Answer::Dislike => Some(Rating::Dislike),
+            Answer::Skip => Some(Rating::Skip),
+            Answer::Clear => None,
+        }
+    }
+}
+
+impl LearnCommand {
+    /// Commands that need only the model, not the store (so they run beside the app).
+    pub fn needs_store(&self) -> bool {
+        !matches!(
+            self,
+            LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench
+        )
+    }
+}
+
+/// Runs a command that needs no store.
+pub fn run_standalone(cmd: &LearnCommand, out: &Output) -> CliResult {
+    match cmd {
+        LearnCommand::Demo => {
+            let embedder: Arc<dyn Embedder> =
+                Arc::new(FastEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?);
+            let outcome = sift_core::recommender::demo(embedder)?;
+            out.print(&outcome, |o| {
+                let mut lines = vec!["Recommended content:".to_string()];
+                lines.extend(o.recommendations.iter().map(|r| {
+                    format!(
+                        "- {} (score {:.2}, confidence {:.2})",
+                        r.text, r.score, r.confidence
+                    )
+                }));
+                lines.push(String::new());
+                lines.push("Content needing feedback:".to_string());
+                lines.extend(o.feedback_requests.iter().map(|f| {
+                    format!(
+                        "- {} (uncertain score {:.2})\n  → user answered {}",
+                        f.text, f.score, f.answer
+                    )
+                }));
+                lines.join("\n")
+            })
+        }
+        LearnCommand::Eval {
+            corpus,
+            sample,
+            seeds,
+            max_tokens,
+        } => {
+            let embedder = FastEmbedder::load(&locate_model_dir(), *max_tokens)?;
+            let report = super::eval::run(corpus, *sample, *seeds, &embedder, out.is_json())?;
+            out.print(&report, super::eval::format_report)
+        }
+        LearnCommand::Bench => {
+            let report = super::eval::bench();
+            out.print(&report, |b| {
+                b.iter()
+                    .map(|(k, v)| format!("{k}: {v:.2} ms"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        _ => unreachable!("only commands without a store are run standalone"),
+    }
+}
+
+pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
+    match cmd {
+        LearnCommand::Recommend { limit } => {
+            let recs = engine.recommend(limit)?;
+            out.print(&recs, |recs| {
+                if recs.is_empty() {
+                    return "Nothing to recommend yet: refresh your feeds first.".to_string();
+                }
+                recs.iter()
+                    .map(|r| {
+                        format!(
+                            "{:>6}  {:.2}  {}\n        {}",
+                            r.id, r.score, r.title, r.reason
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        LearnCommand::Cards { limit } => {
+            let cards = engine.cards(limit)?;
+            out.print(&cards, |cards| {
+                if cards.is_empty() {
+                    return "No cards: every embedded article is rated (or none is stored)."
+                        .to_string();
+                }
+                cards
+                    .iter()
+                    .map(|c| format!("{:>6}  {}\n        {}", c.id, c.title, c.reason))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        LearnCommand::Rate { id, answer } => {
+            let rated = engine.rate(id, answer.rating())?;
+            out.print(&rated, |r| match r.rating {
+                Some(rating) => format!("{}: {}", r.id, rating.as_str()),
+                None => format!("{}: cleared", r.id),
+            })
+        }
+        LearnCommand::Predict { text } => {
+            let p = engine.predict(&text)?;
+            out.print(&p, |p| {
+                let note = if p.answers == 0 {
+                    "\n(nothing rated yet: rate a few cards first)"
+                } else {
+                    ""
+                };
+                format!(
+                    "interested: {}\nscore: {:.2}\nconfidence: {:.2}\nneeds feedback: {}{note}",
+                    p.interested, p.score, p.confidence, p.needs_feedback
+                )
+            })
+        }
+        LearnCommand::Clusters => {
+            let clusters = engine.clusters()?;
+            out.print(&clusters, |cs| {
+                if cs.is_empty() {
+                    return "No interest clusters yet: like a few articles.".to_string();
+                }
+                cs.iter()
+                    .map(|c| {
+                        format!(
+                            "{:>3}  {}  ({} articles, {} liked, {} disliked)",
+                            c.id, c.label, c.size, c.liked, c.disliked
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        LearnCommand::Map => {
+            let points = engine.map()?;
+            out.print(&points, |ps| {
+                ps.iter()
+                    .map(|p| {
+                        format!(
+                            "{:>6}  {:>7.3} {:>7.3}  score {:.2}",
+                            p.id, p.x, p.y, p.score
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        LearnCommand::Embed => {
+            let report = engine.embed_pending(|done, total| {
+                if !out.is_json() {
+                    eprint!("\rembedding {done}/{total}");
+                    if done == total {
+                        eprintln!();
+                    }
+                }
+            })?;
+            out.print(&report, |r| {
+                format!(
+                    "embedded {} articles ({} already had vectors)",
+                    r.embedded, r.cached
+                )
+            })
+        }
+        LearnCommand::ExportModel { file } => {
+            let t = engine.export_model(&file)?;
+            out.print(&t, |t| {
+                format!("wrote {} ratings to {}", t.ratings, t.path.display())
+            })
+        }
+        LearnCommand::ImportModel { file } => {
+            let t = engine.import_model(&file)?;
+            out.print(&t, |t| {
+                format!(
+                    "imported {} ratings from {} ({} skipped: article not in this store)",
+                    t.ratings,
+                    t.path.display(),
+                    t.skipped
+                )
+            })
+        }
+        standalone @ (LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench) => {
+            run_standalone(&standalone, out)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Sentence embeddings: the [`Embedder`] trait, the real model ([`FastEmbedder`]) and a
+//! deterministic stand-in for unit tests ([`HashingEmbedder`]).
+//!
+//! Every vector an embedder returns is L2-normalised, so a dot product is a cosine similarity
+//! everywhere else in the crate.
+
+mod fake;
+mod fastembed_model;
+mod locate;
+
+pub use fake::HashingEmbedder;
+pub use fastembed_model::{FastEmbedder, DEFAULT_MAX_TOKENS, ORT_DYLIB_NAME};
+pub use locate::locate_model_dir;
+
+use crate::error::Result;
+
+pub trait Embedder: Send + Sync {
+    /// One unit-length vector of [`Embedder::dim`] floats per text, in order.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+    /// Names the model *and* anything that changes its vectors (e.g. truncation), because
+    /// cached embeddings are keyed by it.
+    fn model_id(&self) -> &str;
+    fn dim(&self) -> usize;
+}
+
+/// Scales `v` to unit length in place; a zero vector is left as it is.
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}

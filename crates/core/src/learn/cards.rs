@@ -1,0 +1,179 @@
+//! Feedback cards: which unrated articles to ask about next.
+//!
+//! With no answers, diverse representatives of what is in the feeds (the article nearest each
+//! k-means centroid, biggest clusters first). Afterwards, the articles whose answers teach
+//! the model most: uncertain ones (score near 0.5) and ones far from anything rated
+//! (exploration), picked greedily so that no two cards in a batch are near-duplicates.
+
+use super::clusters::kmeans;
+use super::linalg::dot;
+
+/// Above this cosine similarity two articles are "the same story" for card purposes.
+const NEAR_DUPLICATE: f32 = 0.8;
+/// Share of a card's value that comes from exploring unrated regions.
+const EXPLORATION_WEIGHT: f32 = 0.3;
+/// How strongly similarity to an already chosen card lowers a candidate's value.
+const REDUNDANCY_PENALTY: f32 = 0.6;
+/// Only this many of the most valuable candidates enter the quadratic greedy step.
+const SHORTLIST: usize = 300;
+/// k-means for the cold start runs on at most this many articles (evenly spread).
+const COLD_START_SAMPLE: usize = 2000;
+
+/// Diverse representatives of `vectors`: indices into it, most representative first.
+pub fn cold_start_cards(vectors: &[&[f32]], limit: usize, seed: u64) -> Vec<usize> {
+    if vectors.len() <= limit {
+        return (0..vectors.len()).collect();
+    }
+    let stride = vectors.len().div_ceil(COLD_START_SAMPLE);
+    let sample: Vec<usize> = (0..vectors.len()).step_by(stride).collect();
+    let sample_vectors: Vec<&[f32]> = sample.iter().map(|&i| vectors[i]).collect();
+    let (centroids, assignment) = kmeans(&sample_vectors, limit, seed);
+    let mut reps: Vec<(usize, usize)> = centroids
+        .iter()
+        .enumerate()
+        .filter_map(|(c, centroid)| {
+            let members = assignment.iter().filter(|&&a| a == c).count();
+            sample
+                .iter()
+                .zip(&assignment)
+                .filter(|(_, &a)| a == c)
+                .max_by(|a, b| {
+                    dot(vectors[*a.0], centroid).total_cmp(&dot(vectors[*b.0], centroid))
+                })
+                .map(|(&i, _)| (i, members))
+        })
+        .collect();
+    reps.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<usize> = reps.into_iter().map(|(i, _)| i).collect();
+    // Fewer clusters than asked for (duplicates in the data): fill with the rest in order.
+    for i in 0..vectors.len() {
+        if chosen.len() >= limit {
+            break;
+        }
+        if !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    chosen
+}
+
+/// Picks up to `limit` cards among `vectors` (the unrated, unskipped articles) given the
+/// model's `scores` for them and `coverage`, points representing everything rated so far.
+/// Returns indices into `vectors`, best first.
+pub fn select_cards(
+    vectors: &[&[f32]],
+    scores: &[f32],
+    coverage: &[Vec<f32>],
+    limit: usize,
+    seed: u64,
+) -> Vec<usize> {
+    assert_eq!(vectors.len(), scores.len());
+    if coverage.is_empty() {
+        return cold_start_cards(vectors, limit, seed);
+    }
+    let value: Vec<f32> = vectors
+        .iter()
+        .zip(scores)
+        .map(|(v, &p)| {
+            let uncertainty = 1.0 - (2.0 * p - 1.0).abs();
+            let nearest_rated = coverage
+                .iter()
+                .map(|c| dot(v, c))
+                .fold(f32::NEG_INFINITY, f32::max);
+            let novelty = 1.0 - ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
+            (1.0 - EXPLORATION_WEIGHT) * uncertainty + EXPLORATION_WEIGHT * novelty
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..vectors.len()).collect();
+    order.sort_by(|&a, &b| value[b].total_cmp(&value[a]).then(a.cmp(&b)));
+
+    let shortlist = &order[..order.len().min(SHORTLIST)];
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut redundancy = vec![0.0f32; shortlist.len()];
+    let mut taken = vec![false; shortlist.len()];
+    while chosen.len() < limit {
+        let best = (0..shortlist.len())
+            .filter(|&j| !taken[j] && redundancy[j] < NEAR_DUPLICATE)
+            .max_by(|&a, &b| {
+                let va = value[shortlist[a]] - REDUNDANCY_PENALTY * (redundancy[a] - 0.2).max(0.0);
+                let vb = value[shortlist[b]] - REDUNDANCY_PENALTY * (redundancy[b] - 0.2).max(0.0);
+                va.total_cmp(&vb).then(b.cmp(&a))
+            });
+        let Some(j) = best else { break };
+        taken[j] = true;
+        let picked = shortlist[j];
+        chosen.push(picked);
+        for (k, r) in redundancy.iter_mut().enumerate() {
+            *r = r.max(dot(vectors[shortlist[k]], vectors[picked]));
+        }
+    }
+    // An unlimited listing continues with the rest by value.
+    if chosen.len() < limit {
+        for &i in &order {
+            if chosen.len() >= limit {
+                break;
+            }
+            if !chosen.contains(&i) && !shortlist.contains(&i) {
+                chosen.push(i);
+            }
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::{Embedder, HashingEmbedder};
+
+    fn corpus() -> Vec<Vec<f32>> {
+        let mut texts = Vec::new();
+        for topic in [
+            "rust compiler",
+            "football match",
+            "stock market",
+            "landscape photography",
+            "senate vote",
+        ] {
+            for i in 0..6 {
+                texts.push(format!(
+                    "{topic} story {}",
+                    ["alpha", "beta", "gamma", "delta", "omega", "sigma"][i]
+                ));
+            }
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        HashingEmbedder::default().embed(&refs).unwrap()
+    }
+
+    #[test]
+    fn cold_start_cards_cover_the_topics() {
+        let vectors = corpus();
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let cards = cold_start_cards(&refs, 5, 3);
+        assert_eq!(cards.len(), 5);
+        let topics: std::collections::HashSet<usize> = cards.iter().map(|i| i / 6).collect();
+        assert!(topics.len() >= 4, "cards {cards:?} cover topics {topics:?}");
+    }
+
+    #[test]
+    fn cards_are_uncertain_and_never_near_duplicates() {
+        let vectors = corpus();
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        // Everything equally uncertain: diversity alone must spread the batch.
+        let scores = vec![0.5; refs.len()];
+        let coverage = vec![vectors[0].clone()];
+        let cards = select_cards(&refs, &scores, &coverage, 5, 1);
+        assert_eq!(cards.len(), 5);
+        for (a, &i) in cards.iter().enumerate() {
+            for &j in &cards[a + 1..] {
+                assert!(dot(refs[i], refs[j]) < NEAR_DUPLICATE);
+            }
+        }
+        // A certain article is not asked about while uncertain ones remain.
+        let mut scores = vec![0.5; refs.len()];
+        scores[12] = 0.99;
+        let cards = select_cards(&refs, &scores, &coverage, 5, 1);
+        assert!(!cards.contains(&12));
+    }
+}

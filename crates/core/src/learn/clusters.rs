@@ -1,0 +1,296 @@
+//! Interest clusters: k-means (linfa) over the liked articles, `k` chosen by silhouette, each
+//! cluster labelled with c-TF-IDF keywords of its titles. Also the k-means helper the cold
+//! start's cards use.
+
+use std::collections::HashMap;
+
+use linfa::prelude::*;
+use linfa_clustering::KMeans;
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+use serde::Serialize;
+
+use super::linalg::{dot, mean_direction};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InterestCluster {
+    pub id: usize,
+    /// Keywords joined for display.
+    pub label: String,
+    pub keywords: Vec<String>,
+    /// Unit-length mean of the member articles.
+    #[serde(skip)]
+    pub centroid: Vec<f32>,
+    /// Indices into the liked articles the clusters were built from.
+    #[serde(skip)]
+    pub members: Vec<usize>,
+}
+
+const MAX_CLUSTERS: usize = 8;
+/// Below this mean silhouette the liked articles have no real cluster structure: one
+/// cluster describes them more honestly than several arbitrary ones.
+const MIN_SILHOUETTE: f32 = 0.04;
+const KEYWORDS_PER_CLUSTER: usize = 3;
+
+/// k-means with a seeded RNG. Returns unit-length centroids and each vector's cluster.
+pub fn kmeans(vectors: &[&[f32]], k: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<usize>) {
+    let n = vectors.len();
+    if n == 0 || k == 0 {
+        return (Vec::new(), vec![0; n]);
+    }
+    let k = k.min(n);
+    let dim = vectors[0].len();
+    if k == 1 {
+        return (
+            vec![mean_direction(vectors.iter().copied(), dim)],
+            vec![0; n],
+        );
+    }
+    let flat: Vec<f32> = vectors.iter().flat_map(|v| v.iter().copied()).collect();
+    let data = Array2::from_shape_vec((n, dim), flat).expect("rows of equal length");
+    let dataset = DatasetBase::from(data);
+    let fitted = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
+        .n_runs(3)
+        .max_n_iterations(60)
+        .tolerance(1e-3)
+        .fit(&dataset);
+    let Ok(model) = fitted else {
+        // Degenerate input (e.g. all vectors equal): one cluster is the truthful answer.
+        return (
+            vec![mean_direction(vectors.iter().copied(), dim)],
+            vec![0; n],
+        );
+    };
+    let assignment: Vec<usize> = model.predict(&dataset).to_vec();
+    let centroids = (0..k)
+        .map(|c| {
+            mean_direction(
+                vectors
+                    .iter()
+                    .zip(&assignment)
+                    .filter(|(_, &a)| a == c)
+                    .map(|(v, _)| *v),
+                dim,
+            )
+        })
+        .collect();
+    (centroids, assignment)
+}
+
+/// Mean silhouette with cosine distance; O(n²), fine for the liked articles.
+fn silhouette(vectors: &[&[f32]], assignment: &[usize], k: usize) -> f32 {
+    let n = vectors.len();
+    let mut total = 0.0;
+    for i in 0..n {
+        let mut sums = vec![0.0f32; k];
+        let mut counts = vec![0usize; k];
+        for j in 0..n {
+            if i != j {
+                sums[assignment[j]] += 1.0 - dot(vectors[i], vectors[j]);
+                counts[assignment[j]] += 1;
+            }
+        }
+        let own = assignment[i];
+        if counts[own] == 0 {
+            continue; // a singleton's silhouette is 0 by convention
+        }
+        let a = sums[own] / counts[own] as f32;
+        let b = (0..k)
+            .filter(|&c| c != own && counts[c] > 0)
+            .map(|c| sums[c] / counts[c] as f32)
+            .fold(f32::INFINITY, f32::min);
+        if b.is_finite() {
+            total += (b - a) / a.max(b).max(1e-6);
+        }
+    }
+    total / n as f32
+}
+
+/// Clusters the liked articles. `titles[i]` belongs to `vectors[i]`.
+pub fn interest_clusters(vectors: &[&[f32]], titles: &[&str], seed: u64) -> Vec<InterestCluster> {
+    assert_eq!(vectors.len(), titles.len());
+    let n = vectors.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut best = kmeans(vectors, 1, seed);
+    if n >= 4 {
+        let mut best_score = MIN_SILHOUETTE;
+        for k in 2..=MAX_CLUSTERS.min(n / 2) {
+            let candidate = kmeans(vectors, k, seed);
+            let used = candidate.0.len();
+            let score = silhouette(vectors, &candidate.1, used);
+            if score > best_score {
+                best_score = score;
+                best = candidate;
+            }
+        }
+    }
+    let (centroids, assignment) = best;
+    let docs: Vec<Vec<&str>> = (0..centroids.len())
+        .map(|c| {
+            titles
+                .iter()
+                .zip(&assignment)
+                .filter(|(_, &a)| a == c)
+                .map(|(t, _)| *t)
+                .collect()
+        })
+        .collect();
+    let keywords = ctfidf_keywords(&docs, KEYWORDS_PER_CLUSTER);
+    centroids
+        .into_iter()
+        .zip(keywords)
+        .enumerate()
+        .filter(|(c, _)| assignment.contains(c))
+        .map(|(c, (centroid, keywords))| InterestCluster {
+            id: c,
+            label: if keywords.is_empty() {
+                format!("cluster {}", c + 1)
+            } else {
+                keywords.join(" · ")
+            },
+            keywords,
+            centroid,
+            members: (0..n).filter(|&i| assignment[i] == c).collect(),
+        })
+        .enumerate()
+        .map(|(new_id, cluster)| InterestCluster {
+            id: new_id,
+            ..cluster
+        })
+        .collect()
+}
+
+/// The cluster whose centroid is most similar to `x`, with that similarity.
+pub fn closest_cluster(clusters: &[InterestCluster], x: &[f32]) -> Option<(usize, f32)> {
+    clusters
+        .iter()
+        .map(|c| (c.id, dot(&c.centroid, x)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Class-based TF-IDF (BERTopic's c-TF-IDF): each cluster's titles form one document;
+/// a word scores `tf(word, cluster) · ln(1 + A / f(word))`, with `A` the mean number of words
+/// per cluster and `f` the word's frequency over all clusters — frequent in this cluster,
+/// rare overall.
+pub fn ctfidf_keywords(docs: &[Vec<&str>], top: usize) -> Vec<Vec<String>> {
+    let counts: Vec<HashMap<String, usize>> = docs
+        .iter()
+        .map(|titles| {
+            let mut c = HashMap::new();
+            for word in titles.iter().flat_map(|t| tokens(t)) {
+                *c.entry(word).or_insert(0) += 1;
+            }
+            c
+        })
+        .collect();
+    let mut overall: HashMap<&str, usize> = HashMap::new();
+    for c in &counts {
+        for (w, n) in c {
+            *overall.entry(w.as_str()).or_insert(0) += n;
+        }
+    }
+    let total_words: usize = overall.values().sum();
+    let avg_words = total_words as f32 / docs.len().max(1) as f32;
+    counts
+        .iter()
+        .map(|c| {
+            let words_here: usize = c.values().sum::<usize>().max(1);
+            let mut scored: Vec<(&String, f32)> = c
+                .iter()
+                .map(|(w, &n)| {
+                    let tf = n as f32 / words_here as f32;
+                    let idf = (1.0 + avg_words / overall[w.as_str()] as f32).ln();
+                    // Ties broken by the word itself, so labels are deterministic.
+                    (w, tf * idf * if n > 1 { 1.0 } else { 0.999 })
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            scored
+                .into_iter()
+                .take(top)
+                .map(|(w, _)| w.clone())
+                .collect()
+        })
+        .collect()
+}
+
+fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\'').to_lowercase())
+        .filter(|w| w.len() > 2 && !w.chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+}
+
+const STOPWORDS: &[&str] = &[
+    "the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "has", "have",
+    "had", "not", "but", "you", "your", "our", "its", "it's", "into", "over", "after", "about",
+    "how", "why", "what", "who", "when", "new", "says", "say", "will", "can", "more", "than",
+    "out", "its", "they", "their", "his", "her", "one", "two", "all", "now", "get", "use", "using",
+    "via", "amp", "quot", "reuters", "afp",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::{Embedder, HashingEmbedder};
+
+    #[test]
+    fn two_topics_make_two_labelled_clusters() {
+        let titles = [
+            "rust compiler release",
+            "rust compiler performance",
+            "rust compiler errors",
+            "landscape photography light",
+            "landscape photography lenses",
+            "landscape photography tips",
+        ];
+        let vectors = HashingEmbedder::default().embed(&titles).unwrap();
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let clusters = interest_clusters(&refs, &titles, 7);
+        assert_eq!(clusters.len(), 2, "{clusters:?}");
+        let labels: Vec<&str> = clusters.iter().map(|c| c.label.as_str()).collect();
+        assert!(
+            labels
+                .iter()
+                .any(|l| l.contains("rust") && l.contains("compiler")),
+            "{labels:?}"
+        );
+        assert!(
+            labels.iter().any(|l| l.contains("photography")),
+            "{labels:?}"
+        );
+        for c in &clusters {
+            assert_eq!(c.members.len(), 3);
+        }
+        let probe = &HashingEmbedder::default()
+            .embed(&["photography of a landscape"])
+            .unwrap()[0];
+        let (closest, sim) = closest_cluster(&clusters, probe).unwrap();
+        assert!(clusters[closest].label.contains("photography"));
+        assert!(sim > 0.3);
+    }
+
+    #[test]
+    fn few_likes_make_one_cluster() {
+        let titles = ["one thing", "another thing"];
+        let vectors = HashingEmbedder::default().embed(&titles).unwrap();
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let clusters = interest_clusters(&refs, &titles, 1);
+        assert_eq!(clusters.len(), 1);
+        assert_eq!(clusters[0].keywords[0], "thing");
+    }
+
+    #[test]
+    fn ctfidf_prefers_words_distinctive_of_a_cluster() {
+        let docs = vec![
+            vec!["market stocks rally", "stocks fall market"],
+            vec!["market football final", "football cup"],
+        ];
+        let kw = ctfidf_keywords(&docs, 1);
+        assert_eq!(kw[0], vec!["stocks".to_string()]);
+        assert_eq!(kw[1], vec!["football".to_string()]);
+    }
+}

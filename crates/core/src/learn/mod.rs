@@ -1,0 +1,15 @@
+//! The learner: one job per module. Everything here is pure computation on embeddings; the
+//! engine (`engine/learn.rs`) feeds it from the store.
+
+pub mod cards;
+pub mod clusters;
+pub mod explain;
+pub mod linalg;
+pub mod logistic;
+pub mod map;
+pub mod model;
+pub mod prediction;
+
+pub use clusters::InterestCluster;
+pub use model::{Assessment, PreferenceModel, Regime, Regularisation};
+pub use prediction::{predict, Prediction, DEFAULT_THRESHOLD};

@@ -1,0 +1,354 @@
+//! The preference model: from liked and disliked embeddings to a calibrated probability of
+//! liking an article (`score`) and how far to trust it (`confidence`).
+//!
+//! Regimes, by what the answers so far allow:
+//! - no answers: every score is the uninformed 0.5 and confidence is 0;
+//! - one class only: similarity to the nearest rated article, squashed to a probability
+//!   (likes pull up, dislikes push down), with confidence capped low;
+//! - both classes: L2-regularised logistic regression on the embeddings, with `C` chosen by
+//!   cross-validated log-loss (calibration, not only ranking, is the goal).
+
+use serde::{Deserialize, Serialize};
+
+use super::linalg::{dot, sigmoid};
+use super::logistic::{self, Logistic};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    ColdStart,
+    LikedOnly,
+    DislikedOnly,
+    TwoClass,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Regularisation {
+    /// Chosen per fit by cross-validation over [`C_GRID`] when there are enough answers.
+    Auto,
+    Fixed(f32),
+}
+
+/// Weak regularisation: on unit vectors `C = 1` keeps every probability near 0.5 (DESIGN.md).
+pub const DEFAULT_C: f32 = 100.0;
+const C_GRID: [f32; 4] = [10.0, 30.0, 100.0, 300.0];
+/// Cross-validation needs a few of each class to say anything, and above this many answers
+/// its cost outweighs its benefit (the data then pin the weights down anyway).
+const CV_MIN_PER_CLASS: usize = 3;
+const CV_MAX_ANSWERS: usize = 120;
+
+/// How similar (cosine) two MiniLM texts on the same subject typically are; the one-class
+/// regime's squashing is centred here.
+const RELATED_SIMILARITY: f32 = 0.35;
+const SIMILARITY_SLOPE: f32 = 10.0;
+/// Representatives of the rated articles used to judge "far from anything rated"; bounded so
+/// bulk scoring stays cheap however many answers there are.
+const MAX_COVERAGE_POINTS: usize = 12;
+
+#[derive(Debug, Clone)]
+pub struct PreferenceModel {
+    dim: usize,
+    liked: Vec<Vec<f32>>,
+    disliked: Vec<Vec<f32>>,
+    classifier: Option<Logistic>,
+    regularisation: Option<f32>,
+    coverage: Vec<Vec<f32>>,
+}
+
+/// Everything the model can say about one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub score: f32,
+    pub confidence: f32,
+    pub max_liked_similarity: Option<f32>,
+    pub avg_liked_similarity: Option<f32>,
+    /// Index into the liked vectors the model was trained with.
+    pub nearest_liked: Option<usize>,
+}
+
+impl PreferenceModel {
+    pub fn train(
+        dim: usize,
+        liked: Vec<Vec<f32>>,
+        disliked: Vec<Vec<f32>>,
+        regularisation: Regularisation,
+    ) -> Self {
+        let mut model = Self {
+            dim,
+            coverage: Vec::new(),
+            liked,
+            disliked,
+            classifier: None,
+            regularisation: None,
+        };
+        model.coverage = farthest_point_sample(
+            model.liked.iter().chain(&model.disliked).map(Vec::as_slice),
+            MAX_COVERAGE_POINTS,
+        );
+        if model.regime() == Regime::TwoClass {
+            let (xs, ys) = model.training_set();
+            let c = match regularisation {
+                Regularisation::Fixed(c) => c,
+                Regularisation::Auto => choose_c(&xs, &ys),
+            };
+            model.classifier = Some(logistic::fit(&xs, &ys, c, None));
+            model.regularisation = Some(c);
+        }
+        model
+    }
+
+    pub fn untrained(dim: usize) -> Self {
+        Self::train(dim, Vec::new(), Vec::new(), Regularisation::Auto)
+    }
+
+    fn training_set(&self) -> (Vec<&[f32]>, Vec<bool>) {
+        let xs = self
+            .liked
+            .iter()
+            .chain(&self.disliked)
+            .map(Vec::as_slice)
+            .collect();
+        let ys = std::iter::repeat_n(true, self.liked.len())
+            .chain(std::iter::repeat_n(false, self.disliked.len()))
+            .collect();
+        (xs, ys)
+    }
+
+    pub fn regime(&self) -> Regime {
+        match (self.liked.is_empty(), self.disliked.is_empty()) {
+            (true, true) => Regime::ColdStart,
+            (false, true) => Regime::LikedOnly,
+            (true, false) => Regime::DislikedOnly,
+            (false, false) => Regime::TwoClass,
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    pub fn answers(&self) -> usize {
+        self.liked.len() + self.disliked.len()
+    }
+
+    pub fn liked(&self) -> &[Vec<f32>] {
+        &self.liked
+    }
+
+    pub fn disliked(&self) -> &[Vec<f32>] {
+        &self.disliked
+    }
+
+    /// Points standing for everything rated (for "far from anything rated").
+    pub fn coverage(&self) -> &[Vec<f32>] {
+        &self.coverage
+    }
+
+    /// The `C` the classifier was fitted with (two-class regime only).
+    pub fn regularisation(&self) -> Option<f32> {
+        self.regularisation
+    }
+
+    /// Score and confidence only: the bulk path (listing and ranking every article).
+    pub fn score(&self, x: &[f32]) -> (f32, f32) {
+        let score = match self.regime() {
+            Regime::ColdStart => 0.5,
+            Regime::LikedOnly => similarity_probability(max_similarity(x, &self.liked)),
+            Regime::DislikedOnly => {
+                // Unlike anything disliked says little about liking it: stay below even odds.
+                0.5 * (1.0 - similarity_probability(max_similarity(x, &self.disliked)))
+            }
+            Regime::TwoClass => self.classifier.as_ref().map_or(0.5, |c| c.probability(x)),
+        };
+        (score, self.confidence(x, score))
+    }
+
+    pub fn assess(&self, x: &[f32]) -> Assessment {
+        let (score, confidence) = self.score(x);
+        let liked_sims: Vec<f32> = self.liked.iter().map(|l| dot(x, l)).collect();
+        let nearest_liked = liked_sims
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i);
+        Assessment {
+            score,
+            confidence,
+            max_liked_similarity: nearest_liked.map(|i| liked_sims[i]),
+            avg_liked_similarity: (!liked_sims.is_empty())
+                .then(|| liked_sims.iter().sum::<f32>() / liked_sims.len() as f32),
+            nearest_liked,
+        }
+    }
+
+    /// Product of three factors in [0, 1]: how much evidence there is (answers, both classes
+    /// weigh more), how close the article is to something rated, and how decisive the score
+    /// is. Any one of them being low makes the model unsure.
+    fn confidence(&self, x: &[f32], score: f32) -> f32 {
+        let answers = self.answers() as f32;
+        let evidence = match self.regime() {
+            Regime::ColdStart => return 0.0,
+            Regime::LikedOnly | Regime::DislikedOnly => 0.5 * answers / (answers + 5.0),
+            Regime::TwoClass => answers / (answers + 5.0),
+        };
+        let nearest_rated = max_similarity(x, &self.coverage);
+        let proximity = ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
+        let decisiveness = (2.0 * score - 1.0).abs();
+        (evidence * (0.5 + 0.5 * proximity) * (0.25 + 0.75 * decisiveness)).clamp(0.0, 1.0)
+    }
+}
+
+fn max_similarity(x: &[f32], vectors: &[Vec<f32>]) -> f32 {
+    vectors
+        .iter()
+        .map(|v| dot(x, v))
+        .fold(f32::NEG_INFINITY, f32::max)
+        .max(-1.0)
+}
+
+fn similarity_probability(similarity: f32) -> f32 {
+    sigmoid(SIMILARITY_SLOPE * (similarity - RELATED_SIMILARITY))
+}
+
+/// Picks `C` by stratified cross-validated log-loss when the answers allow it.
+fn choose_c(xs: &[&[f32]], ys: &[bool]) -> f32 {
+    let positives = ys.iter().filter(|&&y| y).count();
+    let negatives = ys.len() - positives;
+    if positives.min(negatives) < CV_MIN_PER_CLASS || ys.len() > CV_MAX_ANSWERS {
+        return DEFAULT_C;
+    }
+    let folds = positives.min(negatives).min(5);
+    C_GRID
+        .iter()
+        .map(|&c| (c, logistic::cross_validated_log_loss(xs, ys, c, folds)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(DEFAULT_C, |(c, _)| c)
+}
+
+/// Greedy farthest-point sampling: a small set such that every vector is near one of them.
+fn farthest_point_sample<'a>(
+    vectors: impl Iterator<Item = &'a [f32]>,
+    max: usize,
+) -> Vec<Vec<f32>> {
+    let all: Vec<&[f32]> = vectors.collect();
+    if all.len() <= max {
+        return all.iter().map(|v| v.to_vec()).collect();
+    }
+    let mut chosen = vec![all[0].to_vec()];
+    let mut best_sim: Vec<f32> = all.iter().map(|v| dot(v, all[0])).collect();
+    while chosen.len() < max {
+        let (far, _) = best_sim
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .expect("non-empty");
+        chosen.push(all[far].to_vec());
+        for (s, v) in best_sim.iter_mut().zip(&all) {
+            *s = s.max(dot(v, all[far]));
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::{Embedder, HashingEmbedder};
+
+    fn vecs(texts: &[&str]) -> Vec<Vec<f32>> {
+        HashingEmbedder::default().embed(texts).unwrap()
+    }
+
+    #[test]
+    fn cold_start_is_uninformed() {
+        let model = PreferenceModel::untrained(256);
+        let x = &vecs(&["anything at all"])[0];
+        assert_eq!(model.regime(), Regime::ColdStart);
+        assert_eq!(model.score(x), (0.5, 0.0));
+    }
+
+    #[test]
+    fn liked_only_prefers_similar_articles_with_low_confidence() {
+        let liked = vecs(&[
+            "rust compiler release notes",
+            "rust borrow checker explained",
+        ]);
+        let model = PreferenceModel::train(256, liked, Vec::new(), Regularisation::Auto);
+        assert_eq!(model.regime(), Regime::LikedOnly);
+        let near = &vecs(&["rust compiler borrow checker"])[0];
+        let far = &vecs(&["celebrity wedding gossip"])[0];
+        let (s_near, c_near) = model.score(near);
+        let (s_far, _) = model.score(far);
+        assert!(s_near > s_far);
+        assert!(s_near > 0.5 && s_far < 0.5);
+        assert!(
+            c_near <= 0.5,
+            "one class never makes the model sure: {c_near}"
+        );
+    }
+
+    #[test]
+    fn disliked_only_pushes_similar_articles_down() {
+        let disliked = vecs(&["football match result", "football transfer news"]);
+        let model = PreferenceModel::train(256, Vec::new(), disliked, Regularisation::Auto);
+        assert_eq!(model.regime(), Regime::DislikedOnly);
+        let (s_near, _) = model.score(&vecs(&["football match news"])[0]);
+        let (s_far, _) = model.score(&vecs(&["quantum physics lecture"])[0]);
+        assert!(s_near < s_far && s_far <= 0.5);
+    }
+
+    #[test]
+    fn two_class_uses_dislikes_as_evidence_and_is_bounded() {
+        let liked = vecs(&[
+            "rust compiler release",
+            "rust async runtime",
+            "rust memory safety",
+        ]);
+        let disliked = vecs(&[
+            "football match result",
+            "football league table",
+            "football transfer window",
+        ]);
+        let model = PreferenceModel::train(256, liked, disliked, Regularisation::Auto);
+        assert_eq!(model.regime(), Regime::TwoClass);
+        assert!(model.regularisation().is_some());
+        let (rust, c_rust) = model.score(&vecs(&["rust compiler async"])[0]);
+        let (ball, _) = model.score(&vecs(&["football league match"])[0]);
+        let (unrelated, c_unrelated) = model.score(&vecs(&["gardening tomato soil"])[0]);
+        assert!(rust > 0.7, "{rust}");
+        assert!(ball < 0.3, "{ball}");
+        for v in [rust, ball, unrelated, c_rust, c_unrelated] {
+            assert!((0.0..=1.0).contains(&v));
+        }
+        // Far from everything rated: less sure than about the rated topic.
+        assert!(c_unrelated < c_rust, "{c_unrelated} vs {c_rust}");
+    }
+
+    #[test]
+    fn more_answers_mean_more_confidence() {
+        let few = PreferenceModel::train(
+            256,
+            vecs(&["rust compiler"]),
+            vecs(&["football match"]),
+            Regularisation::Auto,
+        );
+        let many = PreferenceModel::train(
+            256,
+            vecs(&[
+                "rust compiler",
+                "rust compiler news",
+                "rust compiler bug",
+                "new rust compiler",
+            ]),
+            vecs(&[
+                "football match",
+                "football match report",
+                "football match today",
+                "big football match",
+            ]),
+            Regularisation::Auto,
+        );
+        let x = &vecs(&["rust compiler update"])[0];
+        assert!(many.score(x).1 > few.score(x).1);
+    }
+}

@@ -1,0 +1,119 @@
+//! The `ratings` tree: the user's answers, keyed by [`ArticleId`]. They are the source of
+//! truth for the learner; its model is rebuilt from them.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::{ArticleId, Store, StoreError};
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Like,
+    Dislike,
+    /// "Don't ask me about this one": remembered so the card is not shown again, but it is
+    /// no evidence either way.
+    Skip,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Like => "like",
+            Rating::Dislike => "dislike",
+            Rating::Skip => "skip",
+        }
+    }
+
+    /// `Some(true)` for like, `Some(false)` for dislike, `None` for skip.
+    pub fn label(self) -> Option<bool> {
+        match self {
+            Rating::Like => Some(true),
+            Rating::Dislike => Some(false),
+            Rating::Skip => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Rating {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "like" => Ok(Rating::Like),
+            "dislike" => Ok(Rating::Dislike),
+            "skip" => Ok(Rating::Skip),
+            other => Err(format!("unknown rating {other:?} (like, dislike or skip)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingRecord {
+    pub article_id: ArticleId,
+    pub rating: Rating,
+    /// Seconds since the Unix epoch.
+    pub rated_at: u64,
+}
+
+impl Store {
+    pub fn put_rating(&self, id: ArticleId, rating: Rating) -> Result<RatingRecord, StoreError> {
+        let record = RatingRecord {
+            article_id: id,
+            rating,
+            rated_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        };
+        self.ratings
+            .insert(id.to_key(), serde_json::to_vec(&record)?)?;
+        Ok(record)
+    }
+
+    /// Removes the answer; returns whether there was one.
+    pub fn clear_rating(&self, id: ArticleId) -> Result<bool, StoreError> {
+        Ok(self.ratings.remove(id.to_key())?.is_some())
+    }
+
+    pub fn get_rating(&self, id: ArticleId) -> Result<Option<RatingRecord>, StoreError> {
+        match self.ratings.get(id.to_key())? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn list_ratings(&self) -> Result<Vec<RatingRecord>, StoreError> {
+        self.ratings
+            .iter()
+            .values()
+            .map(|v| Ok(serde_json::from_slice(&v?)?))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratings_roundtrip_and_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        store.put_rating(ArticleId(1), Rating::Like).unwrap();
+        store.put_rating(ArticleId(2), Rating::Skip).unwrap();
+        store.put_rating(ArticleId(1), Rating::Dislike).unwrap();
+        let all = store.list_ratings().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            store.get_rating(ArticleId(1)).unwrap().unwrap().rating,
+            Rating::Dislike
+        );
+        assert!(store.clear_rating(ArticleId(1)).unwrap());
+        assert!(!store.clear_rating(ArticleId(1)).unwrap());
+        assert_eq!(store.list_ratings().unwrap().len(), 1);
+        assert_eq!("SKIP".parse::<Rating>().unwrap(), Rating::Skip);
+        assert_eq!(Rating::Skip.label(), None);
+    }
+}

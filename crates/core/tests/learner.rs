@@ -1,0 +1,119 @@
+//! The learner with the real model (all-MiniLM-L6-v2 from `models/`, installed by
+//! `models/fetch.sh`). One test binary so the model's runtime is loaded once.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use sift_core::embed::{Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
+use sift_core::learn::linalg::dot;
+use sift_core::Error;
+
+fn model_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+fn embedder() -> Arc<dyn Embedder> {
+    static MODEL: OnceLock<Arc<dyn Embedder>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            Arc::new(
+                FastEmbedder::load(&model_dir(), DEFAULT_MAX_TOKENS).expect("run models/fetch.sh"),
+            )
+        })
+        .clone()
+}
+
+#[test]
+fn real_embeddings_are_unit_384_vectors_that_track_meaning() {
+    let e = embedder();
+    assert_eq!(e.dim(), 384);
+    let v = e
+        .embed(&[
+            "Building REST APIs with FastAPI and Python",
+            "Introduction to GraphQL for API development",
+            "Celebrity gossip: Who's dating who in Hollywood",
+        ])
+        .unwrap();
+    for x in &v {
+        assert_eq!(x.len(), 384);
+        assert!((dot(x, x) - 1.0).abs() < 1e-3);
+    }
+    let related = dot(&v[0], &v[1]);
+    let unrelated = dot(&v[0], &v[2]);
+    assert!(
+        related > unrelated + 0.2,
+        "related {related}, unrelated {unrelated}"
+    );
+}
+
+#[test]
+fn the_demo_recommends_graphql_and_photography_not_the_senate() {
+    let outcome = sift_core::recommender::demo(embedder()).unwrap();
+    let recommended: Vec<&str> = outcome
+        .recommendations
+        .iter()
+        .map(|r| r.text.as_str())
+        .collect();
+    assert!(
+        recommended.iter().any(|t| t.contains("GraphQL")),
+        "{recommended:?}"
+    );
+    assert!(
+        recommended
+            .iter()
+            .any(|t| t.contains("landscape photography")),
+        "{recommended:?}"
+    );
+    assert!(
+        !recommended.iter().any(|t| t.contains("Senate")),
+        "{recommended:?}"
+    );
+    for r in &outcome.recommendations {
+        assert!((0.0..=1.0).contains(&r.confidence) && (0.5..=1.0).contains(&r.score));
+    }
+    // It asks where it is unsure, and the Senate text is not something it is unsure about.
+    assert!(!outcome.feedback_requests.is_empty());
+    assert!(outcome
+        .feedback_requests
+        .iter()
+        .all(|f| !f.text.contains("Senate")));
+}
+
+#[test]
+fn a_missing_model_dir_says_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = match FastEmbedder::load(dir.path(), DEFAULT_MAX_TOKENS) {
+        Err(e) => e,
+        Ok(_) => panic!("an empty directory cannot hold a model"),
+    };
+    assert!(matches!(err, Error::ModelUnavailable { .. }));
+    let text = err.to_string();
+    assert!(text.contains("models/fetch.sh"), "{text}");
+    assert!(text.contains(&dir.path().display().to_string()), "{text}");
+}
+
+#[test]
+fn a_corrupt_model_is_reported_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "tokenizer.json",
+        "config.json",
+        "special_tokens_map.json",
+        "tokenizer_config.json",
+    ] {
+        std::fs::copy(model_dir().join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("model.onnx"), b"not an onnx model").unwrap();
+    // The runtime itself is fine (linked, not copied); only the model is garbage.
+    let ort = sift_core::embed::ORT_DYLIB_NAME;
+    std::os::unix::fs::symlink(
+        model_dir().join(ort).canonicalize().unwrap(),
+        dir.path().join(ort),
+    )
+    .unwrap();
+    let err = match FastEmbedder::load(dir.path(), DEFAULT_MAX_TOKENS) {
+        Err(e) => e,
+        Ok(_) => panic!("garbage loaded as a model"),
+    };
+    assert!(err.to_string().contains("models/fetch.sh"), "{err}");
+}
