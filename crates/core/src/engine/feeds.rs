@@ -51,7 +51,7 @@ pub struct ArticleView {
     pub summary: Option<String>,
     /// Sanitized; safe to render.
     pub content_html: Option<String>,
-    // learner: fill `score` and `confidence` from the preference model.
+    /// The preference model's probability that the user likes it; `None` until embedded.
     pub score: Option<f64>,
     pub confidence: Option<f64>,
     /// "like", "dislike", "skip" or `None`.
@@ -300,9 +300,13 @@ impl Engine {
         if let Some(limit) = filter.limit {
             records.truncate(limit);
         }
+        let ids: Vec<_> = records.iter().map(|a| a.id).collect();
+        let scores = self.score_articles(&ids)?;
         Ok(records
             .into_iter()
             .map(|a| ArticleView {
+                score: scores.get(&a.id).map(|s| f64::from(s.score)),
+                confidence: scores.get(&a.id).map(|s| f64::from(s.confidence)),
                 rating: ratings.get(&a.id).cloned(),
                 id: a.id,
                 feed_id: a.feed_id,
@@ -312,8 +316,6 @@ impl Engine {
                 author: a.author,
                 summary: a.summary,
                 content_html: a.content_html,
-                score: None,
-                confidence: None,
             })
             .collect())
     }
