@@ -149,8 +149,15 @@ pub async fn refresh(engine: &Engine, out: &Output) -> CliResult {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    // learner: embed report.new_article_ids() here and put the count in `embedded`.
-    let embedded = 0;
+    // The CLI embeds before it returns (the app does this in the background). The articles
+    // are already stored, so a missing model costs only the scores: warn, don't fail.
+    let embedded = match super::learn::embed_with_progress(engine, out) {
+        Ok(report) => report.embedded,
+        Err(e) => {
+            eprintln!("warning: articles were stored but not embedded: {e}");
+            0
+        }
+    };
     let value = json!({
         "feeds": report.feeds.iter().map(|f| RefreshFeedJson {
             id: f.id,

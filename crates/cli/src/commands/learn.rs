@@ -223,14 +223,7 @@ pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
             })
         }
         LearnCommand::Embed => {
-            let report = engine.embed_pending(|done, total| {
-                if !out.is_json() {
-                    eprint!("\rembedding {done}/{total}");
-                    if done == total {
-                        eprintln!();
-                    }
-                }
-            })?;
+            let report = embed_with_progress(engine, out)?;
             out.print(&report, |r| {
                 format!(
                     "embedded {} articles ({} already had vectors)",
@@ -259,4 +252,30 @@ pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
             run_standalone(&standalone, out)
         }
     }
+}
+
+/// Embeds what is not embedded yet, with a progress bar when a person is watching.
+pub fn embed_with_progress(
+    engine: &Engine,
+    out: &Output,
+) -> Result<sift_core::engine::EmbedReport, sift_core::Error> {
+    use std::io::IsTerminal;
+    let bar = (!out.is_json() && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} embedded  {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let report = engine.embed_pending(|done, total| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    report
 }

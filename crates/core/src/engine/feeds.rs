@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Engine;
+use super::{ArticleScore, Engine};
 use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
@@ -53,7 +53,7 @@ pub struct ArticleView {
     pub summary: Option<String>,
     /// Sanitized; safe to render.
     pub content_html: Option<String>,
-    // learner: fill `score` and `confidence` from the preference model.
+    /// The preference model's probability that the user likes it; `None` until embedded.
     pub score: Option<f64>,
     pub confidence: Option<f64>,
     /// "like", "dislike", "skip" or `None`.
@@ -61,8 +61,10 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    fn new(a: ArticleRecord, rating: Option<String>) -> Self {
+    fn new(a: ArticleRecord, rating: Option<String>, score: Option<ArticleScore>) -> Self {
         Self {
+            score: score.map(|s| f64::from(s.score)),
+            confidence: score.map(|s| f64::from(s.confidence)),
             rating,
             id: a.id,
             feed_id: a.feed_id,
@@ -72,8 +74,6 @@ impl ArticleView {
             author: a.author,
             summary: a.summary,
             content_html: a.content_html,
-            score: None,
-            confidence: None,
         }
     }
 }
@@ -321,11 +321,14 @@ impl Engine {
         if let Some(limit) = filter.limit {
             records.truncate(limit);
         }
+        let ids: Vec<_> = records.iter().map(|a| a.id).collect();
+        let scores = self.score_articles(&ids)?;
         Ok(records
             .into_iter()
             .map(|a| {
                 let rating = ratings.get(&a.id).cloned();
-                ArticleView::new(a, rating)
+                let score = scores.get(&a.id).copied();
+                ArticleView::new(a, rating, score)
             })
             .collect())
     }
@@ -337,7 +340,8 @@ impl Engine {
             .get_article(id)?
             .ok_or_else(|| Error::NotFound(format!("no stored article has the id {id}")))?;
         let rating = self.store.rating_label(id)?;
-        Ok(ArticleView::new(record, rating))
+        let score = self.score_articles(&[id])?.get(&id).copied();
+        Ok(ArticleView::new(record, rating, score))
     }
 }
 

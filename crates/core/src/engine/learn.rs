@@ -683,6 +683,7 @@ mod tests {
                         content_html: None,
                         text: title.clone(),
                         content_hash: format!("hash-{}", id.0),
+                        ..Default::default()
                     })
                     .unwrap();
             }

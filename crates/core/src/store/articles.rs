@@ -173,25 +173,6 @@ fn put_article_tx(
     Ok(())
 }
 
-/// What a stored rating looks like is the learner's business (`store/ratings.rs`); until
-/// that lands, read the label tolerantly: a JSON string, an object with a `rating`/`label`
-/// field, or bare UTF-8.
-fn decode_rating_label(bytes: &[u8]) -> Option<String> {
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
-        let label = match &value {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Object(map) => ["rating", "label", "value"]
-                .iter()
-                .find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_string)),
-            _ => None,
-        };
-        return label.map(|l| l.to_ascii_lowercase());
-    }
-    std::str::from_utf8(bytes)
-        .ok()
-        .map(|s| s.trim().to_ascii_lowercase())
-}
-
 impl Store {
     pub fn get_article(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
         match self.articles.get(id.to_key())? {
@@ -221,26 +202,17 @@ impl Store {
     }
 
     /// The user's rating of an article as a label ("like", "dislike", "skip"), if any.
-    // learner: replace with the typed read from store/ratings.rs once it lands.
     pub fn rating_label(&self, id: ArticleId) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .ratings
-            .get(id.to_key())?
-            .and_then(|v| decode_rating_label(&v)))
+        Ok(self.get_rating(id)?.map(|r| r.rating.as_str().to_string()))
     }
 
     /// All ratings as labels, for listings that need many at once.
     pub fn rating_labels(&self) -> Result<HashMap<ArticleId, String>, StoreError> {
-        let mut labels = HashMap::new();
-        for item in self.ratings.iter() {
-            let (key, value) = item?;
-            if let (Some(id), Some(label)) =
-                (ArticleId::from_key(&key), decode_rating_label(&value))
-            {
-                labels.insert(id, label);
-            }
-        }
-        Ok(labels)
+        Ok(self
+            .list_ratings()?
+            .into_iter()
+            .map(|r| (r.article_id, r.rating.as_str().to_string()))
+            .collect())
     }
 
     /// Stores the result of one fetch: new articles, in-place updates, and the feed record,
@@ -595,10 +567,7 @@ mod tests {
             ],
         );
         let rated = out.new_ids[0];
-        store
-            .ratings
-            .insert(rated.to_key(), br#""like""#.to_vec())
-            .unwrap();
+        store.put_rating(rated, super::super::Rating::Like).unwrap();
         assert_eq!(store.rating_label(rated).unwrap().as_deref(), Some("like"));
         store.remove_feed(f.id).unwrap();
         let left = store.list_articles().unwrap();
