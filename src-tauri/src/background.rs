@@ -6,8 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sift_core::feeds::{RefreshProgress, Scheduler};
+use sift_core::store::ArticleId;
 use sift_core::Engine;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 
 use crate::events::{self, Progress, Task};
 
@@ -15,6 +17,8 @@ use crate::events::{self, Progress, Task};
 #[derive(Default)]
 pub struct Jobs {
     scheduler: Mutex<Option<Scheduler>>,
+    /// One embedding run at a time: a second run would embed the same articles again.
+    embedding: Arc<tokio::sync::Mutex<()>>,
 }
 
 pub fn emit_progress(app: &AppHandle, progress: Progress) {
@@ -52,18 +56,101 @@ pub fn refresh_finished(app: &AppHandle) {
     );
 }
 
-/// After articles arrived: tell the views to reload.
-pub fn after_new_articles(app: &AppHandle) {
+/// After articles arrived: show them at once, then embed them in the background (newest
+/// first, so Cards and For you work on what is ready) and show the scores when done.
+pub fn after_new_articles(
+    app: &AppHandle,
+    engine: Arc<Engine>,
+    jobs: &Jobs,
+    new_articles: Vec<ArticleId>,
+) {
     let _ = app.emit(events::LIBRARY_CHANGED, ());
+    let app = app.clone();
+    let lock = jobs.embedding.clone();
+    tauri::async_runtime::spawn(async move {
+        let _one_at_a_time = lock.lock().await;
+        let progress_app = app.clone();
+        let embedding_engine = engine.clone();
+        let result = tauri::async_runtime::spawn_blocking(move || {
+            let engine = embedding_engine;
+            engine.embed_pending(|done, total| {
+                emit_progress(
+                    &progress_app,
+                    Progress {
+                        task: Task::Embed,
+                        done,
+                        total,
+                        detail: None,
+                        finished: false,
+                    },
+                );
+                // Each batch is usable at once: let the views pick up the new scores.
+                if done > 0 && done < total {
+                    let _ = progress_app.emit(events::LIBRARY_CHANGED, ());
+                }
+            })
+        })
+        .await;
+        let detail = match result {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(format!("articles could not be embedded: {e}")),
+            Err(e) => Some(format!("embedding stopped: {e}")),
+        };
+        emit_progress(
+            &app,
+            Progress {
+                task: Task::Embed,
+                done: 0,
+                total: 0,
+                detail,
+                finished: true,
+            },
+        );
+        let _ = app.emit(events::LIBRARY_CHANGED, ());
+        notify_if_worth_it(&app, &engine, &new_articles);
+    });
 }
 
-/// Refreshes every feed in the background (after an OPML import or a subscription).
+/// A desktop notification when new articles score above the threshold, if the user
+/// turned notifications on. Failing to notify is not worth an error message.
+fn notify_if_worth_it(app: &AppHandle, engine: &Engine, new_articles: &[ArticleId]) {
+    let Ok(settings) = engine.settings() else {
+        return;
+    };
+    if !settings.notifications || new_articles.is_empty() {
+        return;
+    }
+    let Ok(scores) = engine.score_articles(new_articles) else {
+        return;
+    };
+    let mut good: Vec<(ArticleId, f32)> = scores
+        .into_iter()
+        .filter(|(_, s)| s.score > settings.recommend_threshold)
+        .map(|(id, s)| (id, s.score))
+        .collect();
+    if good.is_empty() {
+        return;
+    }
+    good.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let best = engine
+        .article(good[0].0)
+        .map(|a| a.title)
+        .unwrap_or_default();
+    let title = if good.len() == 1 {
+        "A new article for you".to_string()
+    } else {
+        format!("{} new articles for you", good.len())
+    };
+    let _ = app.notification().builder().title(title).body(best).show();
+}
+
+/// Refreshes every feed in the background (after an OPML import).
 pub fn refresh_all_in_background(app: &AppHandle, engine: Arc<Engine>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let result = engine.refresh_all(refresh_progress(&app)).await;
         refresh_finished(&app);
-        if let Err(e) = result {
+        if let Err(e) = &result {
             emit_progress(
                 &app,
                 Progress {
@@ -75,7 +162,13 @@ pub fn refresh_all_in_background(app: &AppHandle, engine: Arc<Engine>) {
                 },
             );
         }
-        after_new_articles(&app);
+        let new_articles = result
+            .as_ref()
+            .map(|r| r.new_article_ids())
+            .unwrap_or_default();
+        if let Some(state) = app.try_state::<crate::AppState>() {
+            after_new_articles(&app, engine, &state.jobs, new_articles);
+        }
     });
 }
 
@@ -90,14 +183,17 @@ impl Jobs {
         }
         let interval = Duration::from_secs(u64::from(minutes) * 60);
         let app = app.clone();
+        let scheduled = engine.clone();
         // The scheduler spawns onto the current Tokio runtime: enter Tauri's.
         let _guard = tauri::async_runtime::handle().inner().enter();
-        *slot = Some(Scheduler::start(engine, interval, move |report| {
+        *slot = Some(Scheduler::start(scheduled, interval, move |report| {
             refresh_finished(&app);
-            if let Ok(report) = report {
-                if report.new_articles > 0 {
-                    after_new_articles(&app);
-                }
+            let Ok(report) = report else { return };
+            if report.new_articles == 0 {
+                return;
+            }
+            if let Some(state) = app.try_state::<crate::AppState>() {
+                after_new_articles(&app, engine.clone(), &state.jobs, report.new_article_ids());
             }
         }));
     }

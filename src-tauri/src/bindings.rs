@@ -17,6 +17,11 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::engine::ArticleView::export_all(&cfg)?;
     sift_core::engine::OpmlImportReport::export_all(&cfg)?;
     sift_core::feeds::RefreshReport::export_all(&cfg)?;
+    sift_core::engine::RatedArticle::export_all(&cfg)?;
+    sift_core::engine::Recommendation::export_all(&cfg)?;
+    sift_core::engine::Card::export_all(&cfg)?;
+    sift_core::engine::ClusterSummary::export_all(&cfg)?;
+    sift_core::engine::MapPoint::export_all(&cfg)?;
     sift_core::store::Settings::export_all(&cfg)?;
     Ok(())
 }

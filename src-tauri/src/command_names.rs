@@ -16,4 +16,9 @@ pub const COMMANDS: &[&str] = &[
     "article",
     "open_article_link",
     "open_external",
+    "rate",
+    "recommend",
+    "cards",
+    "clusters",
+    "map",
 ];

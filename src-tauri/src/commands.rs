@@ -3,11 +3,14 @@
 
 use std::path::PathBuf;
 
-use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary, OpmlImportReport};
+use sift_core::engine::{
+    ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, MapPoint, OpmlImportReport,
+    RatedArticle, Recommendation,
+};
 use sift_core::feeds::{FeedRefreshResult, RefreshReport};
-use sift_core::store::{ArticleId, FeedId, Settings};
+use sift_core::store::{ArticleId, FeedId, Rating, Settings};
 use sift_core::EngineInfo;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -70,8 +73,12 @@ pub async fn subscribe(
     let id = record.id;
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        let _ = engine.refresh_feed(id).await;
-        background::after_new_articles(&handle);
+        let new_articles = match engine.refresh_feed(id).await {
+            Ok(result) => result.new_article_ids,
+            Err(_) => Vec::new(), // the feed's status shows the error
+        };
+        let state = handle.state::<AppState>();
+        background::after_new_articles(&handle, engine, &state.jobs, new_articles);
     });
     feed_summary(&state, record.id)
 }
@@ -90,7 +97,12 @@ pub async fn refresh_all(app: AppHandle, state: State<'_, AppState>) -> CommandR
         .await;
     background::refresh_finished(&app);
     let report = report?;
-    background::after_new_articles(&app);
+    background::after_new_articles(
+        &app,
+        state.engine.clone(),
+        &state.jobs,
+        report.new_article_ids(),
+    );
     Ok(report)
 }
 
@@ -101,7 +113,12 @@ pub async fn refresh_feed(
     id: FeedId,
 ) -> CommandResult<FeedRefreshResult> {
     let result = state.engine.refresh_feed(id).await?;
-    background::after_new_articles(&app);
+    background::after_new_articles(
+        &app,
+        state.engine.clone(),
+        &state.jobs,
+        result.new_article_ids.clone(),
+    );
     Ok(result)
 }
 
@@ -217,4 +234,54 @@ pub fn open_article_link(
 #[tauri::command]
 pub fn open_external(app: AppHandle, url: String) -> CommandResult<()> {
     open_in_browser(&app, &url)
+}
+
+/// Records an answer (`None` clears it). The model retrains before this returns, so the
+/// next `recommend` or `cards` already reflects it.
+#[tauri::command]
+pub async fn rate(
+    state: State<'_, AppState>,
+    id: ArticleId,
+    rating: Option<Rating>,
+) -> CommandResult<RatedArticle> {
+    let engine = state.engine.clone();
+    blocking(move || engine.rate(id, rating)).await
+}
+
+#[tauri::command]
+pub async fn recommend(
+    state: State<'_, AppState>,
+    limit: Option<usize>,
+) -> CommandResult<Vec<Recommendation>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.recommend(limit)).await
+}
+
+#[tauri::command]
+pub async fn cards(state: State<'_, AppState>, limit: Option<usize>) -> CommandResult<Vec<Card>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.cards(limit)).await
+}
+
+#[tauri::command]
+pub async fn clusters(state: State<'_, AppState>) -> CommandResult<Vec<ClusterSummary>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.clusters()).await
+}
+
+#[tauri::command]
+pub async fn map(state: State<'_, AppState>) -> CommandResult<Vec<MapPoint>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.map()).await
+}
+
+/// Training, clustering and projecting take real CPU time: run them off the async
+/// workers so IPC and events keep flowing.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> sift_core::Result<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| CommandError::new(ErrorKind::Internal, format!("the work stopped: {e}")))?
+        .map_err(CommandError::from)
 }

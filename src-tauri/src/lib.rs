@@ -94,14 +94,14 @@ pub fn run() {
         .setup(move |app| {
             let engine = Arc::new(Engine::open(&data_dir)?);
             let minutes = engine.settings()?.refresh_interval_minutes;
-            let state = AppState {
+            app.manage(AppState {
                 engine: engine.clone(),
                 jobs: background::Jobs::default(),
-            };
-            state
+            });
+            // After `manage`: the scheduler's first run may finish at once and reach the state.
+            app.state::<AppState>()
                 .jobs
                 .schedule_refresh(app.handle(), engine, minutes);
-            app.manage(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -119,6 +119,11 @@ pub fn run() {
             commands::article,
             commands::open_article_link,
             commands::open_external,
+            commands::rate,
+            commands::recommend,
+            commands::cards,
+            commands::clusters,
+            commands::map,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

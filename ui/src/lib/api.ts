@@ -12,7 +12,12 @@ import type { FeedSummary } from "./bindings/FeedSummary";
 import type { OpmlImportReport } from "./bindings/OpmlImportReport";
 import type { RefreshReport } from "./bindings/RefreshReport";
 import type { Settings } from "./bindings/Settings";
-import type { Card, ClusterSummary, MapPoint, RatedArticle, Rating, Recommendation } from "./pending-types";
+import type { Card } from "./bindings/Card";
+import type { ClusterSummary } from "./bindings/ClusterSummary";
+import type { MapPoint } from "./bindings/MapPoint";
+import type { RatedArticle } from "./bindings/RatedArticle";
+import type { Rating } from "./bindings/Rating";
+import type { Recommendation } from "./bindings/Recommendation";
 
 export type {
   ArticleId,

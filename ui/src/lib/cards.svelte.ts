@@ -2,7 +2,9 @@
 // undo) and their count. Answering moves to the next card at once; saving the answer and
 // fetching more cards happen behind it, so the next card never waits on the model.
 import type { ArticleId } from "./bindings/ArticleId";
-import type { Card, Rating, Recommendation } from "./pending-types";
+import type { Card } from "./bindings/Card";
+import type { Rating } from "./bindings/Rating";
+import type { Recommendation } from "./bindings/Recommendation";
 
 export interface Answer {
   card: Card;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CardDeck, describeChange } from "./cards.svelte";
-import type { Card, Recommendation } from "./pending-types";
+import type { Card } from "./bindings/Card";
+import type { Recommendation } from "./bindings/Recommendation";
 
 const card = (id: number): Card => ({ id, title: `Card ${id}`, link: null, score: 0.5, confidence: 0.1, reason: "unsure" });
 const rec = (id: number): Recommendation => ({ id, title: `Article ${id}`, link: null, feed_id: 1, score: 0.9, confidence: 0.5, cluster: null, reason: "" });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UNCLUSTERED, buildMapModel } from "./map";
-import type { ClusterSummary, MapPoint } from "./pending-types";
+import type { ClusterSummary } from "./bindings/ClusterSummary";
+import type { MapPoint } from "./bindings/MapPoint";
 
 const clusters: ClusterSummary[] = [
   { id: 0, label: "rust, compilers", keywords: ["rust", "compilers"], size: 2, liked: 1, disliked: 0 },

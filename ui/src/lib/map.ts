@@ -2,7 +2,8 @@
 // legend can show and hide them), liked and disliked articles marked on top, and each
 // cluster's label placed at its centre. Pure, so it is unit-tested without a canvas.
 import type { ArticleId } from "./bindings/ArticleId";
-import type { ClusterSummary, MapPoint } from "./pending-types";
+import type { ClusterSummary } from "./bindings/ClusterSummary";
+import type { MapPoint } from "./bindings/MapPoint";
 
 export interface ClusterSeries {
   name: string;
