@@ -1,0 +1,69 @@
+// A local HTTP server for the end-to-end tests: feeds the app subscribes to, on 127.0.0.1
+// only, on a port the OS picks. No network is needed.
+
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+
+import { REPO_ROOT } from "./app.mjs";
+
+const FEED_FIXTURES = join(REPO_ROOT, "tests", "fixtures", "feeds");
+const SAMPLE = join(REPO_ROOT, "crates", "core", "sample", "sample.json");
+
+/**
+ * A JSON Feed of `perTopic` articles from each of the first `topics` topics of the bundled
+ * sample (real Wikipedia summaries, CC BY-SA 4.0): enough for the learner to tell topics
+ * apart, small enough to embed in seconds.
+ */
+export function topicFeed({ topics = 4, perTopic = 12 } = {}) {
+  const sample = JSON.parse(readFileSync(SAMPLE, "utf8"));
+  const byTopic = new Map();
+  for (const item of sample.items) {
+    const topic = item.tags?.[0] ?? "other";
+    if (!byTopic.has(topic)) byTopic.set(topic, []);
+    byTopic.get(topic).push(item);
+  }
+  const items = [...byTopic.values()].slice(0, topics).flatMap((list) => list.slice(0, perTopic));
+  // Distinct dates, so "newest first" is well defined.
+  const start = Date.parse("2026-11-01T08:00:00Z");
+  items.forEach((item, i) => (item.date_published = new Date(start + i * 3_600_000).toISOString()));
+  return JSON.stringify({ ...sample, title: "Topics (e2e fixture)", items });
+}
+
+/** Starts the server; returns { url(path), close() }. */
+export async function startFixtureServer() {
+  const routes = new Map([
+    ["/topics.json", { type: "application/feed+json", body: topicFeed() }],
+    ["/hostile.xml", { type: "application/rss+xml", body: readFileSync(join(FEED_FIXTURES, "hostile.xml")) }],
+    ["/atom.xml", { type: "application/atom+xml", body: readFileSync(join(FEED_FIXTURES, "atom10.xml")) }],
+  ]);
+  const server = createServer((req, res) => {
+    const route = routes.get(new URL(req.url, "http://x").pathname);
+    if (!route) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": route.type }).end(route.body);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** An OPML 2.0 document subscribing to `feeds` ({ title, url }). */
+export function opml(feeds) {
+  const outlines = feeds
+    .map((f) => `    <outline type="rss" text="${f.title}" title="${f.title}" xmlUrl="${f.url}"/>`)
+    .join("\n");
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>e2e subscriptions</title></head>
+  <body>
+${outlines}
+  </body>
+</opml>
+`;
+}
