@@ -1,26 +1,21 @@
-//! `#[tauri::command]`s: parse, call the engine, return `Result<T, CommandError>`.
+//! `#[tauri::command]`s: take the arguments, call the engine, return
+//! `Result<T, CommandError>`. Nothing here decides anything the CLI would also need.
 
-use serde::Serialize;
-use sift_core::{store::FeedRecord, EngineInfo};
-use tauri::State;
+use std::path::PathBuf;
 
+use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary, OpmlImportReport};
+use sift_core::feeds::{FeedRefreshResult, RefreshReport};
+use sift_core::store::{ArticleId, FeedId, Settings};
+use sift_core::EngineInfo;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::background;
+use crate::error::{CommandError, ErrorKind};
 use crate::AppState;
 
-/// What the UI receives when a command fails: a message a person can read.
-#[derive(Debug, Serialize)]
-pub struct CommandError {
-    pub message: String,
-}
-
-impl<E: std::error::Error> From<E> for CommandError {
-    fn from(e: E) -> Self {
-        Self {
-            message: e.to_string(),
-        }
-    }
-}
-
-type CommandResult<T> = Result<T, CommandError>;
+pub type CommandResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
@@ -28,6 +23,198 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
 }
 
 #[tauri::command]
-pub fn list_feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedRecord>> {
-    Ok(state.engine.store().list_feeds()?)
+pub fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
+    Ok(state.engine.settings()?)
+}
+
+/// Saves the settings (the engine validates them) and applies the refresh interval.
+#[tauri::command]
+pub fn update_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> CommandResult<Settings> {
+    let before = state.engine.settings()?;
+    let saved = state.engine.update_settings(settings)?;
+    if saved.refresh_interval_minutes != before.refresh_interval_minutes {
+        state
+            .jobs
+            .schedule_refresh(&app, state.engine.clone(), saved.refresh_interval_minutes);
+    }
+    Ok(saved)
+}
+
+#[tauri::command]
+pub fn feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedSummary>> {
+    Ok(state.engine.feeds()?)
+}
+
+fn feed_summary(state: &AppState, id: FeedId) -> CommandResult<FeedSummary> {
+    state
+        .engine
+        .feeds()?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("feed {id} is gone")))
+}
+
+/// Subscribes (with autodiscovery), then fetches the new feed's articles in the background.
+#[tauri::command]
+pub async fn subscribe(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    url: String,
+) -> CommandResult<FeedSummary> {
+    let record = state.engine.subscribe(&url).await?;
+    let engine = state.engine.clone();
+    let id = record.id;
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let _ = engine.refresh_feed(id).await;
+        background::after_new_articles(&handle);
+    });
+    feed_summary(&state, record.id)
+}
+
+#[tauri::command]
+pub fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<FeedId> {
+    Ok(state.engine.unsubscribe(&id.to_string())?)
+}
+
+/// Fetches every feed now, reporting progress after each; returns when all are done.
+#[tauri::command]
+pub async fn refresh_all(app: AppHandle, state: State<'_, AppState>) -> CommandResult<RefreshReport> {
+    let report = state
+        .engine
+        .refresh_all(background::refresh_progress(&app))
+        .await;
+    background::refresh_finished(&app);
+    let report = report?;
+    background::after_new_articles(&app);
+    Ok(report)
+}
+
+#[tauri::command]
+pub async fn refresh_feed(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: FeedId,
+) -> CommandResult<FeedRefreshResult> {
+    let result = state.engine.refresh_feed(id).await?;
+    background::after_new_articles(&app);
+    Ok(result)
+}
+
+/// The file the user picks. `SIFT_E2E_PICK_FILE` answers instead of the dialog: native
+/// dialogs cannot be driven through WebDriver, and the end-to-end tests import OPML.
+fn pick_file(app: &AppHandle, title: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SIFT_E2E_PICK_FILE") {
+        return Some(PathBuf::from(path));
+    }
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter("OPML", &["opml", "xml"])
+        .blocking_pick_file()
+        .and_then(|f| f.into_path().ok())
+}
+
+/// Imports an OPML file the user picks in the system dialog (`None`: they cancelled), then
+/// fetches the new feeds in the background.
+#[tauri::command]
+pub async fn import_opml_dialog(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> CommandResult<Option<OpmlImportReport>> {
+    let Some(path) = pick_file(&app, "Import subscriptions (OPML)") else {
+        return Ok(None);
+    };
+    let report = state.engine.import_opml(&path)?;
+    if report.added > 0 {
+        background::refresh_all_in_background(&app, state.engine.clone());
+    }
+    Ok(Some(report))
+}
+
+/// Saves every subscription as OPML where the user chooses; the path written, or `None`.
+#[tauri::command]
+pub async fn export_opml_dialog(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> CommandResult<Option<String>> {
+    let opml = state.engine.export_opml()?;
+    let Some(path) = app
+        .dialog()
+        .file()
+        .set_title("Export subscriptions (OPML)")
+        .set_file_name("sift-subscriptions.opml")
+        .add_filter("OPML", &["opml"])
+        .blocking_save_file()
+        .and_then(|f| f.into_path().ok())
+    else {
+        return Ok(None);
+    };
+    std::fs::write(&path, opml).map_err(|e| {
+        CommandError::new(
+            ErrorKind::Internal,
+            format!("could not write {}: {e}", path.display()),
+        )
+    })?;
+    Ok(Some(path.display().to_string()))
+}
+
+#[tauri::command]
+pub fn articles(
+    state: State<'_, AppState>,
+    feed: Option<FeedId>,
+    unrated: bool,
+    limit: Option<usize>,
+) -> CommandResult<Vec<ArticleView>> {
+    let filter = ArticleFilter {
+        limit,
+        feed,
+        unrated,
+    };
+    Ok(state.engine.articles(&filter)?)
+}
+
+#[tauri::command]
+pub fn article(state: State<'_, AppState>, id: ArticleId) -> CommandResult<ArticleView> {
+    Ok(state.engine.article(id)?)
+}
+
+fn open_in_browser(app: &AppHandle, url: &str) -> CommandResult<()> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(CommandError::new(
+            ErrorKind::InvalidInput,
+            format!("only web links open in the browser, not {url}"),
+        ));
+    }
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        CommandError::new(
+            ErrorKind::Internal,
+            format!("could not open the browser: {e}"),
+        )
+    })
+}
+
+/// Opens an article's original page in the system browser. The webview passes an id, not a
+/// URL, so the link is the one the feed gave.
+#[tauri::command]
+pub fn open_article_link(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: ArticleId,
+) -> CommandResult<()> {
+    let article = state.engine.article(id)?;
+    let link = article.link.ok_or_else(|| {
+        CommandError::new(ErrorKind::NotFound, "this article has no link to open")
+    })?;
+    open_in_browser(&app, &link)
+}
+
+/// Opens a link found inside an article in the system browser (web links only).
+#[tauri::command]
+pub fn open_external(app: AppHandle, url: String) -> CommandResult<()> {
+    open_in_browser(&app, &url)
 }

@@ -1,17 +1,26 @@
 //! The desktop shell. Every command is a thin call into `sift_core::Engine`; errors cross
-//! IPC as readable strings, never as debug dumps.
+//! IPC as readable messages, never as debug dumps.
 
+mod background;
+pub mod bindings;
+#[cfg(test)]
+mod command_names;
 mod commands;
+pub mod error;
+pub mod events;
 
-use std::path::PathBuf;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sift_core::Engine;
+use tauri::Manager;
 
-/// The engine shared by all commands. Opened once at start-up; `Engine` is `Send + Sync`
-/// and guards its own mutable state, so commands run concurrently without a global lock.
+/// What every command can reach. `Engine` is `Send + Sync` and guards its own mutable
+/// state, so commands run concurrently without a global lock.
 pub struct AppState {
     pub engine: Arc<Engine>,
+    jobs: background::Jobs,
 }
 
 fn data_dir() -> Result<PathBuf, sift_core::Error> {
@@ -21,25 +30,147 @@ fn data_dir() -> Result<PathBuf, sift_core::Error> {
     }
 }
 
+/// One running app per data directory (not per user): launching Sift again on the same
+/// store focuses the open window, while a second store — the end-to-end tests' fresh
+/// temporary ones — runs side by side. The store's own lock stays the hard guarantee.
+fn single_instance_id(data_dir: &Path) -> String {
+    // DefaultHasher is stable within one build, and only the same binary compares ids.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    format!("app.sift.desktop.store{:016x}", hasher.finish())
+}
+
+/// The webview shows the app and nothing else: any attempt to navigate it elsewhere (a
+/// link in an article, a hostile redirect) is refused; links open in the browser instead.
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| is_app_url(url))
+        .build()
+}
+
+fn is_app_url(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => true,
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
 pub fn run() {
-    let engine = match data_dir().and_then(Engine::open) {
-        Ok(engine) => engine,
+    let data_dir = match data_dir() {
+        Ok(dir) => dir,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
     };
-    tauri::Builder::default()
-        .manage(AppState {
-            engine: Arc::new(engine),
+    let focus_main_window = |app: &tauri::AppHandle, _argv: Vec<String>, _cwd: String| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+    };
+    // Window geometry belongs to the store it was used with, and tests never touch the
+    // user's config directory. (An absolute file name replaces the plugin's config dir.)
+    let window_state_file = data_dir.join("window-state.json");
+
+    let result = tauri::Builder::default()
+        // Must come first: a second launch exits here, before it tries to open the store.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .callback(focus_main_window)
+                .dbus_id(single_instance_id(&data_dir))
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_filename(window_state_file.to_string_lossy())
+                .build(),
+        )
+        .plugin(navigation_guard())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .setup(move |app| {
+            let engine = Arc::new(Engine::open(&data_dir)?);
+            let minutes = engine.settings()?.refresh_interval_minutes;
+            let state = AppState {
+                engine: engine.clone(),
+                jobs: background::Jobs::default(),
+            };
+            state
+                .jobs
+                .schedule_refresh(app.handle(), engine, minutes);
+            app.manage(state);
+            Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::list_feeds
+            commands::get_settings,
+            commands::update_settings,
+            commands::feeds,
+            commands::subscribe,
+            commands::unsubscribe,
+            commands::refresh_all,
+            commands::refresh_feed,
+            commands::import_opml_dialog,
+            commands::export_opml_dialog,
+            commands::articles,
+            commands::article,
+            commands::open_article_link,
+            commands::open_external,
         ])
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|e| {
-            eprintln!("error: could not start the Sift window: {e}");
-            std::process::exit(1);
-        });
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: could not start Sift: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_instance_id_is_per_store_and_a_valid_dbus_name() {
+        let a = single_instance_id(Path::new("/tmp/a"));
+        assert_eq!(a, single_instance_id(Path::new("/tmp/a")));
+        assert_ne!(a, single_instance_id(Path::new("/tmp/b")));
+        assert!(a
+            .split('.')
+            .all(|part| !part.is_empty() && !part.starts_with(|c: char| c.is_ascii_digit())));
+    }
+
+    #[test]
+    fn the_webview_may_only_show_the_app() {
+        let ok = |u: &str| is_app_url(&u.parse().unwrap());
+        assert!(ok("tauri://localhost/index.html"));
+        assert!(ok("http://tauri.localhost/"));
+        assert!(!ok("https://example.com/"));
+        assert!(!ok("file:///etc/passwd"));
+        assert!(!ok("javascript:alert(1)"));
+    }
+
+    /// Each command has exactly one grant in the capability, and nothing else is granted
+    /// but events and zoom.
+    #[test]
+    fn capabilities_grant_exactly_the_commands() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities/default.json");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut granted: Vec<String> = json["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .filter(|p| p.starts_with("allow-"))
+            .collect();
+        granted.sort();
+        let mut wanted: Vec<String> = command_names::COMMANDS
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        wanted.sort();
+        assert_eq!(granted, wanted);
+    }
 }

@@ -1,28 +1,85 @@
-// Typed wrappers over the Tauri commands. The UI never calls `invoke` directly.
+// Typed wrappers over the Tauri commands; the UI never calls `invoke` directly. The types
+// come from ./bindings, generated from the Rust types (see src-tauri/src/bindings.rs).
 import { invoke } from "@tauri-apps/api/core";
 
-export interface EngineInfo {
-  version: string;
-  data_dir: string;
-  schema_version: number;
-  feed_count: number;
+import type { ArticleId } from "./bindings/ArticleId";
+import type { ArticleView } from "./bindings/ArticleView";
+import type { CommandError } from "./bindings/CommandError";
+import type { EngineInfo } from "./bindings/EngineInfo";
+import type { FeedId } from "./bindings/FeedId";
+import type { FeedRefreshResult } from "./bindings/FeedRefreshResult";
+import type { FeedSummary } from "./bindings/FeedSummary";
+import type { OpmlImportReport } from "./bindings/OpmlImportReport";
+import type { RefreshReport } from "./bindings/RefreshReport";
+import type { Settings } from "./bindings/Settings";
+import type { Card, ClusterSummary, MapPoint, RatedArticle, Rating, Recommendation } from "./pending-types";
+
+export type {
+  ArticleId,
+  ArticleView,
+  Card,
+  ClusterSummary,
+  CommandError,
+  EngineInfo,
+  FeedId,
+  FeedRefreshResult,
+  FeedSummary,
+  MapPoint,
+  OpmlImportReport,
+  RatedArticle,
+  Rating,
+  Recommendation,
+  RefreshReport,
+  Settings,
+};
+
+function isCommandError(e: unknown): e is CommandError {
+  return typeof e === "object" && e !== null && "message" in e && typeof (e as CommandError).message === "string";
 }
 
-export interface FeedRecord {
-  id: number;
-  url: string;
-  title: string;
-  site_url: string | null;
-}
-
-/** Commands reject with `{ message }`; turn any rejection into readable text. */
+/** Commands reject with a `CommandError`; turn any rejection into text a person can read. */
 export function errorMessage(e: unknown): string {
-  if (typeof e === "string") return e;
-  if (e && typeof e === "object" && "message" in e) return String((e as { message: unknown }).message);
+  if (isCommandError(e)) return e.message;
+  if (typeof e === "string" && e.trim()) return e;
+  if (e instanceof Error && e.message) return e.message;
   return "Something went wrong.";
+}
+
+export interface ArticleQuery {
+  feed?: FeedId | null;
+  unrated?: boolean;
+  limit?: number | null;
 }
 
 export const api = {
   appInfo: () => invoke<EngineInfo>("app_info"),
-  listFeeds: () => invoke<FeedRecord[]>("list_feeds"),
+  settings: () => invoke<Settings>("get_settings"),
+  updateSettings: (settings: Settings) => invoke<Settings>("update_settings", { settings }),
+
+  feeds: () => invoke<FeedSummary[]>("feeds"),
+  subscribe: (url: string) => invoke<FeedSummary>("subscribe", { url }),
+  unsubscribe: (id: FeedId) => invoke<FeedId>("unsubscribe", { id }),
+  /** Fetches every feed; embedding the new articles goes on in the background (events). */
+  refreshAll: () => invoke<RefreshReport>("refresh_all"),
+  refreshFeed: (id: FeedId) => invoke<FeedRefreshResult>("refresh_feed", { id }),
+  /** Asks for a file with the system dialog (Rust side); null when the user cancels. */
+  importOpmlDialog: () => invoke<OpmlImportReport | null>("import_opml_dialog"),
+  /** Asks where to save (Rust side); the path written, or null when the user cancels. */
+  exportOpmlDialog: () => invoke<string | null>("export_opml_dialog"),
+  /** Adds the bundled offline sample (a few hundred articles) as a feed. */
+  loadSample: () => invoke<FeedSummary>("load_sample"),
+
+  articles: (query: ArticleQuery = {}) =>
+    invoke<ArticleView[]>("articles", { feed: query.feed ?? null, unrated: query.unrated ?? false, limit: query.limit ?? null }),
+  article: (id: ArticleId) => invoke<ArticleView>("article", { id }),
+  rate: (id: ArticleId, rating: Rating | null) => invoke<RatedArticle>("rate", { id, rating }),
+  recommend: (limit?: number) => invoke<Recommendation[]>("recommend", { limit: limit ?? null }),
+  cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),
+  clusters: () => invoke<ClusterSummary[]>("clusters"),
+  map: () => invoke<MapPoint[]>("map"),
+
+  /** The article's original page, in the system browser. */
+  openArticleLink: (id: ArticleId) => invoke<void>("open_article_link", { id }),
+  /** A link inside an article, in the system browser (http and https only). */
+  openExternal: (url: string) => invoke<void>("open_external", { url }),
 };

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { VIEWS, viewForKey } from "./views";
 
 describe("views", () => {
-  it("lists the six views in navigation order", () => {
+  it("lists the views in navigation order, on keys 1 to 7", () => {
     expect(VIEWS.map((v) => v.label)).toEqual([
-      "For you", "Cards", "All articles", "Map", "Feeds", "Settings",
+      "For you", "Cards", "All articles", "Map", "Clusters", "Feeds", "Settings",
     ]);
+    expect(VIEWS.map((v) => v.key).join("")).toBe("1234567");
   });
   it("maps number keys to views and ignores other keys", () => {
     expect(viewForKey("2")?.id).toBe("cards");

@@ -1,6 +1,8 @@
 // The app's views, in navigation order. `id` is stable: tests and keyboard shortcuts use it.
+export type ViewId = "for-you" | "cards" | "articles" | "map" | "clusters" | "feeds" | "settings";
+
 export interface ViewDef {
-  id: string;
+  id: ViewId;
   label: string;
   key: string;
 }
@@ -10,8 +12,9 @@ export const VIEWS: ViewDef[] = [
   { id: "cards", label: "Cards", key: "2" },
   { id: "articles", label: "All articles", key: "3" },
   { id: "map", label: "Map", key: "4" },
-  { id: "feeds", label: "Feeds", key: "5" },
-  { id: "settings", label: "Settings", key: "6" },
+  { id: "clusters", label: "Clusters", key: "5" },
+  { id: "feeds", label: "Feeds", key: "6" },
+  { id: "settings", label: "Settings", key: "7" },
 ];
 
 /** The view a number key selects, or undefined when the key is not a view shortcut. */

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Engine;
+use super::{ArticleScore, Engine};
 use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
@@ -22,6 +22,7 @@ const _: () = {
 };
 
 /// A subscription as listed (`sift feeds`, the app's sidebar).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FeedSummary {
     pub id: FeedId,
@@ -40,6 +41,7 @@ pub struct FeedSummary {
 }
 
 /// An article as listed (`sift articles`, the app's reading list).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ArticleView {
     pub id: ArticleId,
@@ -58,6 +60,24 @@ pub struct ArticleView {
     pub rating: Option<String>,
 }
 
+impl ArticleView {
+    fn new(a: ArticleRecord, rating: Option<String>, score: Option<ArticleScore>) -> Self {
+        Self {
+            score: score.map(|s| f64::from(s.score)),
+            confidence: score.map(|s| f64::from(s.confidence)),
+            rating,
+            id: a.id,
+            feed_id: a.feed_id,
+            title: a.title,
+            link: a.link,
+            published: a.published,
+            author: a.author,
+            summary: a.summary,
+            content_html: a.content_html,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFilter {
     pub limit: Option<usize>,
@@ -65,6 +85,7 @@ pub struct ArticleFilter {
     pub unrated: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct OpmlImportReport {
     pub added: usize,
@@ -304,20 +325,23 @@ impl Engine {
         let scores = self.score_articles(&ids)?;
         Ok(records
             .into_iter()
-            .map(|a| ArticleView {
-                score: scores.get(&a.id).map(|s| f64::from(s.score)),
-                confidence: scores.get(&a.id).map(|s| f64::from(s.confidence)),
-                rating: ratings.get(&a.id).cloned(),
-                id: a.id,
-                feed_id: a.feed_id,
-                title: a.title,
-                link: a.link,
-                published: a.published,
-                author: a.author,
-                summary: a.summary,
-                content_html: a.content_html,
+            .map(|a| {
+                let rating = ratings.get(&a.id).cloned();
+                let score = scores.get(&a.id).copied();
+                ArticleView::new(a, rating, score)
             })
             .collect())
+    }
+
+    /// One stored article, as the reader shows it.
+    pub fn article(&self, id: ArticleId) -> Result<ArticleView> {
+        let record = self
+            .store
+            .get_article(id)?
+            .ok_or_else(|| Error::NotFound(format!("no stored article has the id {id}")))?;
+        let rating = self.store.rating_label(id)?;
+        let score = self.score_articles(&[id])?.remove(&id);
+        Ok(ArticleView::new(record, rating, score))
     }
 }
 

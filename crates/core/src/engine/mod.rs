@@ -2,6 +2,8 @@
 //! lives in the modules the engine orchestrates.
 
 mod learn;
+mod sample;
+mod settings;
 
 pub use learn::{
     ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,
@@ -20,6 +22,7 @@ use crate::store::Store;
 
 /// What the app shows in Settings and what the skeleton's round-trip test reads.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EngineInfo {
     pub version: String,
     pub data_dir: PathBuf,

@@ -16,6 +16,7 @@ use super::parse::parse_feed;
 use super::{FeedError, FeedSettings};
 use crate::store::{ArticleId, FeedId, FeedRecord, FeedStatus, RefreshWrite, Store};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefreshStatus {
@@ -25,6 +26,7 @@ pub enum RefreshStatus {
 }
 
 /// How refreshing one feed went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeedRefreshResult {
     pub id: FeedId,
@@ -39,6 +41,7 @@ pub struct FeedRefreshResult {
     pub new_article_ids: Vec<ArticleId>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RefreshReport {
     pub feeds: Vec<FeedRefreshResult>,

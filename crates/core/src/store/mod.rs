@@ -11,10 +11,12 @@ mod embeddings;
 mod feeds;
 mod ids;
 mod ratings;
+mod settings;
 
 pub use articles::{ArticleRecord, Enclosure, NewArticle, RefreshWrite, RefreshWriteOutcome};
 pub use feeds::{feed_url_key, FeedRecord, FeedStatus};
 pub use ratings::{Rating, RatingRecord};
+pub use settings::{Settings, Theme};
 
 pub use ids::{ArticleId, FeedId};
 

@@ -1,0 +1,133 @@
+//! The `settings` tree: the user's preferences, one JSON record. Every field has a default,
+//! so a record written by an older Sift still loads, and a missing record means defaults.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+
+const SETTINGS_KEY: &[u8] = b"settings";
+
+/// Light or dark; `System` follows the desktop's preference (the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct Settings {
+    pub theme: Theme,
+    /// Load images from other hosts in the reader. Off by default: a remote image tells
+    /// its server when you read the article.
+    pub remote_images: bool,
+    /// Desktop notifications when new articles score high. Opt-in.
+    pub notifications: bool,
+    /// How often the background scheduler refreshes every feed; 0 turns it off.
+    pub refresh_interval_minutes: u32,
+    /// An article is "interesting" when its score is above this.
+    pub recommend_threshold: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            theme: Theme::System,
+            remote_images: false,
+            notifications: false,
+            refresh_interval_minutes: 60,
+            recommend_threshold: 0.5,
+        }
+    }
+}
+
+impl Settings {
+    /// Longest refresh interval accepted: one week.
+    pub const MAX_REFRESH_MINUTES: u32 = 7 * 24 * 60;
+    /// Shortest non-zero interval: more often than this only annoys the feeds' servers.
+    pub const MIN_REFRESH_MINUTES: u32 = 5;
+
+    /// Why these settings cannot be saved, or `None` when they can.
+    pub fn problem(&self) -> Option<String> {
+        let minutes = self.refresh_interval_minutes;
+        if minutes != 0
+            && !(Self::MIN_REFRESH_MINUTES..=Self::MAX_REFRESH_MINUTES).contains(&minutes)
+        {
+            return Some(format!(
+                "the refresh interval must be between {} and {} minutes (or 0 for never), not {minutes}",
+                Self::MIN_REFRESH_MINUTES,
+                Self::MAX_REFRESH_MINUTES
+            ));
+        }
+        let threshold = self.recommend_threshold;
+        if !(threshold.is_finite() && (0.0..=1.0).contains(&threshold)) {
+            return Some(format!(
+                "the recommendation threshold must be between 0 and 1, not {threshold}"
+            ));
+        }
+        None
+    }
+}
+
+impl Store {
+    pub fn get_settings(&self) -> Result<Settings, StoreError> {
+        match self.settings.get(SETTINGS_KEY)? {
+            Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    pub fn put_settings(&self, settings: &Settings) -> Result<(), StoreError> {
+        self.settings
+            .insert(SETTINGS_KEY, serde_json::to_vec(settings)?)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_has_default_settings_and_keeps_saved_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.get_settings().unwrap(), Settings::default());
+        let changed = Settings {
+            theme: Theme::Dark,
+            remote_images: true,
+            ..Settings::default()
+        };
+        store.put_settings(&changed).unwrap();
+        drop(store);
+        assert_eq!(Store::open(&path).unwrap().get_settings().unwrap(), changed);
+    }
+
+    #[test]
+    fn fields_missing_from_an_old_record_get_defaults() {
+        let settings: Settings = serde_json::from_str(r#"{"theme":"light"}"#).unwrap();
+        assert_eq!(settings.theme, Theme::Light);
+        assert_eq!(settings.refresh_interval_minutes, 60);
+    }
+
+    #[test]
+    fn out_of_range_values_are_explained() {
+        let bad = Settings {
+            refresh_interval_minutes: 1,
+            ..Settings::default()
+        };
+        assert!(bad.problem().unwrap().contains("refresh interval"));
+        let bad = Settings {
+            recommend_threshold: 1.5,
+            ..Settings::default()
+        };
+        assert!(bad.problem().unwrap().contains("threshold"));
+        assert_eq!(Settings::default().problem(), None);
+    }
+}

@@ -1,0 +1,89 @@
+// State every view shares: engine info, settings, the feed list (for feed names), which
+// view and which article are open, and a counter that ticks when the library changed in
+// the background so views reload. Created once by App.svelte and handed down through
+// Svelte context.
+import { getContext, setContext } from "svelte";
+
+import { Activity } from "./activity.svelte";
+import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type Settings } from "./api";
+import { hostOf } from "./format";
+import { Toasts } from "./toasts.svelte";
+import type { ViewId } from "./views";
+
+export class AppState {
+  info: EngineInfo | null = $state(null);
+  settings: Settings | null = $state(null);
+  feeds: FeedSummary[] = $state([]);
+  view: ViewId = $state("for-you");
+  readerId: ArticleId | null = $state(null);
+  /** Bumped whenever articles, scores or ratings changed; views reload on it. */
+  libraryVersion = $state(0);
+  readonly toasts = new Toasts();
+  readonly activity = new Activity();
+
+  navigate(view: ViewId): void {
+    this.view = view;
+  }
+
+  openReader(id: ArticleId): void {
+    this.readerId = id;
+  }
+
+  closeReader(): void {
+    this.readerId = null;
+  }
+
+  feedTitle(id: FeedId): string {
+    const feed = this.feeds.find((f) => f.id === id);
+    return feed ? feed.title || hostOf(feed.url) : "";
+  }
+
+  /** Shows a failed call's message; returns undefined so callers can `?? fallback`. */
+  fail(e: unknown): undefined {
+    this.toasts.error(errorMessage(e));
+    return undefined;
+  }
+
+  async loadInfo(): Promise<void> {
+    try {
+      this.info = await api.appInfo();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async loadSettings(): Promise<void> {
+    try {
+      this.settings = await api.settings();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async loadFeeds(): Promise<void> {
+    try {
+      this.feeds = await api.feeds();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** After anything changed the library: refresh shared data and tell the views. */
+  async libraryChanged(): Promise<void> {
+    await Promise.all([this.loadInfo(), this.loadFeeds()]);
+    this.libraryVersion++;
+  }
+}
+
+const KEY = Symbol("sift-app");
+
+export function provideApp(app = new AppState()): AppState {
+  setContext(KEY, app);
+  return app;
+}
+
+export function useApp(): AppState {
+  const app = getContext<AppState | undefined>(KEY);
+  if (!app) throw new Error("useApp() outside the app: provideApp() was not called");
+  return app;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { filterArticles } from "./articles";
+import type { ArticleView } from "./bindings/ArticleView";
+
+function article(id: number, title: string, rating: string | null, summary = ""): ArticleView {
+  return { id, feed_id: 1, title, link: null, published: null, author: null, summary, content_html: null, score: null, confidence: null, rating };
+}
+
+const LIST = [
+  article(1, "Rust 2.0 released", "like", "The compiler got faster"),
+  article(2, "Celebrity gossip", "dislike"),
+  article(3, "GraphQL in practice", null, "APIs and schemas"),
+  article(4, "Landscape photography", "skip"),
+];
+
+describe("filterArticles", () => {
+  it("filters by rating", () => {
+    expect(filterArticles(LIST, { rating: "any", query: "" })).toHaveLength(4);
+    expect(filterArticles(LIST, { rating: "unrated", query: "" }).map((a) => a.id)).toEqual([3]);
+    expect(filterArticles(LIST, { rating: "like", query: "" }).map((a) => a.id)).toEqual([1]);
+    expect(filterArticles(LIST, { rating: "skip", query: "" }).map((a) => a.id)).toEqual([4]);
+  });
+  it("searches title and summary for every word, ignoring case", () => {
+    expect(filterArticles(LIST, { rating: "any", query: "compiler RUST" }).map((a) => a.id)).toEqual([1]);
+    expect(filterArticles(LIST, { rating: "any", query: "schemas" }).map((a) => a.id)).toEqual([3]);
+    expect(filterArticles(LIST, { rating: "like", query: "graphql" })).toEqual([]);
+  });
+});

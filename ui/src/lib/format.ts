@@ -1,0 +1,47 @@
+// Formatting for display. Pure and locale-stable (English UI), so it is unit-tested.
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", "12 Mar", "12 Mar 2023". */
+export function formatDate(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const ago = now.getTime() - date.getTime();
+  if (ago < 0) return dayMonth(date, now);
+  if (ago < MINUTE) return "just now";
+  if (ago < HOUR) return `${Math.floor(ago / MINUTE)} min ago`;
+  if (ago < DAY) return `${Math.floor(ago / HOUR)} h ago`;
+  if (ago < 2 * DAY) return "yesterday";
+  if (ago < 7 * DAY) return `${Math.floor(ago / DAY)} days ago`;
+  return dayMonth(date, now);
+}
+
+function dayMonth(date: Date, now: Date): string {
+  const text = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+  return date.getUTCFullYear() === now.getUTCFullYear() ? text : `${text} ${date.getUTCFullYear()}`;
+}
+
+/** A 0..1 score as a whole percentage, clamped ("73%"). */
+export function percent(score: number | null | undefined): string {
+  if (score == null || Number.isNaN(score)) return "–";
+  return `${Math.round(Math.min(Math.max(score, 0), 1) * 100)}%`;
+}
+
+/** "1 article", "3 articles". */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** The host of a URL, for showing where an article or feed comes from. */
+export function hostOf(url: string | null | undefined): string {
+  if (!url) return "";
+  try {
+    return new URL(url).host.replace(/^www\./, "");
+  } catch {
+    return url;
+  }
+}
