@@ -97,7 +97,7 @@ impl Engine {
             .clone()
             .or_else(|| (discovered.feed_url != url).then(|| url.to_string()));
         let record = FeedRecord::new(
-            FeedId(self.store.generate_id()?),
+            self.store.new_feed_id()?,
             discovered.feed_url,
             title,
             site_url,
@@ -205,7 +205,7 @@ impl Engine {
             .into_iter()
             .map(|feed| {
                 let mut record = FeedRecord::new(
-                    FeedId(self.store.generate_id()?),
+                    self.store.new_feed_id()?,
                     feed.url.clone(),
                     feed.title.unwrap_or(feed.url),
                     feed.site_url,
