@@ -5,7 +5,7 @@ use super::Engine;
 use crate::error::Result;
 use crate::feeds::bundled::{SAMPLE_FEED_URL, SAMPLE_SITE_URL};
 use crate::feeds::FeedRefreshResult;
-use crate::store::{FeedId, FeedRecord};
+use crate::store::FeedRecord;
 
 impl Engine {
     /// Subscribes to the bundled sample (once; a second call reuses the subscription) and
@@ -15,7 +15,7 @@ impl Engine {
             Some(existing) => existing,
             None => {
                 let record = FeedRecord::new(
-                    FeedId(self.store.generate_id()?),
+                    self.store.new_feed_id()?,
                     SAMPLE_FEED_URL.to_string(),
                     "Sift sample: Wikipedia article summaries".to_string(),
                     Some(SAMPLE_SITE_URL.to_string()),
