@@ -7,6 +7,7 @@ pub const COMMANDS: &[&str] = &[
     "update_settings",
     "feeds",
     "subscribe",
+    "load_sample",
     "unsubscribe",
     "refresh_all",
     "refresh_feed",

@@ -83,6 +83,20 @@ pub async fn subscribe(
     feed_summary(&state, record.id)
 }
 
+/// Adds the bundled offline sample (a few hundred real articles) and embeds it in the
+/// background, so a machine with no network has cards to answer within a minute.
+#[tauri::command]
+pub async fn load_sample(app: AppHandle, state: State<'_, AppState>) -> CommandResult<FeedSummary> {
+    let (feed, result) = state.engine.load_sample().await?;
+    background::after_new_articles(
+        &app,
+        state.engine.clone(),
+        &state.jobs,
+        result.new_article_ids,
+    );
+    feed_summary(&state, feed.id)
+}
+
 #[tauri::command]
 pub fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<FeedId> {
     Ok(state.engine.unsubscribe(&id.to_string())?)

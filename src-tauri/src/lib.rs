@@ -110,6 +110,7 @@ pub fn run() {
             commands::update_settings,
             commands::feeds,
             commands::subscribe,
+            commands::load_sample,
             commands::unsubscribe,
             commands::refresh_all,
             commands::refresh_feed,

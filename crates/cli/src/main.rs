@@ -48,6 +48,8 @@ enum Command {
     ExportOpml { file: Option<PathBuf> },
     /// Fetch all feeds now.
     Refresh,
+    /// Load the bundled offline sample (350 Wikipedia summaries in 7 topics) as a feed.
+    Sample,
     /// List stored articles, newest first.
     Articles(commands::feeds::ArticlesArgs),
     /// Show the engine's version, data directory and schema version.
@@ -100,6 +102,7 @@ async fn run(cli: Cli) -> CliResult {
             commands::feeds::export_opml(&engine, &out, file.as_deref())
         }
         Command::Refresh => commands::feeds::refresh(&engine, &out).await,
+        Command::Sample => commands::feeds::sample(&engine, &out).await,
         Command::Articles(args) => commands::feeds::articles(&engine, &out, &args),
         Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),
         Command::Info => {

@@ -324,7 +324,7 @@ fn a_second_process_is_told_the_store_is_in_use() {
     server.route(
         "/slow.xml",
         Response::ok("application/rss+xml", fixture("feeds/rss091.xml"))
-            .delay(Duration::from_millis(600)),
+            .delay(Duration::from_secs(2)),
     );
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");

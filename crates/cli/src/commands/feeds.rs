@@ -45,6 +45,28 @@ pub async fn subscribe(engine: &Engine, out: &Output, url: &str) -> CliResult {
     })
 }
 
+/// Subscribes to the bundled offline sample and stores and embeds its articles.
+pub async fn sample(engine: &Engine, out: &Output) -> CliResult {
+    let (feed, result) = engine.load_sample().await?;
+    let embedded = super::learn::embed_with_progress(engine, out)?.embedded;
+    let value = json!({
+        "feed": {
+            "id": feed.id,
+            "url": feed.url,
+            "title": feed.title,
+            "site_url": feed.site_url,
+        },
+        "new_articles": result.new_articles,
+        "embedded": embedded,
+    });
+    out.print(&value, |_| {
+        format!(
+            "Loaded the offline sample as feed {}: {} new articles, {} embedded. Try `sift cards`.",
+            feed.id, result.new_articles, embedded
+        )
+    })
+}
+
 pub fn unsubscribe(engine: &Engine, out: &Output, id_or_url: &str) -> CliResult {
     let removed = engine.unsubscribe(id_or_url)?;
     out.print(&json!({ "removed": removed }), |_| {

@@ -118,7 +118,7 @@ impl Engine {
             .clone()
             .or_else(|| (discovered.feed_url != url).then(|| url.to_string()));
         let record = FeedRecord::new(
-            FeedId(self.store.generate_id()?),
+            self.store.new_feed_id()?,
             discovered.feed_url,
             title,
             site_url,
@@ -221,22 +221,29 @@ impl Engine {
                 .errors
                 .push(format!("{}: {}", skipped.outline, skipped.reason));
         }
-        for feed in import.feeds {
-            let mut record = FeedRecord::new(
-                FeedId(self.store.generate_id()?),
-                feed.url.clone(),
-                feed.title.clone().unwrap_or_else(|| feed.url.clone()),
-                feed.site_url,
-            );
-            record.folder = feed.folder;
-            record.tags = feed.tags;
-            match self.store.insert_feed(&record) {
-                Ok(()) => report.added += 1,
-                Err(StoreError::DuplicateFeed { existing, .. }) => report.errors.push(format!(
+        let records: Vec<FeedRecord> = import
+            .feeds
+            .into_iter()
+            .map(|feed| {
+                let mut record = FeedRecord::new(
+                    self.store.new_feed_id()?,
+                    feed.url.clone(),
+                    feed.title.unwrap_or(feed.url),
+                    feed.site_url,
+                );
+                record.folder = feed.folder;
+                record.tags = feed.tags;
+                Ok(record)
+            })
+            .collect::<Result<_>>()?;
+        let outcomes = self.store.insert_feeds(&records)?;
+        for (record, outcome) in records.iter().zip(outcomes) {
+            match outcome {
+                None => report.added += 1,
+                Some(existing) => report.errors.push(format!(
                     "{}: already subscribed (feed {existing})",
-                    feed.title.unwrap_or(feed.url)
+                    record.title
                 )),
-                Err(e) => return Err(e.into()),
             }
         }
         report.skipped = report.errors.len();
@@ -340,7 +347,7 @@ impl Engine {
             .get_article(id)?
             .ok_or_else(|| Error::NotFound(format!("no stored article has the id {id}")))?;
         let rating = self.store.rating_label(id)?;
-        let score = self.score_articles(&[id])?.get(&id).copied();
+        let score = self.score_articles(&[id])?.remove(&id);
         Ok(ArticleView::new(record, rating, score))
     }
 }

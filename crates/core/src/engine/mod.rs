@@ -2,6 +2,7 @@
 //! lives in the modules the engine orchestrates.
 
 mod learn;
+mod sample;
 mod settings;
 
 pub use learn::{

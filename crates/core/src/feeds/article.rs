@@ -14,8 +14,8 @@ pub fn prepare_article(entry: &ParsedEntry) -> NewArticle {
     let base = url::Url::parse(&entry.base_url).ok();
     let clean = |html: &Option<String>| {
         html.as_deref()
-            .map(|h| sanitize_html(h, base.as_ref()))
-            .filter(|h| !h.trim().is_empty())
+            .map(|h| sanitize_html(h, base.as_ref()).trim().to_string())
+            .filter(|h| !h.is_empty())
     };
     let summary_html = clean(&entry.summary_html);
     let content_html = clean(&entry.content_html);

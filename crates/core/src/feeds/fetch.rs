@@ -72,6 +72,9 @@ impl Fetcher {
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FeedError> {
+        if let Some(outcome) = super::bundled::fetch(url, validators) {
+            return Ok(outcome);
+        }
         let parsed = parse_http_url(url)?;
         let mut request = self.client.get(parsed);
         if let Some(etag) = &validators.etag {

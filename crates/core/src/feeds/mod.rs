@@ -1,5 +1,6 @@
 //! Feeds: everything between a URL and stored articles, one job per module.
 //!
+//! - [`bundled`]: feeds shipped inside Sift (the offline sample), served like fetched ones.
 //! - [`fetch`]: HTTP with bounds (timeouts, body cap, redirects, conditional GET).
 //! - [`parse`]: bytes → entries with feed-rs; no I/O.
 //! - [`sanitize`]: allow-list HTML cleaning and HTML → plain text.
@@ -10,6 +11,7 @@
 //! - [`scheduler`]: refreshes in the background at an interval (the app's, not the CLI's).
 
 pub mod article;
+pub mod bundled;
 pub mod discover;
 pub mod fetch;
 pub mod opml;

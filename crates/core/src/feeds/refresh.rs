@@ -122,7 +122,9 @@ pub async fn refresh_feeds(
         });
     }
     results.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
-    let _ = store.flush();
+    if let Err(e) = store_blocking(store, |s| s.flush()).await {
+        tracing::warn!("could not flush the store after a refresh: {e}");
+    }
     RefreshReport {
         new_articles: results.iter().map(|r| r.new_articles).sum(),
         feeds: results,

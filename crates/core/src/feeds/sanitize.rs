@@ -197,6 +197,73 @@ mod tests {
         );
     }
 
+    /// Vectors from the usual XSS filter-evasion lists; none may leave anything active.
+    #[test]
+    fn filter_evasion_vectors_leave_nothing_active() {
+        let vectors = [
+            "<SCRIPT SRC=http://xss.example/xss.js></SCRIPT>",
+            "<IMG SRC=\"javascript:alert('XSS');\">",
+            "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+            "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+            "<a onmouseover=\"alert(document.cookie)\">xxs link</a>",
+            "<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\"\\>",
+            "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
+            "<IMG SRC=\"jav&#x09;ascript:alert('XSS');\">",
+            "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+            "<SCRIPT/XSS SRC=\"http://xss.example/xss.js\"></SCRIPT>",
+            "<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(\"XSS\")>",
+            "<<SCRIPT>alert(\"XSS\");//<</SCRIPT>",
+            "<iframe src=http://xss.example/scriptlet.html <",
+            "<svg/onload=alert('XSS')>",
+            "<BGSOUND SRC=\"javascript:alert('XSS');\">",
+            "<LINK REL=\"stylesheet\" HREF=\"javascript:alert('XSS');\">",
+            "<STYLE>@import'http://xss.example/xss.css';</STYLE>",
+            "<META HTTP-EQUIV=\"refresh\" CONTENT=\"0;url=data:text/html base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K\">",
+            "<TABLE BACKGROUND=\"javascript:alert('XSS')\">",
+            "<DIV STYLE=\"width: expression(alert('XSS'));\">",
+            "<OBJECT TYPE=\"text/x-scriptlet\" DATA=\"http://xss.example/scriptlet.html\"></OBJECT>",
+            "<EMBED SRC=\"data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+\">",
+            "<a href=\"vbscript:msgbox('XSS')\">vb</a>",
+            "<form><button formaction=javascript:alert(1)>x</button></form>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+        ];
+        for vector in vectors {
+            let clean = sanitize_html(vector, Some(&base())).to_ascii_lowercase();
+            for bad in [
+                "<script",
+                "onerror",
+                "onload",
+                "onmouseover",
+                "<iframe",
+                "<style",
+                "style=",
+                "expression(",
+                "<object",
+                "<embed",
+                "<meta",
+                "<link",
+                "formaction",
+                "background=",
+            ] {
+                assert!(!clean.contains(bad), "{bad:?} survived {vector:?}: {clean}");
+            }
+            // Every URL left is an absolute http(s) or mailto URL: no javascript:, vbscript:
+            // or data: in any spelling.
+            for attr in ["href=\"", "src=\""] {
+                for (i, _) in clean.match_indices(attr) {
+                    let value = &clean[i + attr.len()..];
+                    assert!(
+                        ["http://", "https://", "mailto:"]
+                            .iter()
+                            .any(|p| value.starts_with(p)),
+                        "unsafe URL from {vector:?}: {clean}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn links_are_absolute_and_noopener() {
         let clean = sanitize_html(r#"<a href="/about">about</a>"#, Some(&base()));

@@ -10,8 +10,8 @@ use tokio::task::JoinHandle;
 use super::RefreshReport;
 use crate::Engine;
 
-/// A running background refresher; [`Scheduler::stop`] ends it, and so does dropping the
-/// last [`Arc<Engine>`]-holding task's handle.
+/// A running background refresher. [`Scheduler::stop`] ends it and waits; dropping it ends
+/// it too, at the task's next await point.
 pub struct Scheduler {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
-use super::{abort, feed_url_key, ArticleId, FeedId, FeedRecord, Store, StoreError};
+use super::{
+    abort, feed_url_key, ArticleId, FeedId, FeedRecord, Store, StoreError, NEXT_ARTICLE_ID_KEY,
+};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ArticleRecord {
@@ -219,10 +221,6 @@ impl Store {
     /// all in one transaction (see [`RefreshWrite`]).
     pub fn apply_refresh(&self, write: &RefreshWrite) -> Result<RefreshWriteOutcome, StoreError> {
         let feed_id = write.feed.id;
-        // Ids are taken outside the transaction: a retried transaction then reuses them.
-        let fresh_ids: Vec<ArticleId> = (0..write.articles.len())
-            .map(|_| self.generate_id().map(ArticleId))
-            .collect::<Result<_, _>>()?;
         let feed_bytes = serde_json::to_vec(&write.feed)?;
         let now = chrono::Utc::now().to_rfc3339();
         let keyed: Vec<(Vec<String>, &NewArticle)> = write
@@ -236,16 +234,24 @@ impl Store {
             &self.articles,
             &self.article_keys,
             &self.feed_articles,
+            &self.meta,
         )
-            .transaction(|(feeds, articles, keys, feed_articles)| {
+            .transaction(|(feeds, articles, keys, feed_articles, meta)| {
                 let mut outcome = RefreshWriteOutcome::default();
                 if feeds.get(feed_id.to_key())?.is_none() {
                     return Ok(outcome);
                 }
+                // Ids are drawn inside the transaction, so only new articles use one up.
+                let first_id = meta
+                    .get(NEXT_ARTICLE_ID_KEY)?
+                    .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(1);
+                let mut next_id = first_id;
                 outcome.feed_exists = true;
                 feeds.insert(&feed_id.to_key(), feed_bytes.as_slice())?;
 
-                for ((entry_keys, new), fresh_id) in keyed.iter().zip(&fresh_ids) {
+                for (entry_keys, new) in &keyed {
                     let mut existing = None;
                     for key in entry_keys {
                         if let Some(id) = keys.get(key.as_bytes())? {
@@ -261,8 +267,10 @@ impl Store {
                     }
                     match existing {
                         None => {
+                            let id = ArticleId(next_id);
+                            next_id += 1;
                             let record = ArticleRecord {
-                                id: *fresh_id,
+                                id,
                                 feed_id,
                                 title: new.title.clone(),
                                 link: new.link.clone(),
@@ -342,6 +350,9 @@ impl Store {
                             }
                         }
                     }
+                }
+                if next_id != first_id {
+                    meta.insert(NEXT_ARTICLE_ID_KEY, &next_id.to_be_bytes())?;
                 }
                 Ok(outcome)
             })?;
@@ -424,12 +435,7 @@ mod tests {
     }
 
     fn feed(store: &Store, url: &str) -> FeedRecord {
-        let feed = FeedRecord::new(
-            FeedId(store.generate_id().unwrap()),
-            url.into(),
-            url.into(),
-            None,
-        );
+        let feed = FeedRecord::new(store.new_feed_id().unwrap(), url.into(), url.into(), None);
         store.insert_feed(&feed).unwrap();
         feed
     }
@@ -506,6 +512,27 @@ mod tests {
         let all = store.list_articles().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].feed_id, b.id);
+    }
+
+    #[test]
+    fn ids_are_small_and_only_new_articles_use_them_up() {
+        let (_d, store) = store();
+        let a = feed(&store, "http://a.test/feed");
+        let b = feed(&store, "http://b.test/feed");
+        assert_eq!((a.id, b.id), (FeedId(1), FeedId(2)));
+        let two = || {
+            vec![
+                article(Some("1"), None, "one"),
+                article(Some("2"), None, "two"),
+            ]
+        };
+        assert_eq!(
+            write(&store, &a, two()).new_ids,
+            [ArticleId(1), ArticleId(2)]
+        );
+        assert!(write(&store, &a, two()).new_ids.is_empty());
+        let third = write(&store, &b, vec![article(Some("x"), None, "three")]);
+        assert_eq!(third.new_ids, [ArticleId(3)]);
     }
 
     #[test]

@@ -145,6 +145,35 @@ impl Store {
         Ok(())
     }
 
+    /// Stores many new subscriptions in one transaction (an OPML import lands whole or not
+    /// at all). Returns, per feed, `None` if it was added or the id of the subscription that
+    /// already has its URL.
+    pub fn insert_feeds(
+        &self,
+        new_feeds: &[FeedRecord],
+    ) -> Result<Vec<Option<FeedId>>, StoreError> {
+        let prepared: Vec<(String, Vec<u8>)> = new_feeds
+            .iter()
+            .map(|f| Ok((feed_url_key(&f.url), serde_json::to_vec(f)?)))
+            .collect::<Result<_, StoreError>>()?;
+        let outcome = (&self.feeds, &self.feed_urls).transaction(
+            |(feeds, urls)| -> ConflictableTransactionResult<Vec<Option<FeedId>>, StoreError> {
+                let mut outcome = Vec::with_capacity(new_feeds.len());
+                for (feed, (url_key, value)) in new_feeds.iter().zip(&prepared) {
+                    if let Some(existing) = urls.get(url_key.as_bytes())? {
+                        outcome.push(Some(FeedId::from_key(&existing).unwrap_or(FeedId(0))));
+                        continue;
+                    }
+                    urls.insert(url_key.as_bytes(), &feed.id.to_key())?;
+                    feeds.insert(&feed.id.to_key(), value.as_slice())?;
+                    outcome.push(None);
+                }
+                Ok(outcome)
+            },
+        )?;
+        Ok(outcome)
+    }
+
     /// Overwrites a feed's record if the feed still exists (an unsubscribe may have won the
     /// race); returns whether it did. The URL is not meant to change here.
     pub fn update_feed(&self, feed: &FeedRecord) -> Result<bool, StoreError> {

@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_VERSION: u32 = 1;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
+const NEXT_FEED_ID_KEY: &[u8] = b"next_feed_id";
+/// Article ids are drawn inside refresh transactions (see `articles.rs`).
+pub(crate) const NEXT_ARTICLE_ID_KEY: &[u8] = b"next_article_id";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -137,10 +140,25 @@ impl Store {
         self.feeds.len()
     }
 
-    /// A fresh id for a new record, unique within this store.
-    pub fn generate_id(&self) -> Result<u64, StoreError> {
-        // +1 so that no record ever has id 0, which reads like "unset".
-        Ok(self.db.generate_id()? + 1)
+    /// A fresh feed id: 1, 2, 3, ... (people type these, so they stay short).
+    pub fn new_feed_id(&self) -> Result<FeedId, StoreError> {
+        self.reserve_ids(NEXT_FEED_ID_KEY, 1).map(FeedId)
+    }
+
+    /// Reserves `count` ids from the counter under `key` and returns the first. Ids start at 1
+    /// (0 reads like "unset") and are never reused, even after deletions. sled's own
+    /// `generate_id` would do, but it jumps by a million on every restart.
+    fn reserve_ids(&self, key: &[u8], count: u64) -> Result<u64, StoreError> {
+        let mut first = 0;
+        self.meta.fetch_and_update(key, |old| {
+            let next = old
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(1);
+            first = next;
+            Some((next + count).to_be_bytes().to_vec())
+        })?;
+        Ok(first)
     }
 
     /// Makes sure everything written so far is on disk (sled also flushes periodically).

@@ -228,7 +228,7 @@ async fn one_bad_feed_never_stops_the_others_and_failures_back_off() {
     server.route("/500.xml", Response::new(500, "oops"));
     server.route(
         "/slow.xml",
-        Response::ok("application/rss+xml", "<rss/>").delay(Duration::from_secs(5)),
+        Response::ok("application/rss+xml", "<rss/>").delay(Duration::from_secs(20)),
     );
     server.route("/loop.xml", Response::redirect(302, "/loop.xml"));
     server.route(
