@@ -243,9 +243,11 @@ impl Engine {
                 self.store.put_embedding(&model_id, &a.content_hash, v)?;
             }
             done += batch.len();
+            // Each batch is usable at once: the app's Cards and For you work on what is
+            // embedded so far while the rest is still being embedded.
+            self.invalidate();
             progress(done, total);
         }
-        self.invalidate();
         Ok(EmbedReport {
             embedded: done,
             cached,
