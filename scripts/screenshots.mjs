@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 // Screenshots of the real Sift window, driven through tauri-driver like the e2e tests.
 // Builds nothing: it runs the binary tests/e2e/lib/app.mjs finds ($SIFT_APP_BIN, else
-// $CARGO_TARGET_DIR/debug/sift-app).
+// $CARGO_TARGET_DIR/debug/sift-app), and needs the model files (models/fetch.sh).
 //
-//   node scripts/screenshots.mjs                      every view -> docs/screenshots/<view>.png
-//   node scripts/screenshots.mjs --view settings --out shot.png
-//   options: --data-dir DIR (default: a fresh temporary store), --out-dir DIR,
-//            --theme light|dark (default: light, so screenshots do not depend on the host)
+//   node scripts/screenshots.mjs              realistic data, every view -> docs/screenshots/<view>.png
+//   node scripts/screenshots.mjs --view for-you --out shot.png
+//   options: --data-dir DIR   use this store as it is (default: a fresh one, filled with the
+//                             bundled sample, a local feed and a dozen answered cards)
+//            --empty          a fresh store left empty (first-run screens)
+//            --out-dir DIR, --theme light|dark (default light, so pictures do not depend
+//            on the host), --settle MS
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { REPO_ROOT, findExecutable, launchApp } from "../tests/e2e/lib/app.mjs";
+import { startFixtureServer } from "../tests/e2e/lib/fixtures.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings"];
+const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings", "reader"];
 
 const { values: opts } = parseArgs({
   options: {
@@ -23,8 +27,9 @@ const { values: opts } = parseArgs({
     out: { type: "string" },
     "out-dir": { type: "string", default: join(REPO_ROOT, "docs", "screenshots") },
     "data-dir": { type: "string" },
+    empty: { type: "boolean", default: false },
     theme: { type: "string", default: "light" },
-    settle: { type: "string", default: "600" },
+    settle: { type: "string", default: "800" },
   },
 });
 
@@ -36,10 +41,11 @@ for (const view of views) {
   }
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * The whole X screen, which Xvfb sized to the window: what a person would see, including
- * native widgets. Falls back to the webview's own capture when imagemagick is missing or a
- * real display (larger than the window) is in use.
+ * The whole X screen, which Xvfb sized to the window: what a person would see. Falls back
+ * to the webview's own capture when imagemagick is missing or a real display is in use.
  */
 async function capture(app) {
   const importTool = findExecutable("import");
@@ -53,16 +59,89 @@ async function capture(app) {
   return app.session.screenshot();
 }
 
+/** Topics a pretend reader likes, for answering the sample's cards truthfully. */
+const LIKED_TOPICS = new Set(["Science", "Technology"]);
+const DISLIKED_TOPICS = new Set(["Sports", "Politics & economy"]);
+
+function sampleTopics() {
+  const sample = JSON.parse(readFileSync(join(REPO_ROOT, "crates/core/sample/sample.json"), "utf8"));
+  return new Map(sample.items.map((item) => [item.title, item.tags?.[0]]));
+}
+
+/** Waits until no background work has been shown for a few seconds (embedding done). */
+async function waitForQuiet(session, { quietMs = 4_000, timeoutMs = 600_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < quietMs) {
+    if (Date.now() > deadline) throw new Error("screenshots: background work did not finish");
+    if (await session.find('[data-testid="activity"]')) quietSince = Date.now();
+    await sleep(250);
+  }
+}
+
+/** Fills a fresh store the way a new user would: the sample, one more feed, a dozen answers. */
+async function fillWithRealisticData(session, server) {
+  await session.click('[data-testid="nav-for-you"]');
+  await session.click('[data-testid="first-run-sample"]');
+  await session.click('[data-testid="nav-feeds"]');
+  const input = await session.waitFor('[data-testid="feed-url"]');
+  await input.sendKeys(server.url("/atom.xml"));
+  await session.click('[data-testid="feed-add"]');
+  await session.waitUntil(async () => (await session.findAll('[data-testid="feed-item"]')).length === 2, {
+    timeoutMs: 30_000,
+    what: "two feeds",
+  });
+  await waitForQuiet(session);
+  const topics = sampleTopics();
+  await session.click('[data-testid="nav-cards"]');
+  let answered = 0;
+  for (let i = 0; i < 40 && answered < 14; i++) {
+    const card = await session.waitFor('[data-testid="card"]', { timeoutMs: 30_000 });
+    const title = await (await session.waitFor('[data-testid="card"] h2')).text();
+    const topic = topics.get(title);
+    const key = LIKED_TOPICS.has(topic) ? "l" : DISLIKED_TOPICS.has(topic) ? "d" : "s";
+    const id = await card.attribute("data-id");
+    await session.execute("document.activeElement?.blur?.()");
+    await session.pressKeys([key]);
+    if (key !== "s") answered++;
+    await session.waitUntil(async () => (await (await session.find('[data-testid="card"]'))?.attribute("data-id")) !== id, {
+      what: "the next card",
+    });
+  }
+  await session.waitFor('[data-testid="what-changed"]', { timeoutMs: 30_000 });
+  await waitForQuiet(session, { quietMs: 1_500 });
+}
+
+const server = opts.empty || opts["data-dir"] ? null : await startFixtureServer();
 const app = await launchApp({ dataDir: opts["data-dir"] ? resolve(opts["data-dir"]) : undefined });
 try {
   const { session } = app;
-  await session.execute("window.localStorage.setItem('sift.theme', arguments[0]);", [opts.theme]);
-  await session.execute("document.documentElement.dataset.theme = arguments[0];", [opts.theme]);
+  await session.click('[data-testid="nav-settings"]');
+  await session.execute(
+    `const select = document.querySelector('[data-testid="setting-theme"]');
+     select.value = arguments[0];
+     select.dispatchEvent(new Event("change", { bubbles: true }));`,
+    [opts.theme],
+  );
+  if (server) await fillWithRealisticData(session, server);
   for (const view of views) {
-    await session.click(`[data-testid="nav-${view}"]`);
-    await session.waitFor(`[data-testid="view-${view}"]`);
+    if (view === "reader") {
+      await session.click('[data-testid="nav-for-you"]');
+      const first = await session
+        .waitFor('[data-testid="rec-item"] .title', { timeoutMs: 10_000 })
+        .catch(() => null);
+      if (!first) {
+        console.log("screenshots: reader skipped (nothing to read in this store)");
+        continue;
+      }
+      await first.click();
+      await session.waitFor('[data-testid="reader-content"]');
+    } else {
+      await session.click(`[data-testid="nav-${view}"]`);
+      await session.waitFor(`[data-testid="view-${view}"]`);
+    }
     // Let data arrive and transitions (e.g. the map's) finish.
-    await new Promise((r) => setTimeout(r, Number(opts.settle)));
+    await sleep(Number(opts.settle));
     // Focus rings belong to keyboard use, not to a picture of the view.
     await session.execute("document.activeElement?.blur?.()");
     const png = await capture(app);
@@ -70,7 +149,9 @@ try {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, png);
     console.log(`screenshots: ${view} -> ${out}`);
+    if (view === "reader") await session.pressKeys(["\uE00C"]);
   }
 } finally {
   await app.stop();
+  await server?.close();
 }

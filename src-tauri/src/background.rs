@@ -13,6 +13,9 @@ use tauri_plugin_notification::NotificationExt;
 
 use crate::events::{self, Progress, Task};
 
+/// How often views reload while a long embedding run goes on.
+const RELOAD_EVERY: Duration = Duration::from_secs(4);
+
 /// Background jobs' handles. One per app, owned by [`crate::AppState`].
 #[derive(Default)]
 pub struct Jobs {
@@ -73,6 +76,7 @@ pub fn after_new_articles(
         let embedding_engine = engine.clone();
         let result = tauri::async_runtime::spawn_blocking(move || {
             let engine = embedding_engine;
+            let last_reload = std::cell::Cell::new(std::time::Instant::now());
             engine.embed_pending(|done, total| {
                 emit_progress(
                     &progress_app,
@@ -84,8 +88,10 @@ pub fn after_new_articles(
                         finished: false,
                     },
                 );
-                // Each batch is usable at once: let the views pick up the new scores.
-                if done > 0 && done < total {
+                // Each batch is usable at once: let the views pick up the new scores, but
+                // not after every batch — each reload retrains, competing with embedding.
+                if done > 0 && done < total && last_reload.get().elapsed() >= RELOAD_EVERY {
+                    last_reload.set(std::time::Instant::now());
                     let _ = progress_app.emit(events::LIBRARY_CHANGED, ());
                 }
             })

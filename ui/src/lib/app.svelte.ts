@@ -5,6 +5,7 @@
 import { getContext, setContext } from "svelte";
 
 import { Activity } from "./activity.svelte";
+import { CardDeck } from "./cards.svelte";
 import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type Settings } from "./api";
 import { hostOf } from "./format";
 import { Toasts } from "./toasts.svelte";
@@ -20,6 +21,10 @@ export class AppState {
   libraryVersion = $state(0);
   readonly toasts = new Toasts();
   readonly activity = new Activity();
+  /** The Cards view's deck lives here so answers and their count survive switching views. */
+  readonly deck = new CardDeck();
+  /** What the last answers changed in For you, in words. */
+  cardChanges: string[] = $state([]);
 
   navigate(view: ViewId): void {
     this.view = view;
