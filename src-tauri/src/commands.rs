@@ -83,7 +83,10 @@ pub fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<Feed
 
 /// Fetches every feed now, reporting progress after each; returns when all are done.
 #[tauri::command]
-pub async fn refresh_all(app: AppHandle, state: State<'_, AppState>) -> CommandResult<RefreshReport> {
+pub async fn refresh_all(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> CommandResult<RefreshReport> {
     let report = state
         .engine
         .refresh_all(background::refresh_progress(&app))

@@ -98,9 +98,7 @@ pub fn run() {
                 engine: engine.clone(),
                 jobs: background::Jobs::default(),
             };
-            state
-                .jobs
-                .schedule_refresh(app.handle(), engine, minutes);
+            state.jobs.schedule_refresh(app.handle(), engine, minutes);
             app.manage(state);
             Ok(())
         })

@@ -73,6 +73,9 @@ mod tests {
             fetch(SAMPLE_FEED_URL, &first.validators),
             Some(FetchOutcome::NotModified)
         );
-        assert_eq!(fetch("https://example.com/feed", &Validators::default()), None);
+        assert_eq!(
+            fetch("https://example.com/feed", &Validators::default()),
+            None
+        );
     }
 }

@@ -9,7 +9,11 @@ export type ArticleView = { id: ArticleId, feed_id: FeedId, title: string, link:
 /**
  * Sanitized; safe to render.
  */
-content_html: string | null, score: number | null, confidence: number | null, 
+content_html: string | null, 
+/**
+ * The preference model's probability that the user likes it; `None` until embedded.
+ */
+score: number | null, confidence: number | null, 
 /**
  * "like", "dislike", "skip" or `None`.
  */
