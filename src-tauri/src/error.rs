@@ -2,6 +2,7 @@
 //! written for a person (the UI shows it as-is), `kind` lets the UI react without parsing text.
 
 use serde::Serialize;
+use sift_core::error::display_chain;
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -51,7 +52,7 @@ impl From<sift_core::Error> for CommandError {
             Error::Store(_) => ErrorKind::Storage,
             _ => ErrorKind::Internal,
         };
-        Self::new(kind, error_chain(&e))
+        Self::new(kind, display_chain(&e))
     }
 }
 
@@ -63,24 +64,8 @@ impl From<sift_core::store::StoreError> for CommandError {
 
 impl From<tauri::Error> for CommandError {
     fn from(e: tauri::Error) -> Self {
-        Self::new(ErrorKind::Internal, error_chain(&e))
+        Self::new(ErrorKind::Internal, display_chain(&e))
     }
-}
-
-/// "outer: inner: innermost", skipping causes whose text the outer message already holds
-/// (thiserror's `transparent` and `{0}` repeat them).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", error_chain(e.as_ref()));
+            eprintln!("error: {}", sift_core::error::display_chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }
@@ -118,19 +118,4 @@ async fn run(cli: Cli) -> CliResult {
             })
         }
     }
-}
-
-/// "outer: inner: innermost", skipping causes whose text the outer message already holds.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

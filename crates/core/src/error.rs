@@ -43,3 +43,20 @@ pub enum Error {
     #[error("could not read or write the model file {path}: {detail}")]
     ModelFile { path: PathBuf, detail: String },
 }
+
+/// "outer: inner: innermost", skipping causes whose text the outer message already holds
+/// (thiserror's `transparent` and `{0}` repeat them). The one way Sift turns an error into
+/// the line a person reads, in the CLI, the app and stored feed errors alike.
+pub fn display_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary};
 use sift_core::feeds::{RefreshReport, RefreshStatus};
-use sift_core::store::FeedId;
+use sift_core::store::{FeedId, FeedRecord};
 use sift_core::Engine;
 
 use crate::output::Output;
@@ -29,14 +29,7 @@ pub struct ArticlesArgs {
 
 pub async fn subscribe(engine: &Engine, out: &Output, url: &str) -> CliResult {
     let feed = engine.subscribe(url).await?;
-    let value = json!({
-        "feed": {
-            "id": feed.id,
-            "url": feed.url,
-            "title": feed.title,
-            "site_url": feed.site_url,
-        }
-    });
+    let value = json!({ "feed": feed_json(&feed) });
     out.print(&value, |_| {
         format!(
             "Subscribed to {} <{}> as feed {}. Run `sift refresh` to fetch its articles.",
@@ -45,17 +38,22 @@ pub async fn subscribe(engine: &Engine, out: &Output, url: &str) -> CliResult {
     })
 }
 
+/// A subscription as the contract prints it: `{id, url, title, site_url}`.
+fn feed_json(feed: &FeedRecord) -> serde_json::Value {
+    json!({
+        "id": feed.id,
+        "url": feed.url,
+        "title": feed.title,
+        "site_url": feed.site_url,
+    })
+}
+
 /// Subscribes to the bundled offline sample and stores and embeds its articles.
 pub async fn sample(engine: &Engine, out: &Output) -> CliResult {
     let (feed, result) = engine.load_sample().await?;
     let embedded = super::learn::embed_with_progress(engine, out)?.embedded;
     let value = json!({
-        "feed": {
-            "id": feed.id,
-            "url": feed.url,
-            "title": feed.title,
-            "site_url": feed.site_url,
-        },
+        "feed": feed_json(&feed),
         "new_articles": result.new_articles,
         "embedded": embedded,
     });

@@ -113,15 +113,5 @@ pub enum FeedError {
 
 /// "outer: inner: innermost" for errors from libraries whose Display hides the cause.
 pub(crate) fn describe_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+    crate::error::display_chain(e)
 }
