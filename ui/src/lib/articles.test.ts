@@ -20,6 +20,11 @@ describe("filterArticles", () => {
     expect(filterArticles(LIST, { rating: "like", query: "" }).map((a) => a.id)).toEqual([1]);
     expect(filterArticles(LIST, { rating: "skip", query: "" }).map((a) => a.id)).toEqual([4]);
   });
+  it("keeps only the feeds of a folder", () => {
+    const mixed = [...LIST, { ...LIST[0], id: 9, feed_id: 2 }];
+    expect(filterArticles(mixed, { rating: "any", query: "", feeds: new Set([2]) }).map((a) => a.id)).toEqual([9]);
+    expect(filterArticles(mixed, { rating: "any", query: "", feeds: null })).toHaveLength(5);
+  });
   it("searches title and summary for every word, ignoring case", () => {
     expect(filterArticles(LIST, { rating: "any", query: "compiler RUST" }).map((a) => a.id)).toEqual([1]);
     expect(filterArticles(LIST, { rating: "any", query: "schemas" }).map((a) => a.id)).toEqual([3]);
