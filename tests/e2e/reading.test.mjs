@@ -168,6 +168,12 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     await session.waitFor('[data-testid="reader-content"]');
     const html = await session.execute(`return document.querySelector('[data-testid="reader-content"]').innerHTML`);
     assert.doesNotMatch(html, /<script|<iframe|<object|<form|<meta|<base|onerror|onload|onmouseover|javascript:/i);
+    // Remote images stay off until Settings allows them: the reader says so and loads none.
+    await session.waitFor('[data-testid="images-blocked"]', { what: "the blocked-images notice" });
+    const remoteImages = await session.execute(
+      `return [...document.querySelectorAll('[data-testid="reader-content"] img[src]')].filter((i) => /^https?:/.test(i.getAttribute("src"))).length`,
+    );
+    assert.equal(remoteImages, 0, "no remote image is loaded");
     // An alert() would have left a dialog open; WebDriver reports "no such alert" otherwise.
     await assert.rejects(session.cmd("GET", "/alert/text"), /no such alert/);
     assert.equal(await session.execute("return location.protocol + '//' + location.host"), await session.execute("return window.origin"));
