@@ -14,7 +14,7 @@ const SAMPLE_SEED: u64 = 2024;
 pub fn run(
     corpus: &Path,
     sample: usize,
-    seeds: u64,
+    config: EvalConfig,
     embedder: &dyn Embedder,
     quiet: bool,
 ) -> Result<EvalReport, Box<dyn std::error::Error>> {
@@ -32,10 +32,6 @@ pub fn run(
     if !quiet {
         eprintln!("\rembedded {} texts in {:.1}s", texts.len(), started.elapsed().as_secs_f64());
     }
-    let config = EvalConfig {
-        seeds,
-        ..EvalConfig::default()
-    };
     Ok(evaluate(&vectors, &labels, classes, &config, |msg| {
         if !quiet {
             eprint!("\r{msg:<60}");

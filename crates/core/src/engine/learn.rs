@@ -315,7 +315,8 @@ impl Engine {
         let scores: Vec<f32> = candidates.iter().map(|&i| snap.scores[i].0).collect();
         let limit = limit.unwrap_or(candidates.len());
         let cold = snap.model.answers() == 0;
-        let picked = select_cards(&vectors, &scores, snap.model.coverage(), limit, SEED);
+        let regions = snap.model.region_info(&vectors);
+        let picked = select_cards(&vectors, &scores, snap.model.coverage(), regions.as_ref(), limit, SEED);
         Ok(picked
             .into_iter()
             .map(|j| {

@@ -10,6 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use super::context::CorpusContext;
 use super::linalg::{dot, sigmoid};
 use super::logistic::{self, Logistic};
 
@@ -53,6 +56,8 @@ pub struct PreferenceModel {
     classifier: Option<Logistic>,
     regularisation: Option<f32>,
     coverage: Vec<Vec<f32>>,
+    /// Regions of the whole corpus; when present the classifier also sees region features.
+    context: Option<Arc<CorpusContext>>,
 }
 
 /// Everything the model can say about one article.
@@ -73,6 +78,18 @@ impl PreferenceModel {
         disliked: Vec<Vec<f32>>,
         regularisation: Regularisation,
     ) -> Self {
+        Self::train_in_context(dim, liked, disliked, regularisation, None)
+    }
+
+    /// Like [`PreferenceModel::train`], with the unlabelled corpus's regions as extra
+    /// features for the two-class classifier.
+    pub fn train_in_context(
+        dim: usize,
+        liked: Vec<Vec<f32>>,
+        disliked: Vec<Vec<f32>>,
+        regularisation: Regularisation,
+        context: Option<Arc<CorpusContext>>,
+    ) -> Self {
         let mut model = Self {
             dim,
             coverage: Vec::new(),
@@ -80,13 +97,22 @@ impl PreferenceModel {
             disliked,
             classifier: None,
             regularisation: None,
+            context,
         };
         model.coverage = farthest_point_sample(
             model.liked.iter().chain(&model.disliked).map(Vec::as_slice),
             MAX_COVERAGE_POINTS,
         );
         if model.regime() == Regime::TwoClass {
-            let (xs, ys) = model.training_set();
+            let (raw, ys) = model.training_set();
+            let featured: Option<Vec<Vec<f32>>> = model
+                .context
+                .as_ref()
+                .map(|ctx| raw.iter().map(|x| ctx.features(x)).collect());
+            let xs: Vec<&[f32]> = match &featured {
+                Some(f) => f.iter().map(Vec::as_slice).collect(),
+                None => raw,
+            };
             let c = match regularisation {
                 Regularisation::Fixed(c) => c,
                 Regularisation::Auto => choose_c(&xs, &ys),
@@ -139,6 +165,26 @@ impl PreferenceModel {
         &self.disliked
     }
 
+    pub fn context(&self) -> Option<&Arc<CorpusContext>> {
+        self.context.as_ref()
+    }
+
+    /// Region information for card selection: each candidate's region and centrality, and
+    /// how many answers each region has.
+    pub fn region_info(&self, candidates: &[&[f32]]) -> Option<super::cards::RegionInfo> {
+        let ctx = self.context.as_ref()?;
+        let (region, centrality) = candidates.iter().map(|x| ctx.region_of(x)).unzip();
+        let mut answered = vec![0usize; ctx.regions()];
+        for x in self.liked.iter().chain(&self.disliked) {
+            answered[ctx.region_of(x).0] += 1;
+        }
+        Some(super::cards::RegionInfo {
+            region,
+            centrality,
+            answered,
+        })
+    }
+
     /// Points standing for everything rated (for "far from anything rated").
     pub fn coverage(&self) -> &[Vec<f32>] {
         &self.coverage
@@ -158,7 +204,11 @@ impl PreferenceModel {
                 // Unlike anything disliked says little about liking it: stay below even odds.
                 0.5 * (1.0 - similarity_probability(max_similarity(x, &self.disliked)))
             }
-            Regime::TwoClass => self.classifier.as_ref().map_or(0.5, |c| c.probability(x)),
+            Regime::TwoClass => match (&self.classifier, &self.context) {
+                (Some(c), Some(ctx)) => c.probability(&ctx.features(x)),
+                (Some(c), None) => c.probability(x),
+                (None, _) => 0.5,
+            },
         };
         (score, self.confidence(x, score))
     }
