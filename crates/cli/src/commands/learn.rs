@@ -88,7 +88,10 @@ impl Answer {
 impl LearnCommand {
     /// Commands that need only the model, not the store (so they run beside the app).
     pub fn needs_store(&self) -> bool {
-        !matches!(self, LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench)
+        !matches!(
+            self,
+            LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench
+        )
     }
 }
 
@@ -141,7 +144,10 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output) -> CliResult {
         LearnCommand::Bench => {
             let report = super::eval::bench();
             out.print(&report, |b| {
-                b.iter().map(|(k, v)| format!("{k}: {v:.2} ms")).collect::<Vec<_>>().join("\n")
+                b.iter()
+                    .map(|(k, v)| format!("{k}: {v:.2} ms"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })
         }
         _ => unreachable!("only commands without a store are run standalone"),

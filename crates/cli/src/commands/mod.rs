@@ -1,4 +1,4 @@
 //! Subcommand groups, one module per area.
 
-pub mod learn;
 pub mod eval;
+pub mod learn;

@@ -17,7 +17,7 @@ use crate::learn::cards::select_cards;
 use crate::learn::clusters::{closest_cluster, interest_clusters};
 use crate::learn::map::project_2d;
 use crate::learn::{
-    explain, predict, InterestCluster, Prediction, PreferenceModel, Regularisation,
+    explain, predict, CorpusContext, InterestCluster, Prediction, PreferenceModel, Regularisation,
     DEFAULT_THRESHOLD,
 };
 use crate::store::{ArticleId, ArticleRecord, FeedId, Rating};
@@ -67,6 +67,10 @@ struct Corpus {
     articles: Vec<ArticleMeta>,
     vectors: Vec<Vec<f32>>,
     index: HashMap<ArticleId, usize>,
+    /// The corpus's regions and each article's region features: they depend only on the
+    /// articles, so they are computed when vectors are loaded, not at every answer.
+    context: Option<Arc<CorpusContext>>,
+    region_features: Vec<Vec<f32>>,
 }
 
 struct ArticleMeta {
@@ -316,7 +320,14 @@ impl Engine {
         let limit = limit.unwrap_or(candidates.len());
         let cold = snap.model.answers() == 0;
         let regions = snap.model.region_info(&vectors);
-        let picked = select_cards(&vectors, &scores, snap.model.coverage(), regions.as_ref(), limit, SEED);
+        let picked = select_cards(
+            &vectors,
+            &scores,
+            snap.model.coverage(),
+            regions.as_ref(),
+            limit,
+            SEED,
+        );
         Ok(picked
             .into_iter()
             .map(|j| {
@@ -542,6 +553,8 @@ impl Engine {
             articles: Vec::new(),
             vectors: Vec::new(),
             index: HashMap::new(),
+            context: None,
+            region_features: Vec::new(),
         };
         for a in self.store.list_articles()? {
             if let Some(v) = self.store.get_embedding(&model_id, &a.content_hash)? {
@@ -554,6 +567,11 @@ impl Engine {
                 });
                 corpus.vectors.push(v);
             }
+        }
+        let refs: Vec<&[f32]> = corpus.vectors.iter().map(Vec::as_slice).collect();
+        corpus.context = CorpusContext::from_articles(&refs, SEED).map(Arc::new);
+        if let Some(ctx) = &corpus.context {
+            corpus.region_features = refs.iter().map(|x| ctx.membership(x)).collect();
         }
         Ok(corpus)
     }
@@ -601,7 +619,12 @@ impl Engine {
             .map(|&i| corpus.articles[i].title.as_str())
             .collect();
         let clusters = interest_clusters(&liked_vectors, &liked_titles, SEED);
-        let scores = corpus.vectors.iter().map(|v| model.score(v)).collect();
+        let scores = (0..corpus.vectors.len())
+            .map(|i| {
+                let regions = corpus.region_features.get(i).map_or(&[][..], Vec::as_slice);
+                model.score_with_regions(&corpus.vectors[i], regions)
+            })
+            .collect();
         Ok(Snapshot {
             corpus,
             ratings,

@@ -19,8 +19,9 @@ pub struct LabelledCorpus {
 
 /// Reads the corpus and keeps a class-balanced random `sample` of it (seeded).
 pub fn load_ag_news(path: &Path, sample: usize, seed: u64) -> Result<(Vec<String>, Vec<usize>)> {
-    let raw = std::fs::read_to_string(path)
-        .map_err(|e| Error::InvalidInput(format!("cannot read the corpus {}: {e}", path.display())))?;
+    let raw = std::fs::read_to_string(path).map_err(|e| {
+        Error::InvalidInput(format!("cannot read the corpus {}: {e}", path.display()))
+    })?;
     let mut by_class: Vec<Vec<String>> = Vec::new();
     for (line_no, record) in parse_csv(&raw).into_iter().enumerate() {
         let [label, title, description] = record.as_slice() else {
@@ -35,11 +36,17 @@ pub fn load_ag_news(path: &Path, sample: usize, seed: u64) -> Result<(Vec<String
             .parse::<usize>()
             .ok()
             .and_then(|l| l.checked_sub(1))
-            .ok_or_else(|| Error::InvalidInput(format!("{}: bad label {label:?}", path.display())))?;
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("{}: bad label {label:?}", path.display()))
+            })?;
         if by_class.len() <= class {
             by_class.resize(class + 1, Vec::new());
         }
-        let text = format!("{}. {}", clean_ag_news_text(title), clean_ag_news_text(description));
+        let text = format!(
+            "{}. {}",
+            clean_ag_news_text(title),
+            clean_ag_news_text(description)
+        );
         by_class[class].push(text);
     }
     let classes = by_class.len();
@@ -141,7 +148,10 @@ pub fn embed_with_cache(
     progress: impl Fn(usize, usize),
 ) -> Result<Vec<Vec<f32>>> {
     let key = fnv(texts.iter().flat_map(|t| t.bytes().chain([0])));
-    let name = format!("{}-{key:016x}.f32", embedder.model_id().replace(['/', ' '], "_"));
+    let name = format!(
+        "{}-{key:016x}.f32",
+        embedder.model_id().replace(['/', ' '], "_")
+    );
     let path: PathBuf = cache_dir.join(name);
     let dim = embedder.dim();
     if let Ok(bytes) = std::fs::read(&path) {
@@ -161,7 +171,11 @@ pub fn embed_with_cache(
     }
     // The cache is an optimisation: failing to write it is not an error.
     if std::fs::create_dir_all(cache_dir).is_ok() {
-        let bytes: Vec<u8> = vectors.iter().flatten().flat_map(|x| x.to_le_bytes()).collect();
+        let bytes: Vec<u8> = vectors
+            .iter()
+            .flatten()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
         let _ = std::fs::write(&path, bytes);
     }
     Ok(vectors)
@@ -183,13 +197,19 @@ mod tests {
             clean_ag_news_text("Wall St. Bears Claw Back Into the Black #39;s  #36;10 million"),
             "Wall St. Bears Claw Back Into the Black 's $10 million"
         );
-        assert_eq!(clean_ag_news_text("a\\team &lt;b&gt;bold&lt;/b&gt; quot;hiquot;"), "a team bold \"hi\"");
+        assert_eq!(
+            clean_ag_news_text("a\\team &lt;b&gt;bold&lt;/b&gt; quot;hiquot;"),
+            "a team bold \"hi\""
+        );
         assert_eq!(clean_ag_news_text("#1 seed"), "#1 seed");
     }
 
     #[test]
     fn parses_quoted_csv() {
         let r = parse_csv("\"3\",\"A, b\",\"say \"\"hi\"\"\"\n\"1\",\"t\",\"d\"\n");
-        assert_eq!(r, vec![vec!["3", "A, b", "say \"hi\""], vec!["1", "t", "d"]]);
+        assert_eq!(
+            r,
+            vec![vec!["3", "A, b", "say \"hi\""], vec!["1", "t", "d"]]
+        );
     }
 }

@@ -7,6 +7,6 @@ mod corpus;
 mod metrics;
 mod simulate;
 
-pub use corpus::{clean_ag_news_text, load_ag_news, embed_with_cache, LabelledCorpus};
+pub use corpus::{clean_ag_news_text, embed_with_cache, load_ag_news, LabelledCorpus};
 pub use metrics::{auc, brier, precision_at_k};
 pub use simulate::{evaluate, EvalConfig, EvalReport, EvalRow, Method};

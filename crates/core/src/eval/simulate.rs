@@ -136,9 +136,17 @@ pub fn evaluate(
         let test_vectors: Vec<&[f32]> = test.iter().map(|&i| vectors[i].as_slice()).collect();
 
         // The regions come from the unlabelled pool only; held-out articles stay unseen.
-        let context = CorpusContext::with_params(&pool_vectors, config.regions, config.temperature, config.region_weight, seed).map(Arc::new);
+        let context = CorpusContext::with_params(
+            &pool_vectors,
+            config.regions,
+            config.temperature,
+            config.region_weight,
+            seed,
+        )
+        .map(Arc::new);
         let first = cold_start_cards(&pool_vectors, 5, seed);
-        let covered: std::collections::HashSet<usize> = first.iter().map(|&j| labels[pool[j]]).collect();
+        let covered: std::collections::HashSet<usize> =
+            first.iter().map(|&j| labels[pool[j]]).collect();
         cold_cover.push(covered.len());
 
         for taste in &tastes {
@@ -182,7 +190,8 @@ pub fn evaluate(
         .collect();
     EvalReport {
         rows,
-        cold_start_categories_mean: cold_cover.iter().sum::<usize>() as f64 / cold_cover.len().max(1) as f64,
+        cold_start_categories_mean: cold_cover.iter().sum::<usize>() as f64
+            / cold_cover.len().max(1) as f64,
         cold_start_categories_min: cold_cover.iter().copied().min().unwrap_or(0),
         classes,
         articles: vectors.len(),
@@ -212,8 +221,16 @@ fn run_method(
         ]
     };
     if method == Method::AllLabels {
-        let (liked, disliked): (Vec<usize>, Vec<usize>) = (0..pool.len()).partition(|&i| pool_likes[i]);
-        let model = train(pool, &liked, &disliked, dim, Regularisation::Auto, context.clone());
+        let (liked, disliked): (Vec<usize>, Vec<usize>) =
+            (0..pool.len()).partition(|&i| pool_likes[i]);
+        let model = train(
+            pool,
+            &liked,
+            &disliked,
+            dim,
+            Regularisation::Auto,
+            context.clone(),
+        );
         let scores: Vec<f32> = test.iter().map(|x| model.score(x).0).collect();
         let m = measure(&scores, pool.len());
         return config.budgets.iter().map(|_| m).collect();
@@ -238,14 +255,28 @@ fn run_method(
             let unasked: Vec<usize> = (0..pool.len()).filter(|&i| !asked[i]).collect();
             let cards: Vec<usize> = match method {
                 Method::Sift | Method::FlatModel | Method::DefaultRegularisation => {
-                    let model = train(pool, &liked, &disliked, dim, regularisation, context(method));
+                    let model = train(
+                        pool,
+                        &liked,
+                        &disliked,
+                        dim,
+                        regularisation,
+                        context(method),
+                    );
                     let vectors: Vec<&[f32]> = unasked.iter().map(|&i| pool[i]).collect();
                     let scores: Vec<f32> = vectors.iter().map(|x| model.score(x).0).collect();
                     let regions = model.region_info(&vectors);
-                    select_cards(&vectors, &scores, model.coverage(), regions.as_ref(), want, seed)
-                        .into_iter()
-                        .map(|j| unasked[j])
-                        .collect()
+                    select_cards(
+                        &vectors,
+                        &scores,
+                        model.coverage(),
+                        regions.as_ref(),
+                        want,
+                        seed,
+                    )
+                    .into_iter()
+                    .map(|j| unasked[j])
+                    .collect()
                 }
                 Method::RandomCards => unasked.choose_multiple(&mut rng, want).copied().collect(),
                 Method::Prototype => {
@@ -271,9 +302,18 @@ fn run_method(
             }
         }
         let scores: Vec<f32> = if method == Method::Prototype {
-            test.iter().map(|x| prototype_score(x, pool, &liked, &disliked)).collect()
+            test.iter()
+                .map(|x| prototype_score(x, pool, &liked, &disliked))
+                .collect()
         } else {
-            let model = train(pool, &liked, &disliked, dim, regularisation, context(method));
+            let model = train(
+                pool,
+                &liked,
+                &disliked,
+                dim,
+                regularisation,
+                context(method),
+            );
             test.iter().map(|x| model.score(x).0).collect()
         };
         curve.push(measure(&scores, liked.len() + disliked.len()));
@@ -316,7 +356,13 @@ fn prototype_score(x: &[f32], pool: &[&[f32]], liked: &[usize], disliked: &[usiz
 }
 
 /// The prototype's feedback requests: items whose score is within 0.2 of 0.5, nearest first.
-fn prototype_queue(pool: &[&[f32]], liked: &[usize], disliked: &[usize], unasked: &[usize], want: usize) -> Vec<usize> {
+fn prototype_queue(
+    pool: &[&[f32]],
+    liked: &[usize],
+    disliked: &[usize],
+    unasked: &[usize],
+    want: usize,
+) -> Vec<usize> {
     let mut queue: Vec<(usize, f32)> = unasked
         .iter()
         .map(|&i| (i, prototype_score(pool[i], pool, liked, disliked)))

@@ -10,8 +10,16 @@ use super::linalg::dot;
 
 /// Above this cosine similarity two articles are "the same story" for card purposes.
 const NEAR_DUPLICATE: f32 = 0.8;
-/// Share of a card's value that comes from exploring unrated regions.
-const EXPLORATION_WEIGHT: f32 = 0.3;
+// The weights below were chosen with the offline evaluation (docs/LEARNING.md): spreading
+// answers over the corpus's regions mattered most, then typicality; raw distance from rated
+// articles adds little once regions are counted.
+/// Share of a card's value that comes from being far from anything rated.
+const EXPLORATION_WEIGHT: f32 = 0.1;
+/// Bonus for a region with few answers (1 / (1 + answers there)).
+const REGION_NEED_WEIGHT: f32 = 0.6;
+/// How much an outlier (far from its region's centre) is discounted: typical articles'
+/// answers generalise to their neighbours, an outlier's do not.
+const TYPICALITY_WEIGHT: f32 = 0.9;
 /// How strongly similarity to an already chosen card lowers a candidate's value.
 const REDUNDANCY_PENALTY: f32 = 0.6;
 /// Only this many of the most valuable candidates enter the quadratic greedy step.
@@ -83,7 +91,6 @@ pub fn select_cards(
     if coverage.is_empty() {
         return cold_start_cards(vectors, limit, seed);
     }
-    let weights = card_weights();
     let base: Vec<f32> = vectors
         .iter()
         .zip(scores)
@@ -96,15 +103,16 @@ pub fn select_cards(
                 .fold(f32::NEG_INFINITY, f32::max);
             let novelty = 1.0 - ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
             let typical = regions.map_or(1.0, |r| {
-                (1.0 - weights[2]) + weights[2] * r.centrality[i].clamp(0.0, 1.0)
+                (1.0 - TYPICALITY_WEIGHT) + TYPICALITY_WEIGHT * r.centrality[i].clamp(0.0, 1.0)
             });
-            ((1.0 - weights[0]) * uncertainty + weights[0] * novelty) * typical
+            ((1.0 - EXPLORATION_WEIGHT) * uncertainty + EXPLORATION_WEIGHT * novelty) * typical
         })
         .collect();
-    let mut region_answers: Vec<f32> = regions.map_or_else(Vec::new, |r| r.answered.iter().map(|&a| a as f32).collect());
+    let mut region_answers: Vec<f32> =
+        regions.map_or_else(Vec::new, |r| r.answered.iter().map(|&a| a as f32).collect());
     let value = |i: usize, region_answers: &[f32]| -> f32 {
         let need = regions.map_or(0.0, |r| 1.0 / (1.0 + region_answers[r.region[i]]));
-        base[i] + weights[1] * need
+        base[i] + REGION_NEED_WEIGHT * need
     };
     let mut order: Vec<usize> = (0..vectors.len()).collect();
     order.sort_by(|&a, &b| {
@@ -119,7 +127,8 @@ pub fn select_cards(
     let mut taken = vec![false; shortlist.len()];
     while chosen.len() < limit {
         let adjusted = |j: usize| {
-            value(shortlist[j], &region_answers) - REDUNDANCY_PENALTY * (redundancy[j] - 0.2).max(0.0)
+            value(shortlist[j], &region_answers)
+                - REDUNDANCY_PENALTY * (redundancy[j] - 0.2).max(0.0)
         };
         let best = (0..shortlist.len())
             .filter(|&j| !taken[j] && redundancy[j] < NEAR_DUPLICATE)
@@ -148,16 +157,6 @@ pub fn select_cards(
         }
     }
     chosen
-}
-
-fn card_weights() -> [f32; 3] {
-    // TUNING ONLY: overridable while the offline evaluation picks the constants.
-    let parse = |k: &str, d: f32| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    [
-        parse("SIFT_CARD_EXPLORE", EXPLORATION_WEIGHT),
-        parse("SIFT_CARD_REGION", 0.3),
-        parse("SIFT_CARD_TYPICAL", 0.5),
-    ]
 }
 
 #[cfg(test)]
