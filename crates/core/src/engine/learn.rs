@@ -361,12 +361,16 @@ impl Engine {
             .pop()
             .ok_or_else(|| Error::Embedding("the model returned no vector".into()))?;
         let snap = self.snapshot()?;
-        Ok(predict(
-            &snap.model,
-            &snap.clusters,
-            &vector,
-            DEFAULT_THRESHOLD,
-        ))
+        let threshold = self.interest_threshold()?;
+        Ok(predict(&snap.model, &snap.clusters, &vector, threshold))
+    }
+
+    /// `interested = score > threshold`: the user's setting, else [`DEFAULT_THRESHOLD`].
+    pub fn interest_threshold(&self) -> Result<f32> {
+        Ok(self
+            .store
+            .interest_threshold()?
+            .unwrap_or(DEFAULT_THRESHOLD))
     }
 
     /// Score and confidence of each given article that has a vector (others are absent).
@@ -453,7 +457,7 @@ impl Engine {
             format: EXPORT_FORMAT.into(),
             version: EXPORT_VERSION,
             model_id,
-            threshold: DEFAULT_THRESHOLD,
+            threshold: self.interest_threshold()?,
             ratings,
         };
         let count = file.ratings.len();
@@ -509,6 +513,9 @@ impl Engine {
                 }
             }
             imported += 1;
+        }
+        if (file.threshold - self.interest_threshold()?).abs() > f32::EPSILON {
+            self.store.set_interest_threshold(file.threshold)?;
         }
         self.invalidate();
         Ok(ModelTransfer {

@@ -56,6 +56,8 @@ pub struct RatingRecord {
     pub rated_at: u64,
 }
 
+const THRESHOLD_KEY: &[u8] = b"learner.interest_threshold";
+
 impl Store {
     pub fn put_rating(&self, id: ArticleId, rating: Rating) -> Result<RatingRecord, StoreError> {
         let record = RatingRecord {
@@ -81,6 +83,21 @@ impl Store {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
+    }
+
+    /// The score above which an article counts as "interested" (`settings` tree), if the
+    /// user changed it from the default.
+    pub fn interest_threshold(&self) -> Result<Option<f32>, StoreError> {
+        Ok(match self.settings.get(THRESHOLD_KEY)? {
+            Some(bytes) => Some(serde_json::from_slice(&bytes)?),
+            None => None,
+        })
+    }
+
+    pub fn set_interest_threshold(&self, threshold: f32) -> Result<(), StoreError> {
+        self.settings
+            .insert(THRESHOLD_KEY, serde_json::to_vec(&threshold)?)?;
+        Ok(())
     }
 
     pub fn list_ratings(&self) -> Result<Vec<RatingRecord>, StoreError> {
@@ -114,5 +131,8 @@ mod tests {
         assert_eq!(store.list_ratings().unwrap().len(), 1);
         assert_eq!("SKIP".parse::<Rating>().unwrap(), Rating::Skip);
         assert_eq!(Rating::Skip.label(), None);
+        assert_eq!(store.interest_threshold().unwrap(), None);
+        store.set_interest_threshold(0.7).unwrap();
+        assert_eq!(store.interest_threshold().unwrap(), Some(0.7));
     }
 }
