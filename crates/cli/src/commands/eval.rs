@@ -181,7 +181,30 @@ pub fn bench() -> BTreeMap<String, f64> {
         }),
     );
     std::hint::black_box(sink);
+    bench_embedding(&mut results);
     results
+}
+
+/// Article embedding throughput at two truncations (skipped when the model is missing).
+fn bench_embedding(results: &mut BTreeMap<String, f64>) {
+    use sift_core::embed::{locate_model_dir, FastEmbedder};
+    let paragraph = "The city council met on Tuesday to discuss the new transport plan, which \
+        would add bus lanes on the main roads, extend the tram line to the northern suburbs and \
+        raise parking charges in the centre. Supporters said the plan would cut congestion and \
+        pollution; shop owners worried that fewer drivers would mean fewer customers. ";
+    let long_text = paragraph.repeat(6); // ~400 words: well past either truncation
+    let texts: Vec<&str> = (0..64).map(|_| long_text.as_str()).collect();
+    for tokens in [128, 256] {
+        let Ok(embedder) = FastEmbedder::load(&locate_model_dir(), tokens) else {
+            return;
+        };
+        let started = Instant::now();
+        if embedder.embed(&texts).is_err() {
+            return;
+        }
+        let ms_per_article = started.elapsed().as_secs_f64() * 1000.0 / texts.len() as f64;
+        results.insert(format!("embed one full article, truncated at {tokens} tokens"), ms_per_article);
+    }
 }
 
 fn random_unit(rng: &mut impl Rng, dim: usize) -> Vec<f32> {
