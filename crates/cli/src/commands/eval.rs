@@ -203,7 +203,10 @@ fn bench_embedding(results: &mut BTreeMap<String, f64>) {
             return;
         }
         let ms_per_article = started.elapsed().as_secs_f64() * 1000.0 / texts.len() as f64;
-        results.insert(format!("embed one full article, truncated at {tokens} tokens"), ms_per_article);
+        results.insert(
+            format!("embed one full article, truncated at {tokens} tokens"),
+            ms_per_article,
+        );
     }
 }
 

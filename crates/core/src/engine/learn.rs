@@ -720,6 +720,12 @@ mod tests {
     }
 
     #[test]
+    fn engine_stays_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
     fn embeds_once_and_reports_progress() {
         let (_dir, engine) = engine_with_articles();
         let calls = std::sync::Mutex::new(Vec::new());
