@@ -164,6 +164,20 @@ pub fn bench() -> BTreeMap<String, f64> {
             );
         }),
     );
+    let titles: Vec<String> = (0..liked.len())
+        .map(|i| format!("title {} topic {}", i, i % 7))
+        .collect();
+    let title_refs: Vec<&str> = titles.iter().map(String::as_str).collect();
+    let liked_refs: Vec<&[f32]> = liked.iter().map(Vec::as_slice).collect();
+    results.insert(
+        format!(
+            "interest clusters over {} liked articles (k by silhouette)",
+            liked.len()
+        ),
+        time(&mut || {
+            let _ = sift_core::learn::clusters::interest_clusters(&liked_refs, &title_refs, 1);
+        }),
+    );
     let model = model.expect("trained");
     // Region features depend only on the article; the engine computes them when it loads
     // vectors, so they are not part of scoring.

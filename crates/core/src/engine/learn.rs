@@ -538,7 +538,7 @@ impl Engine {
             return Ok(s.clone());
         }
         let corpus = Arc::new(self.load_corpus()?);
-        let snap = Arc::new(self.train(corpus)?);
+        let snap = Arc::new(self.train(corpus, None)?);
         *slot = Some(snap.clone());
         Ok(snap)
     }
@@ -546,11 +546,12 @@ impl Engine {
     /// Rebuilds the model from the stored ratings, keeping the loaded vectors.
     fn retrain(&self) -> Result<()> {
         let mut slot = self.learn.snapshot.write().expect("lock");
-        let corpus = match slot.as_ref() {
+        let previous = slot.take();
+        let corpus = match &previous {
             Some(s) => s.corpus.clone(),
             None => Arc::new(self.load_corpus()?),
         };
-        *slot = Some(Arc::new(self.train(corpus)?));
+        *slot = Some(Arc::new(self.train(corpus, previous.as_deref())?));
         Ok(())
     }
 
@@ -583,7 +584,7 @@ impl Engine {
         Ok(corpus)
     }
 
-    fn train(&self, corpus: Arc<Corpus>) -> Result<Snapshot> {
+    fn train(&self, corpus: Arc<Corpus>, previous: Option<&Snapshot>) -> Result<Snapshot> {
         let ratings: HashMap<ArticleId, Rating> = self
             .store
             .list_ratings()?
@@ -608,7 +609,7 @@ impl Engine {
             .map(|(id, _)| corpus.index[id])
             .collect();
         let dim = corpus.vectors.first().map_or(0, Vec::len);
-        let model = PreferenceModel::train(
+        let model = PreferenceModel::train_in_context(
             dim,
             liked.iter().map(|&i| corpus.vectors[i].clone()).collect(),
             disliked
@@ -616,6 +617,7 @@ impl Engine {
                 .map(|&i| corpus.vectors[i].clone())
                 .collect(),
             Regularisation::Auto,
+            corpus.context.clone(),
         );
         let liked_vectors: Vec<&[f32]> = liked
             .iter()
@@ -625,7 +627,11 @@ impl Engine {
             .iter()
             .map(|&i| corpus.articles[i].title.as_str())
             .collect();
-        let clusters = interest_clusters(&liked_vectors, &liked_titles, SEED);
+        // Clusters depend on the liked articles only: a dislike or a skip keeps them.
+        let clusters = match previous {
+            Some(p) if p.liked == liked && Arc::ptr_eq(&p.corpus, &corpus) => p.clusters.clone(),
+            _ => interest_clusters(&liked_vectors, &liked_titles, SEED),
+        };
         let scores = (0..corpus.vectors.len())
             .map(|i| {
                 let regions = corpus.region_features.get(i).map_or(&[][..], Vec::as_slice);
@@ -786,6 +792,8 @@ mod tests {
         let cards = engine.cards(None).unwrap();
         assert_eq!(cards.len(), 20);
 
+        // The classifier sees the corpus's regions (24 articles make two).
+        assert!(engine.snapshot().unwrap().model.context().is_some());
         let scores = engine
             .score_articles(&[id(0, 3), id(1, 3), ArticleId(424242)])
             .unwrap();
