@@ -164,7 +164,9 @@ pub fn bench() -> BTreeMap<String, f64> {
             );
         }),
     );
-    let titles: Vec<String> = (0..1000).map(|i| format!("title {i} topic {}", i % 7)).collect();
+    let titles: Vec<String> = (0..1000)
+        .map(|i| format!("title {i} topic {}", i % 7))
+        .collect();
     let title_refs: Vec<&str> = titles.iter().map(String::as_str).collect();
     let liked_refs: Vec<&[f32]> = articles[..1000].iter().map(Vec::as_slice).collect();
     results.insert(

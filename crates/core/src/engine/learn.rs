@@ -36,6 +36,8 @@ const EXPORT_VERSION: u32 = 1;
 /// The learner's part of the engine. Built empty by [`Engine::open`]; filled lazily.
 pub(crate) struct LearnState {
     embedder: OnceLock<Arc<dyn Embedder>>,
+    /// Where to load the model from; `None`: [`locate_model_dir`].
+    model_dir: RwLock<Option<PathBuf>>,
     model_id: RwLock<String>,
     /// `None` until first needed and after anything that changes the embedded corpus.
     snapshot: RwLock<Option<Arc<Snapshot>>>,
@@ -45,6 +47,7 @@ impl Default for LearnState {
     fn default() -> Self {
         Self {
             embedder: OnceLock::new(),
+            model_dir: RwLock::new(None),
             model_id: RwLock::new(FastEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
         }
@@ -185,12 +188,20 @@ impl Engine {
         self
     }
 
+    /// Loads the model from `dir` (e.g. the app bundle's resource directory) instead of
+    /// searching the usual places.
+    pub fn with_model_dir(self, dir: impl Into<PathBuf>) -> Self {
+        *self.learn.model_dir.write().expect("lock") = Some(dir.into());
+        self
+    }
+
     /// The embedder, loading the real model on first use (once per engine).
     pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
         if let Some(e) = self.learn.embedder.get() {
             return Ok(e.clone());
         }
-        let dir = locate_model_dir();
+        let configured = self.learn.model_dir.read().expect("lock").clone();
+        let dir = configured.unwrap_or_else(locate_model_dir);
         let loaded: Arc<dyn Embedder> = Arc::new(FastEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
         // Two threads may race to load; both succeed and the first one set is kept.
         let _ = self.learn.embedder.set(loaded);
