@@ -33,10 +33,7 @@ pub fn run() {
         .manage(AppState {
             engine: Arc::new(engine),
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_feeds
-        ])
+        .invoke_handler(tauri::generate_handler![commands::app_info, commands::list_feeds])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("error: could not start the Sift window: {e}");
