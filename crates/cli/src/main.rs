@@ -119,4 +119,3 @@ async fn run(cli: Cli) -> CliResult {
         }
     }
 }
-
