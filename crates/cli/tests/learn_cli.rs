@@ -105,3 +105,104 @@ fn empty_store_lists_are_empty_json_arrays() {
         assert_eq!(v, serde_json::json!([]), "{cmd}");
     }
 }
+
+/// A store filled the way ingestion fills it, then the whole learner loop through the CLI.
+#[test]
+fn the_learner_loop_works_end_to_end_on_a_filled_store() {
+    use sift_core::store::{ArticleId, ArticleRecord, FeedId};
+    let dir = tempfile::tempdir().unwrap();
+    let topics = [
+        [
+            "Rust 1.90 released with faster compile times",
+            "Async Rust: a guide to tokio runtimes",
+            "The borrow checker explained for Python programmers",
+            "Writing a web server in Rust with axum",
+        ],
+        [
+            "Champions League final ends in penalty shootout",
+            "Transfer window: striker signs five-year deal",
+            "Marathon world record broken in Berlin",
+            "Tennis star wins third grand slam title",
+        ],
+        [
+            "Central bank raises interest rates again",
+            "Stock markets fall as inflation fears grow",
+            "Quarterly earnings beat analyst expectations",
+            "Oil prices climb after supply cuts",
+        ],
+    ];
+    {
+        let engine = sift_core::Engine::open(dir.path()).unwrap();
+        for (t, titles) in topics.iter().enumerate() {
+            for (n, title) in titles.iter().enumerate() {
+                let id = ArticleId((t * 10 + n + 1) as u64);
+                engine
+                    .store()
+                    .put_article(&ArticleRecord {
+                        id,
+                        feed_id: FeedId(1),
+                        title: title.to_string(),
+                        link: Some(format!("https://example.com/{}", id.0)),
+                        published: None,
+                        author: None,
+                        summary: None,
+                        content_html: None,
+                        text: title.to_string(),
+                        content_hash: format!("h{}", id.0),
+                        ..Default::default()
+                    })
+                    .unwrap();
+            }
+        }
+    }
+    let embedded = json(&sift(dir.path(), &["embed", "--json"]));
+    assert_eq!(embedded["embedded"], 12);
+    let cards = json(&sift(dir.path(), &["cards", "--json", "--limit", "3"]));
+    assert_eq!(cards.as_array().unwrap().len(), 3);
+
+    for (id, answer) in [
+        ("1", "like"),
+        ("2", "like"),
+        ("11", "dislike"),
+        ("21", "dislike"),
+        ("12", "skip"),
+    ] {
+        let v = json(&sift(dir.path(), &["rate", id, answer, "--json"]));
+        assert_eq!(v["rating"], answer);
+    }
+    let recs = json(&sift(dir.path(), &["recommend", "--json", "--limit", "2"]));
+    for r in recs.as_array().unwrap() {
+        let id = r["id"].as_u64().unwrap();
+        assert!(
+            (3..=4).contains(&id),
+            "expected the other Rust articles first: {recs}"
+        );
+        assert!(r["reason"].as_str().unwrap().contains("because you liked"));
+        for f in ["title", "link", "feed_id", "score", "confidence", "cluster"] {
+            assert!(r.get(f).is_some(), "{f} missing");
+        }
+    }
+    let cards = json(&sift(dir.path(), &["cards", "--json"]));
+    assert!(
+        cards.as_array().unwrap().iter().all(|c| c["id"] != 12),
+        "skipped articles are not asked again"
+    );
+    let clusters = json(&sift(dir.path(), &["clusters", "--json"]));
+    assert_eq!(clusters[0]["liked"], 2);
+    let map = json(&sift(dir.path(), &["map", "--json"]));
+    assert_eq!(map.as_array().unwrap().len(), 12);
+
+    let file = dir.path().join("model.json");
+    let exported = json(&sift(
+        dir.path(),
+        &["export-model", file.to_str().unwrap(), "--json"],
+    ));
+    assert_eq!(exported["ratings"], 5);
+    let cleared = json(&sift(dir.path(), &["rate", "1", "clear", "--json"]));
+    assert_eq!(cleared["rating"], serde_json::Value::Null);
+    let imported = json(&sift(
+        dir.path(),
+        &["import-model", file.to_str().unwrap(), "--json"],
+    ));
+    assert_eq!(imported["ratings"], 5);
+}

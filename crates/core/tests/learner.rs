@@ -117,3 +117,29 @@ fn a_corrupt_model_is_reported_not_a_panic() {
     };
     assert!(err.to_string().contains("models/fetch.sh"), "{err}");
 }
+
+#[test]
+fn an_engine_pointed_at_a_wrong_model_dir_reports_it_on_first_use() {
+    let data = tempfile::tempdir().unwrap();
+    let engine = sift_core::Engine::open(data.path())
+        .unwrap()
+        .with_model_dir(data.path().join("no-models-here"));
+    // Opening and listing need no model; predicting does.
+    assert!(engine.recommend(None).unwrap().is_empty());
+    let err = engine.predict("anything").unwrap_err();
+    assert!(err.to_string().contains("no-models-here"), "{err}");
+    assert!(err.to_string().contains("models/fetch.sh"), "{err}");
+}
+
+#[test]
+fn the_engine_embeds_and_predicts_with_the_real_model() {
+    let data = tempfile::tempdir().unwrap();
+    let engine = sift_core::Engine::open(data.path())
+        .unwrap()
+        .with_model_dir(model_dir());
+    let p = engine
+        .predict("Introduction to GraphQL for API development")
+        .unwrap();
+    assert_eq!(p.answers, 0);
+    assert!(!p.interested && p.needs_feedback);
+}

@@ -7,14 +7,16 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use sift_core::embed::{normalize, Embedder};
 use sift_core::eval::{embed_with_cache, evaluate, load_ag_news, EvalConfig, EvalReport};
-use sift_core::learn::{PreferenceModel, Regularisation};
+use std::sync::Arc;
+
+use sift_core::learn::{CorpusContext, PreferenceModel, Regularisation};
 
 const SAMPLE_SEED: u64 = 2024;
 
 pub fn run(
     corpus: &Path,
     sample: usize,
-    seeds: u64,
+    config: EvalConfig,
     embedder: &dyn Embedder,
     quiet: bool,
 ) -> Result<EvalReport, Box<dyn std::error::Error>> {
@@ -36,10 +38,6 @@ pub fn run(
             started.elapsed().as_secs_f64()
         );
     }
-    let config = EvalConfig {
-        seeds,
-        ..EvalConfig::default()
-    };
     Ok(evaluate(&vectors, &labels, classes, &config, |msg| {
         if !quiet {
             eprint!("\r{msg:<60}");
@@ -136,15 +134,19 @@ pub fn bench() -> BTreeMap<String, f64> {
         runs.sort_by(f64::total_cmp);
         runs[runs.len() / 2]
     };
+    let (articles, _) = sample(100_000, &mut rng);
+    let article_refs: Vec<&[f32]> = articles.iter().map(Vec::as_slice).collect();
+    let context = CorpusContext::from_articles(&article_refs, 7).map(Arc::new);
     let mut model = None;
     results.insert(
         "retrain with 1,000 ratings".to_string(),
         time(&mut || {
-            model = Some(PreferenceModel::train(
+            model = Some(PreferenceModel::train_in_context(
                 dim,
                 liked.clone(),
                 disliked.clone(),
                 Regularisation::Auto,
+                context.clone(),
             ));
         }),
     );
@@ -153,25 +155,70 @@ pub fn bench() -> BTreeMap<String, f64> {
     results.insert(
         "retrain with 40 ratings (C chosen by cross-validation)".to_string(),
         time(&mut || {
-            let _ = PreferenceModel::train(
+            let _ = PreferenceModel::train_in_context(
                 dim,
                 small_liked.clone(),
                 small_disliked.clone(),
                 Regularisation::Auto,
+                context.clone(),
             );
         }),
     );
+    let titles: Vec<String> = (0..1000)
+        .map(|i| format!("title {i} topic {}", i % 7))
+        .collect();
+    let title_refs: Vec<&str> = titles.iter().map(String::as_str).collect();
+    let liked_refs: Vec<&[f32]> = articles[..1000].iter().map(Vec::as_slice).collect();
+    results.insert(
+        "interest clusters over 1,000 liked articles (k by silhouette)".to_string(),
+        time(&mut || {
+            let _ = sift_core::learn::clusters::interest_clusters(&liked_refs, &title_refs, 1);
+        }),
+    );
     let model = model.expect("trained");
-    let (articles, _) = sample(100_000, &mut rng);
+    // Region features depend only on the article; the engine computes them when it loads
+    // vectors, so they are not part of scoring.
+    let ctx = context.expect("100,000 articles have regions");
+    let regions: Vec<Vec<f32>> = articles.iter().map(|x| ctx.membership(x)).collect();
     let mut sink = 0.0f32;
     results.insert(
         "score + confidence for 100,000 embeddings".to_string(),
         time(&mut || {
-            sink += articles.iter().map(|x| model.score(x).0).sum::<f32>();
+            sink += articles
+                .iter()
+                .zip(&regions)
+                .map(|(x, r)| model.score_with_regions(x, r).0)
+                .sum::<f32>();
         }),
     );
     std::hint::black_box(sink);
+    bench_embedding(&mut results);
     results
+}
+
+/// Article embedding throughput at two truncations (skipped when the model is missing).
+fn bench_embedding(results: &mut BTreeMap<String, f64>) {
+    use sift_core::embed::{locate_model_dir, FastEmbedder};
+    let paragraph = "The city council met on Tuesday to discuss the new transport plan, which \
+        would add bus lanes on the main roads, extend the tram line to the northern suburbs and \
+        raise parking charges in the centre. Supporters said the plan would cut congestion and \
+        pollution; shop owners worried that fewer drivers would mean fewer customers. ";
+    let long_text = paragraph.repeat(6); // ~400 words: well past either truncation
+    let texts: Vec<&str> = (0..64).map(|_| long_text.as_str()).collect();
+    for tokens in [128, 256] {
+        let Ok(embedder) = FastEmbedder::load(&locate_model_dir(), tokens) else {
+            return;
+        };
+        let started = Instant::now();
+        if embedder.embed(&texts).is_err() {
+            return;
+        }
+        let ms_per_article = started.elapsed().as_secs_f64() * 1000.0 / texts.len() as f64;
+        results.insert(
+            format!("embed one full article, truncated at {tokens} tokens"),
+            ms_per_article,
+        );
+    }
 }
 
 fn random_unit(rng: &mut impl Rng, dim: usize) -> Vec<f32> {

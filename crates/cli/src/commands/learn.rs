@@ -50,6 +50,13 @@ pub enum LearnCommand {
         /// Tokens kept per text by the embedder (to measure what truncation costs).
         #[arg(long, default_value_t = DEFAULT_MAX_TOKENS)]
         max_tokens: usize,
+        /// Corpus regions the model uses as context (0: a flat model only).
+        #[arg(long, default_value_t = sift_core::learn::context::REGIONS)]
+        regions: usize,
+        #[arg(long, default_value_t = 20.0, hide = true)]
+        temperature: f32,
+        #[arg(long, default_value_t = 1.0, hide = true)]
+        region_weight: f32,
     },
     /// Time retraining and bulk scoring on synthetic embeddings.
     Bench,
@@ -119,9 +126,19 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output) -> CliResult {
             sample,
             seeds,
             max_tokens,
+            regions,
+            temperature,
+            region_weight,
         } => {
             let embedder = FastEmbedder::load(&locate_model_dir(), *max_tokens)?;
-            let report = super::eval::run(corpus, *sample, *seeds, &embedder, out.is_json())?;
+            let config = sift_core::eval::EvalConfig {
+                seeds: *seeds,
+                regions: *regions,
+                temperature: *temperature,
+                region_weight: *region_weight,
+                ..Default::default()
+            };
+            let report = super::eval::run(corpus, *sample, config, &embedder, out.is_json())?;
             out.print(&report, super::eval::format_report)
         }
         LearnCommand::Bench => {

@@ -23,6 +23,10 @@ pub fn locate_model_dir() -> PathBuf {
         // `target/<profile>/deps/` holds test binaries.
         candidates.push(exe_dir.join("../../../models"));
     }
+    // A build from a checkout whose target directory lives elsewhere (CARGO_TARGET_DIR, as
+    // CI uses) still finds the checkout's models. Absent in an installed package, where the
+    // candidates above (or SIFT_MODEL_DIR) apply.
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
     candidates
         .iter()
         .find(|dir| dir.join(MARKER).is_file())

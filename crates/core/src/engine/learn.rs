@@ -17,8 +17,7 @@ use crate::learn::cards::select_cards;
 use crate::learn::clusters::{closest_cluster, interest_clusters};
 use crate::learn::map::project_2d;
 use crate::learn::{
-    explain, predict, InterestCluster, Prediction, PreferenceModel, Regularisation,
-    DEFAULT_THRESHOLD,
+    explain, predict, CorpusContext, InterestCluster, Prediction, PreferenceModel, Regularisation,
 };
 use crate::store::{ArticleId, ArticleRecord, FeedId, Rating};
 
@@ -36,6 +35,8 @@ const EXPORT_VERSION: u32 = 1;
 /// The learner's part of the engine. Built empty by [`Engine::open`]; filled lazily.
 pub(crate) struct LearnState {
     embedder: OnceLock<Arc<dyn Embedder>>,
+    /// Where to load the model from; `None`: [`locate_model_dir`].
+    model_dir: RwLock<Option<PathBuf>>,
     model_id: RwLock<String>,
     /// `None` until first needed and after anything that changes the embedded corpus.
     snapshot: RwLock<Option<Arc<Snapshot>>>,
@@ -45,6 +46,7 @@ impl Default for LearnState {
     fn default() -> Self {
         Self {
             embedder: OnceLock::new(),
+            model_dir: RwLock::new(None),
             model_id: RwLock::new(FastEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
         }
@@ -67,6 +69,10 @@ struct Corpus {
     articles: Vec<ArticleMeta>,
     vectors: Vec<Vec<f32>>,
     index: HashMap<ArticleId, usize>,
+    /// The corpus's regions and each article's region features: they depend only on the
+    /// articles, so they are computed when vectors are loaded, not at every answer.
+    context: Option<Arc<CorpusContext>>,
+    region_features: Vec<Vec<f32>>,
 }
 
 struct ArticleMeta {
@@ -187,12 +193,20 @@ impl Engine {
         self
     }
 
+    /// Loads the model from `dir` (e.g. the app bundle's resource directory) instead of
+    /// searching the usual places.
+    pub fn with_model_dir(self, dir: impl Into<PathBuf>) -> Self {
+        *self.learn.model_dir.write().expect("lock") = Some(dir.into());
+        self
+    }
+
     /// The embedder, loading the real model on first use (once per engine).
     pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
         if let Some(e) = self.learn.embedder.get() {
             return Ok(e.clone());
         }
-        let dir = locate_model_dir();
+        let configured = self.learn.model_dir.read().expect("lock").clone();
+        let dir = configured.unwrap_or_else(locate_model_dir);
         let loaded: Arc<dyn Embedder> = Arc::new(FastEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
         // Two threads may race to load; both succeed and the first one set is kept.
         let _ = self.learn.embedder.set(loaded);
@@ -323,7 +337,15 @@ impl Engine {
         let scores: Vec<f32> = candidates.iter().map(|&i| snap.scores[i].0).collect();
         let limit = limit.unwrap_or(candidates.len());
         let cold = snap.model.answers() == 0;
-        let picked = select_cards(&vectors, &scores, snap.model.coverage(), limit, SEED);
+        let regions = snap.model.region_info(&vectors);
+        let picked = select_cards(
+            &vectors,
+            &scores,
+            snap.model.coverage(),
+            regions.as_ref(),
+            limit,
+            SEED,
+        );
         Ok(picked
             .into_iter()
             .map(|j| {
@@ -357,12 +379,14 @@ impl Engine {
             .pop()
             .ok_or_else(|| Error::Embedding("the model returned no vector".into()))?;
         let snap = self.snapshot()?;
-        Ok(predict(
-            &snap.model,
-            &snap.clusters,
-            &vector,
-            DEFAULT_THRESHOLD,
-        ))
+        let threshold = self.interest_threshold()?;
+        Ok(predict(&snap.model, &snap.clusters, &vector, threshold))
+    }
+
+    /// `interested = score > threshold`: the user's setting (Settings' recommendation
+    /// threshold, 0.5 unless changed).
+    pub fn interest_threshold(&self) -> Result<f32> {
+        Ok(self.store.get_settings()?.recommend_threshold)
     }
 
     /// Score and confidence of each given article that has a vector (others are absent).
@@ -449,7 +473,7 @@ impl Engine {
             format: EXPORT_FORMAT.into(),
             version: EXPORT_VERSION,
             model_id,
-            threshold: DEFAULT_THRESHOLD,
+            threshold: self.interest_threshold()?,
             ratings,
         };
         let count = file.ratings.len();
@@ -506,6 +530,11 @@ impl Engine {
             }
             imported += 1;
         }
+        if (file.threshold - self.interest_threshold()?).abs() > f32::EPSILON {
+            let mut settings = self.store.get_settings()?;
+            settings.recommend_threshold = file.threshold;
+            self.store.put_settings(&settings)?;
+        }
         self.invalidate();
         Ok(ModelTransfer {
             path: path.to_path_buf(),
@@ -527,7 +556,7 @@ impl Engine {
             return Ok(s.clone());
         }
         let corpus = Arc::new(self.load_corpus()?);
-        let snap = Arc::new(self.train(corpus)?);
+        let snap = Arc::new(self.train(corpus, None)?);
         *slot = Some(snap.clone());
         Ok(snap)
     }
@@ -535,11 +564,12 @@ impl Engine {
     /// Rebuilds the model from the stored ratings, keeping the loaded vectors.
     fn retrain(&self) -> Result<()> {
         let mut slot = self.learn.snapshot.write().expect("lock");
-        let corpus = match slot.as_ref() {
+        let previous = slot.take();
+        let corpus = match &previous {
             Some(s) => s.corpus.clone(),
             None => Arc::new(self.load_corpus()?),
         };
-        *slot = Some(Arc::new(self.train(corpus)?));
+        *slot = Some(Arc::new(self.train(corpus, previous.as_deref())?));
         Ok(())
     }
 
@@ -549,6 +579,8 @@ impl Engine {
             articles: Vec::new(),
             vectors: Vec::new(),
             index: HashMap::new(),
+            context: None,
+            region_features: Vec::new(),
         };
         for a in self.store.list_articles()? {
             if let Some(v) = self.store.get_embedding(&model_id, &a.content_hash)? {
@@ -562,10 +594,15 @@ impl Engine {
                 corpus.vectors.push(v);
             }
         }
+        let refs: Vec<&[f32]> = corpus.vectors.iter().map(Vec::as_slice).collect();
+        corpus.context = CorpusContext::from_articles(&refs, SEED).map(Arc::new);
+        if let Some(ctx) = &corpus.context {
+            corpus.region_features = refs.iter().map(|x| ctx.membership(x)).collect();
+        }
         Ok(corpus)
     }
 
-    fn train(&self, corpus: Arc<Corpus>) -> Result<Snapshot> {
+    fn train(&self, corpus: Arc<Corpus>, previous: Option<&Snapshot>) -> Result<Snapshot> {
         let ratings: HashMap<ArticleId, Rating> = self
             .store
             .list_ratings()?
@@ -590,7 +627,7 @@ impl Engine {
             .map(|(id, _)| corpus.index[id])
             .collect();
         let dim = corpus.vectors.first().map_or(0, Vec::len);
-        let model = PreferenceModel::train(
+        let model = PreferenceModel::train_in_context(
             dim,
             liked.iter().map(|&i| corpus.vectors[i].clone()).collect(),
             disliked
@@ -598,6 +635,7 @@ impl Engine {
                 .map(|&i| corpus.vectors[i].clone())
                 .collect(),
             Regularisation::Auto,
+            corpus.context.clone(),
         );
         let liked_vectors: Vec<&[f32]> = liked
             .iter()
@@ -607,8 +645,17 @@ impl Engine {
             .iter()
             .map(|&i| corpus.articles[i].title.as_str())
             .collect();
-        let clusters = interest_clusters(&liked_vectors, &liked_titles, SEED);
-        let scores = corpus.vectors.iter().map(|v| model.score(v)).collect();
+        // Clusters depend on the liked articles only: a dislike or a skip keeps them.
+        let clusters = match previous {
+            Some(p) if p.liked == liked && Arc::ptr_eq(&p.corpus, &corpus) => p.clusters.clone(),
+            _ => interest_clusters(&liked_vectors, &liked_titles, SEED),
+        };
+        let scores = (0..corpus.vectors.len())
+            .map(|i| {
+                let regions = corpus.region_features.get(i).map_or(&[][..], Vec::as_slice);
+                model.score_with_regions(&corpus.vectors[i], regions)
+            })
+            .collect();
         Ok(Snapshot {
             corpus,
             ratings,
@@ -698,6 +745,12 @@ mod tests {
     }
 
     #[test]
+    fn engine_stays_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
     fn embeds_once_and_reports_progress() {
         let (_dir, engine) = engine_with_articles();
         let calls = std::sync::Mutex::new(Vec::new());
@@ -758,6 +811,8 @@ mod tests {
         let cards = engine.cards(None).unwrap();
         assert_eq!(cards.len(), 20);
 
+        // The classifier sees the corpus's regions (24 articles make two).
+        assert!(engine.snapshot().unwrap().model.context().is_some());
         let scores = engine
             .score_articles(&[id(0, 3), id(1, 3), ArticleId(424242)])
             .unwrap();

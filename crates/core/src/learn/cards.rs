@@ -10,8 +10,16 @@ use super::linalg::dot;
 
 /// Above this cosine similarity two articles are "the same story" for card purposes.
 const NEAR_DUPLICATE: f32 = 0.8;
-/// Share of a card's value that comes from exploring unrated regions.
-const EXPLORATION_WEIGHT: f32 = 0.3;
+// The weights below were chosen with the offline evaluation (docs/LEARNING.md): spreading
+// answers over the corpus's regions mattered most, then typicality; raw distance from rated
+// articles adds little once regions are counted.
+/// Share of a card's value that comes from being far from anything rated.
+const EXPLORATION_WEIGHT: f32 = 0.1;
+/// Bonus for a region with few answers (1 / (1 + answers there)).
+const REGION_NEED_WEIGHT: f32 = 0.6;
+/// How much an outlier (far from its region's centre) is discounted: typical articles'
+/// answers generalise to their neighbours, an outlier's do not.
+const TYPICALITY_WEIGHT: f32 = 0.9;
 /// How strongly similarity to an already chosen card lowers a candidate's value.
 const REDUNDANCY_PENALTY: f32 = 0.6;
 /// Only this many of the most valuable candidates enter the quadratic greedy step.
@@ -57,6 +65,17 @@ pub fn cold_start_cards(vectors: &[&[f32]], limit: usize, seed: u64) -> Vec<usiz
     chosen
 }
 
+/// Where the candidates sit among the corpus's regions (see `learn::context`), so cards can
+/// spread over regions and favour typical articles over outliers.
+pub struct RegionInfo {
+    /// Region of each candidate.
+    pub region: Vec<usize>,
+    /// Cosine similarity of each candidate to its region's centroid.
+    pub centrality: Vec<f32>,
+    /// Answers already given per region.
+    pub answered: Vec<usize>,
+}
+
 /// Picks up to `limit` cards among `vectors` (the unrated, unskipped articles) given the
 /// model's `scores` for them and `coverage`, points representing everything rated so far.
 /// Returns indices into `vectors`, best first.
@@ -64,6 +83,7 @@ pub fn select_cards(
     vectors: &[&[f32]],
     scores: &[f32],
     coverage: &[Vec<f32>],
+    regions: Option<&RegionInfo>,
     limit: usize,
     seed: u64,
 ) -> Vec<usize> {
@@ -71,38 +91,56 @@ pub fn select_cards(
     if coverage.is_empty() {
         return cold_start_cards(vectors, limit, seed);
     }
-    let value: Vec<f32> = vectors
+    let base: Vec<f32> = vectors
         .iter()
         .zip(scores)
-        .map(|(v, &p)| {
+        .enumerate()
+        .map(|(i, (v, &p))| {
             let uncertainty = 1.0 - (2.0 * p - 1.0).abs();
             let nearest_rated = coverage
                 .iter()
                 .map(|c| dot(v, c))
                 .fold(f32::NEG_INFINITY, f32::max);
             let novelty = 1.0 - ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
-            (1.0 - EXPLORATION_WEIGHT) * uncertainty + EXPLORATION_WEIGHT * novelty
+            let typical = regions.map_or(1.0, |r| {
+                (1.0 - TYPICALITY_WEIGHT) + TYPICALITY_WEIGHT * r.centrality[i].clamp(0.0, 1.0)
+            });
+            ((1.0 - EXPLORATION_WEIGHT) * uncertainty + EXPLORATION_WEIGHT * novelty) * typical
         })
         .collect();
+    let mut region_answers: Vec<f32> =
+        regions.map_or_else(Vec::new, |r| r.answered.iter().map(|&a| a as f32).collect());
+    let value = |i: usize, region_answers: &[f32]| -> f32 {
+        let need = regions.map_or(0.0, |r| 1.0 / (1.0 + region_answers[r.region[i]]));
+        base[i] + REGION_NEED_WEIGHT * need
+    };
     let mut order: Vec<usize> = (0..vectors.len()).collect();
-    order.sort_by(|&a, &b| value[b].total_cmp(&value[a]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        value(b, &region_answers)
+            .total_cmp(&value(a, &region_answers))
+            .then(a.cmp(&b))
+    });
 
     let shortlist = &order[..order.len().min(SHORTLIST)];
     let mut chosen: Vec<usize> = Vec::new();
     let mut redundancy = vec![0.0f32; shortlist.len()];
     let mut taken = vec![false; shortlist.len()];
     while chosen.len() < limit {
+        let adjusted = |j: usize| {
+            value(shortlist[j], &region_answers)
+                - REDUNDANCY_PENALTY * (redundancy[j] - 0.2).max(0.0)
+        };
         let best = (0..shortlist.len())
             .filter(|&j| !taken[j] && redundancy[j] < NEAR_DUPLICATE)
-            .max_by(|&a, &b| {
-                let va = value[shortlist[a]] - REDUNDANCY_PENALTY * (redundancy[a] - 0.2).max(0.0);
-                let vb = value[shortlist[b]] - REDUNDANCY_PENALTY * (redundancy[b] - 0.2).max(0.0);
-                va.total_cmp(&vb).then(b.cmp(&a))
-            });
+            .max_by(|&a, &b| adjusted(a).total_cmp(&adjusted(b)).then(b.cmp(&a)));
         let Some(j) = best else { break };
         taken[j] = true;
         let picked = shortlist[j];
         chosen.push(picked);
+        if let Some(r) = regions {
+            // The answer to come counts for its region already: spread the batch.
+            region_answers[r.region[picked]] += 1.0;
+        }
         for (k, r) in redundancy.iter_mut().enumerate() {
             *r = r.max(dot(vectors[shortlist[k]], vectors[picked]));
         }
@@ -163,7 +201,7 @@ mod tests {
         // Everything equally uncertain: diversity alone must spread the batch.
         let scores = vec![0.5; refs.len()];
         let coverage = vec![vectors[0].clone()];
-        let cards = select_cards(&refs, &scores, &coverage, 5, 1);
+        let cards = select_cards(&refs, &scores, &coverage, None, 5, 1);
         assert_eq!(cards.len(), 5);
         for (a, &i) in cards.iter().enumerate() {
             for &j in &cards[a + 1..] {
@@ -173,7 +211,7 @@ mod tests {
         // A certain article is not asked about while uncertain ones remain.
         let mut scores = vec![0.5; refs.len()];
         scores[12] = 0.99;
-        let cards = select_cards(&refs, &scores, &coverage, 5, 1);
+        let cards = select_cards(&refs, &scores, &coverage, None, 5, 1);
         assert!(!cards.contains(&12));
     }
 }

@@ -32,9 +32,21 @@ const MAX_CLUSTERS: usize = 8;
 /// cluster describes them more honestly than several arbitrary ones.
 const MIN_SILHOUETTE: f32 = 0.04;
 const KEYWORDS_PER_CLUSTER: usize = 3;
+/// Liked articles k-means and the silhouette (n² dot products) look at, at most.
+const CLUSTER_SAMPLE: usize = 300;
 
 /// k-means with a seeded RNG. Returns unit-length centroids and each vector's cluster.
 pub fn kmeans(vectors: &[&[f32]], k: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<usize>) {
+    kmeans_with_runs(vectors, k, 3, seed)
+}
+
+/// [`kmeans`] keeping the best of `runs` k-means++ starts.
+pub fn kmeans_with_runs(
+    vectors: &[&[f32]],
+    k: usize,
+    runs: usize,
+    seed: u64,
+) -> (Vec<Vec<f32>>, Vec<usize>) {
     let n = vectors.len();
     if n == 0 || k == 0 {
         return (Vec::new(), vec![0; n]);
@@ -51,7 +63,7 @@ pub fn kmeans(vectors: &[&[f32]], k: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<us
     let data = Array2::from_shape_vec((n, dim), flat).expect("rows of equal length");
     let dataset = DatasetBase::from(data);
     let fitted = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
-        .n_runs(3)
+        .n_runs(runs.max(1))
         .max_n_iterations(60)
         .tolerance(1e-3)
         .fit(&dataset);
@@ -114,19 +126,48 @@ pub fn interest_clusters(vectors: &[&[f32]], titles: &[&str], seed: u64) -> Vec<
     if n == 0 {
         return Vec::new();
     }
-    let mut best = kmeans(vectors, 1, seed);
-    if n >= 4 {
+    // k is chosen on an even sample (k-means and silhouette on every liked article would make
+    // each new like cost more); then every liked article joins its nearest centroid.
+    let stride = n.div_ceil(CLUSTER_SAMPLE);
+    let sample: Vec<&[f32]> = vectors.iter().step_by(stride).copied().collect();
+    let mut best = kmeans(&sample, 1, seed);
+    if sample.len() >= 4 {
         let mut best_score = MIN_SILHOUETTE;
-        for k in 2..=MAX_CLUSTERS.min(n / 2) {
-            let candidate = kmeans(vectors, k, seed);
+        for k in 2..=MAX_CLUSTERS.min(sample.len() / 2) {
+            // One start per k: the silhouette sweep already compares several solutions,
+            // and this runs at every new like.
+            let candidate = kmeans_with_runs(&sample, k, 1, seed);
             let used = candidate.0.len();
-            let score = silhouette(vectors, &candidate.1, used);
+            let score = silhouette(&sample, &candidate.1, used);
             if score > best_score {
                 best_score = score;
                 best = candidate;
             }
         }
     }
+    let (centroids, _) = best;
+    let assignment: Vec<usize> = vectors
+        .iter()
+        .map(|v| {
+            (0..centroids.len())
+                .max_by(|&a, &b| dot(v, &centroids[a]).total_cmp(&dot(v, &centroids[b])))
+                .unwrap_or(0)
+        })
+        .collect();
+    let dim = vectors[0].len();
+    let centroids: Vec<Vec<f32>> = (0..centroids.len())
+        .map(|c| {
+            mean_direction(
+                vectors
+                    .iter()
+                    .zip(&assignment)
+                    .filter(|(_, &a)| a == c)
+                    .map(|(v, _)| *v),
+                dim,
+            )
+        })
+        .collect();
+    let best = (centroids, assignment);
     let (centroids, assignment) = best;
     let docs: Vec<Vec<&str>> = (0..centroids.len())
         .map(|c| {

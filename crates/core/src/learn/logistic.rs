@@ -1,8 +1,7 @@
-//! L2-regularised logistic regression on unit-length embeddings, solved with Nesterov's
-//! accelerated gradient (with restarts). The problem is small (≤ a few thousand answers ×
-//! 384 dimensions) and strongly convex, so a first-order method with a step from the data's
-//! largest eigenvalue converges in a few hundred cheap passes and needs no linear algebra
-//! crate.
+//! L2-regularised logistic regression on unit-length embeddings, solved with L-BFGS. The
+//! problem is small (≤ a few thousand answers × ~400 features) and strongly convex; L-BFGS
+//! needs tens of passes over the data where plain or accelerated gradient descent needed
+//! hundreds at the weak regularisation that calibrates well, and no linear algebra crate.
 
 use super::linalg::{axpy, dot, sigmoid};
 
@@ -19,114 +18,140 @@ impl Logistic {
 }
 
 /// Minimises `C · Σ logloss(y_i, w·x_i + b) + ½‖w‖²` (scikit-learn's convention for `C`;
-/// the bias is not penalised). `warm` starts from earlier weights, which makes refits after
-/// one more answer, or along a path of `C`s, much cheaper.
+/// the bias is not penalised) with L-BFGS. `warm` starts from earlier weights, which makes
+/// refits after one more answer, or along a path of `C`s, cheaper.
 pub fn fit(xs: &[&[f32]], ys: &[bool], c: f32, warm: Option<&Logistic>) -> Logistic {
     assert_eq!(xs.len(), ys.len());
     let dim = xs.first().map_or(0, |x| x.len());
-    let n = xs.len();
-    let mut w = warm.map_or_else(|| vec![0.0; dim], |m| m.weights.clone());
-    let mut b = warm.map_or_else(|| initial_bias(ys), |m| m.bias);
-    if n == 0 {
-        return Logistic {
-            weights: w,
-            bias: b,
-        };
+    // Parameters: weights then the bias, as one vector.
+    let mut theta: Vec<f32> = match warm {
+        Some(m) if m.weights.len() == dim => m.weights.iter().copied().chain([m.bias]).collect(),
+        _ => std::iter::repeat_n(0.0, dim)
+            .chain([initial_bias(ys)])
+            .collect(),
+    };
+    if xs.is_empty() {
+        return split(theta);
     }
     let targets: Vec<f32> = ys.iter().map(|&y| if y { 1.0 } else { 0.0 }).collect();
+    let objective = |theta: &[f32], grad: &mut [f32]| -> f32 {
+        let (w, b) = theta.split_at(dim);
+        let b = b[0];
+        grad[..dim].copy_from_slice(w);
+        grad[dim] = 0.0;
+        let mut loss = 0.5 * dot(w, w);
+        for (x, &t) in xs.iter().zip(&targets) {
+            let z = dot(w, x) + b;
+            // log(1 + e^z) − t·z, computed without overflow.
+            loss += c * (z.max(0.0) + (-z.abs()).exp().ln_1p() - t * z);
+            let r = c * (sigmoid(z) - t);
+            axpy(r, x, &mut grad[..dim]);
+            grad[dim] += r;
+        }
+        loss
+    };
 
-    // Smoothness constant of the objective: C/4 · λmax([X 1]ᵀ[X 1]) + 1 (the ridge term).
-    let lipschitz = c / 4.0 * largest_eigenvalue(xs) * 1.05 + 1.0;
-    let step = 1.0 / lipschitz;
-
-    let mut y_w = w.clone();
-    let mut y_b = b;
-    let mut t = 1.0f32;
-    let mut grad_w = vec![0.0f32; dim];
-    let mut residuals = vec![0.0f32; n];
-    let tolerance = 1e-4 * (1.0 + c * n as f32).sqrt();
+    let tolerance = GRADIENT_TOLERANCE * (1.0 + c * xs.len() as f32).sqrt();
+    let mut grad = vec![0.0f32; dim + 1];
+    let mut value = objective(&theta, &mut grad);
+    // Curvature pairs (s, y, 1 / yᵀs), newest last.
+    let mut history: std::collections::VecDeque<(Vec<f32>, Vec<f32>, f32)> = Default::default();
+    let mut next_grad = vec![0.0f32; dim + 1];
     for _ in 0..MAX_ITERATIONS {
-        // Gradient at the look-ahead point (y_w, y_b).
-        for (r, (x, t)) in residuals.iter_mut().zip(xs.iter().zip(&targets)) {
-            *r = c * (sigmoid(dot(&y_w, x) + y_b) - t);
-        }
-        grad_w.copy_from_slice(&y_w);
-        for (x, r) in xs.iter().zip(&residuals) {
-            axpy(*r, x, &mut grad_w);
-        }
-        let grad_b: f32 = residuals.iter().sum();
-        let grad_norm = (dot(&grad_w, &grad_w) + grad_b * grad_b).sqrt();
-        if grad_norm < tolerance {
-            w = y_w;
-            b = y_b;
+        if dot(&grad, &grad).sqrt() < tolerance {
             break;
         }
-
-        let prev_w = std::mem::take(&mut w);
-        let prev_b = b;
-        w = y_w.iter().zip(&grad_w).map(|(v, g)| v - step * g).collect();
-        b = y_b - step * grad_b;
-
-        // Restart the momentum when it points uphill (O'Donoghue & Candès), which keeps
-        // the method monotone enough on these ill-conditioned problems.
-        let uphill: f32 = grad_w
-            .iter()
-            .zip(w.iter().zip(&prev_w))
-            .map(|(g, (new, old))| g * (new - old))
-            .sum::<f32>()
-            + grad_b * (b - prev_b);
-        let momentum = if uphill > 0.0 {
-            t = 1.0;
-            0.0
+        let direction = two_loop(&grad, &history);
+        let slope = dot(&direction, &grad);
+        let (direction, slope) = if slope < 0.0 {
+            (direction, slope)
         } else {
-            let t_next = (1.0 + (1.0 + 4.0 * t * t).sqrt()) / 2.0;
-            let m = (t - 1.0) / t_next;
-            t = t_next;
-            m
+            // Not a descent direction (numerical trouble): fall back to steepest descent.
+            history.clear();
+            let d: Vec<f32> = grad.iter().map(|g| -g).collect();
+            let s = -dot(&grad, &grad);
+            (d, s)
         };
-        y_w = w
-            .iter()
-            .zip(&prev_w)
-            .map(|(new, old)| new + momentum * (new - old))
-            .collect();
-        y_b = b + momentum * (b - prev_b);
+        // The first step has no curvature estimate: keep it short.
+        let mut step = if history.is_empty() {
+            (1.0 / dot(&grad, &grad).sqrt()).min(1.0)
+        } else {
+            1.0
+        };
+        let mut candidate = vec![0.0f32; dim + 1];
+        let mut accepted = false;
+        for _ in 0..30 {
+            for ((c, t), d) in candidate.iter_mut().zip(&theta).zip(&direction) {
+                *c = t + step * d;
+            }
+            let new_value = objective(&candidate, &mut next_grad);
+            if new_value <= value + 1e-4 * step * slope {
+                let s: Vec<f32> = candidate.iter().zip(&theta).map(|(a, b)| a - b).collect();
+                let y: Vec<f32> = next_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
+                let ys = dot(&y, &s);
+                if ys > 1e-10 {
+                    if history.len() == MEMORY {
+                        history.pop_front();
+                    }
+                    history.push_back((s, y, 1.0 / ys));
+                }
+                theta.copy_from_slice(&candidate);
+                grad.copy_from_slice(&next_grad);
+                value = new_value;
+                accepted = true;
+                break;
+            }
+            step *= 0.5;
+        }
+        if !accepted {
+            break; // no progress possible at f32 precision: as good as it gets
+        }
     }
+    split(theta)
+}
+
+const MAX_ITERATIONS: usize = 300;
+/// L-BFGS memory: ten curvature pairs is the usual sweet spot.
+const MEMORY: usize = 10;
+const GRADIENT_TOLERANCE: f32 = 1e-3;
+
+fn split(mut theta: Vec<f32>) -> Logistic {
+    let bias = theta.pop().unwrap_or(0.0);
     Logistic {
-        weights: w,
-        bias: b,
+        weights: theta,
+        bias,
     }
 }
 
-const MAX_ITERATIONS: usize = 400;
+/// L-BFGS two-loop recursion: an approximation of −H⁻¹·grad from the curvature pairs.
+fn two_loop(
+    grad: &[f32],
+    history: &std::collections::VecDeque<(Vec<f32>, Vec<f32>, f32)>,
+) -> Vec<f32> {
+    let mut q = grad.to_vec();
+    let mut alphas = Vec::with_capacity(history.len());
+    for (s, y, rho) in history.iter().rev() {
+        let alpha = rho * dot(s, &q);
+        axpy(-alpha, y, &mut q);
+        alphas.push(alpha);
+    }
+    if let Some((s, y, _)) = history.back() {
+        let gamma = dot(s, y) / dot(y, y);
+        q.iter_mut().for_each(|v| *v *= gamma);
+    }
+    for ((s, y, rho), alpha) in history.iter().zip(alphas.into_iter().rev()) {
+        let beta = rho * dot(y, &q);
+        axpy(alpha - beta, s, &mut q);
+    }
+    q.iter_mut().for_each(|v| *v = -*v);
+    q
+}
 
 /// Log-odds of the base rate: the best start for the bias when the weights are zero.
 fn initial_bias(ys: &[bool]) -> f32 {
     let pos = ys.iter().filter(|&&y| y).count() as f32 + 0.5;
     let neg = ys.len() as f32 - pos + 1.0;
     (pos / neg).ln()
-}
-
-/// λmax of [X 1]ᵀ[X 1] by power iteration (a few steps suffice: it only sets a step size,
-/// and the 5 % margin in the caller covers the remaining error).
-fn largest_eigenvalue(xs: &[&[f32]]) -> f32 {
-    let dim = xs[0].len();
-    let mut v = vec![1.0f32 / ((dim + 1) as f32).sqrt(); dim + 1];
-    let mut lambda = 0.0;
-    for _ in 0..12 {
-        let mut next = vec![0.0f32; dim + 1];
-        for x in xs {
-            let proj = dot(&v[..dim], x) + v[dim];
-            axpy(proj, x, &mut next[..dim]);
-            next[dim] += proj;
-        }
-        lambda = dot(&next, &next).sqrt();
-        if lambda == 0.0 {
-            return 1.0;
-        }
-        next.iter_mut().for_each(|e| *e /= lambda);
-        v = next;
-    }
-    lambda
 }
 
 /// Mean log-loss of held-out folds for one `C` (stratified, deterministic folds).

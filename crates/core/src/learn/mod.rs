@@ -3,6 +3,7 @@
 
 pub mod cards;
 pub mod clusters;
+pub mod context;
 pub mod explain;
 pub mod linalg;
 pub mod logistic;
@@ -11,5 +12,6 @@ pub mod model;
 pub mod prediction;
 
 pub use clusters::InterestCluster;
+pub use context::CorpusContext;
 pub use model::{Assessment, PreferenceModel, Regime, Regularisation};
 pub use prediction::{predict, Prediction, DEFAULT_THRESHOLD};

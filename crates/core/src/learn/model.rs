@@ -10,6 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use super::context::CorpusContext;
 use super::linalg::{dot, sigmoid};
 use super::logistic::{self, Logistic};
 
@@ -43,7 +46,7 @@ const RELATED_SIMILARITY: f32 = 0.35;
 const SIMILARITY_SLOPE: f32 = 10.0;
 /// Representatives of the rated articles used to judge "far from anything rated"; bounded so
 /// bulk scoring stays cheap however many answers there are.
-const MAX_COVERAGE_POINTS: usize = 12;
+const MAX_COVERAGE_POINTS: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct PreferenceModel {
@@ -53,6 +56,10 @@ pub struct PreferenceModel {
     classifier: Option<Logistic>,
     regularisation: Option<f32>,
     coverage: Vec<Vec<f32>>,
+    /// Regions of the whole corpus; when present the classifier also sees region features.
+    context: Option<Arc<CorpusContext>>,
+    /// Soft count of answers per region (with a context).
+    region_answers: Vec<f32>,
 }
 
 /// Everything the model can say about one article.
@@ -73,6 +80,18 @@ impl PreferenceModel {
         disliked: Vec<Vec<f32>>,
         regularisation: Regularisation,
     ) -> Self {
+        Self::train_in_context(dim, liked, disliked, regularisation, None)
+    }
+
+    /// Like [`PreferenceModel::train`], with the unlabelled corpus's regions as extra
+    /// features for the two-class classifier.
+    pub fn train_in_context(
+        dim: usize,
+        liked: Vec<Vec<f32>>,
+        disliked: Vec<Vec<f32>>,
+        regularisation: Regularisation,
+        context: Option<Arc<CorpusContext>>,
+    ) -> Self {
         let mut model = Self {
             dim,
             coverage: Vec::new(),
@@ -80,18 +99,45 @@ impl PreferenceModel {
             disliked,
             classifier: None,
             regularisation: None,
+            region_answers: Vec::new(),
+            context,
         };
+        if let Some(ctx) = &model.context {
+            let mut counts = vec![0.0f32; ctx.regions()];
+            for x in model.liked.iter().chain(&model.disliked) {
+                for (c, m) in counts.iter_mut().zip(ctx.membership(x)) {
+                    *c += m;
+                }
+            }
+            model.region_answers = counts;
+        }
         model.coverage = farthest_point_sample(
             model.liked.iter().chain(&model.disliked).map(Vec::as_slice),
             MAX_COVERAGE_POINTS,
         );
         if model.regime() == Regime::TwoClass {
-            let (xs, ys) = model.training_set();
+            let (raw, ys) = model.training_set();
+            let featured: Option<Vec<Vec<f32>>> = model
+                .context
+                .as_ref()
+                .map(|ctx| raw.iter().map(|x| ctx.training_features(x)).collect());
+            let xs: Vec<&[f32]> = match &featured {
+                Some(f) => f.iter().map(Vec::as_slice).collect(),
+                None => raw,
+            };
             let c = match regularisation {
                 Regularisation::Fixed(c) => c,
                 Regularisation::Auto => choose_c(&xs, &ys),
             };
-            model.classifier = Some(logistic::fit(&xs, &ys, c, None));
+            let fitted = logistic::fit(&xs, &ys, c, None);
+            // Scoring works on raw embeddings and memberships (see `CorpusContext::fold`).
+            model.classifier = Some(match &model.context {
+                Some(ctx) => {
+                    let (weights, bias) = ctx.fold(&fitted.weights, fitted.bias);
+                    Logistic { weights, bias }
+                }
+                None => fitted,
+            });
             model.regularisation = Some(c);
         }
         model
@@ -139,6 +185,26 @@ impl PreferenceModel {
         &self.disliked
     }
 
+    pub fn context(&self) -> Option<&Arc<CorpusContext>> {
+        self.context.as_ref()
+    }
+
+    /// Region information for card selection: each candidate's region and centrality, and
+    /// how many answers each region has.
+    pub fn region_info(&self, candidates: &[&[f32]]) -> Option<super::cards::RegionInfo> {
+        let ctx = self.context.as_ref()?;
+        let (region, centrality) = candidates.iter().map(|x| ctx.region_of(x)).unzip();
+        let mut answered = vec![0usize; ctx.regions()];
+        for x in self.liked.iter().chain(&self.disliked) {
+            answered[ctx.region_of(x).0] += 1;
+        }
+        Some(super::cards::RegionInfo {
+            region,
+            centrality,
+            answered,
+        })
+    }
+
     /// Points standing for everything rated (for "far from anything rated").
     pub fn coverage(&self) -> &[Vec<f32>] {
         &self.coverage
@@ -151,6 +217,16 @@ impl PreferenceModel {
 
     /// Score and confidence only: the bulk path (listing and ranking every article).
     pub fn score(&self, x: &[f32]) -> (f32, f32) {
+        match &self.context {
+            Some(ctx) => self.score_with_regions(x, &ctx.membership(x)),
+            _ => self.score_with_regions(x, &[]),
+        }
+    }
+
+    /// [`PreferenceModel::score`] with `x`'s region membership (from this model's context,
+    /// [`CorpusContext::membership`]) already computed: it depends only on the article, so a
+    /// store computes it once. Pass `&[]` when the model has no context.
+    pub fn score_with_regions(&self, x: &[f32], regions: &[f32]) -> (f32, f32) {
         let score = match self.regime() {
             Regime::ColdStart => 0.5,
             Regime::LikedOnly => similarity_probability(max_similarity(x, &self.liked)),
@@ -158,9 +234,19 @@ impl PreferenceModel {
                 // Unlike anything disliked says little about liking it: stay below even odds.
                 0.5 * (1.0 - similarity_probability(max_similarity(x, &self.disliked)))
             }
-            Regime::TwoClass => self.classifier.as_ref().map_or(0.5, |c| c.probability(x)),
+            Regime::TwoClass => self.classifier.as_ref().map_or(0.5, |c| {
+                let (w_x, w_regions) = c.weights.split_at(x.len());
+                let z = dot(w_x, x) + c.bias;
+                let z = if w_regions.is_empty() {
+                    z
+                } else {
+                    debug_assert_eq!(w_regions.len(), regions.len(), "region features missing");
+                    z + dot(w_regions, regions)
+                };
+                sigmoid(z)
+            }),
         };
-        (score, self.confidence(x, score))
+        (score, self.confidence(x, regions, score))
     }
 
     pub fn assess(&self, x: &[f32]) -> Assessment {
@@ -184,15 +270,25 @@ impl PreferenceModel {
     /// Product of three factors in [0, 1]: how much evidence there is (answers, both classes
     /// weigh more), how close the article is to something rated, and how decisive the score
     /// is. Any one of them being low makes the model unsure.
-    fn confidence(&self, x: &[f32], score: f32) -> f32 {
+    fn confidence(&self, x: &[f32], membership: &[f32], score: f32) -> f32 {
         let answers = self.answers() as f32;
         let evidence = match self.regime() {
             Regime::ColdStart => return 0.0,
             Regime::LikedOnly | Regime::DislikedOnly => 0.5 * answers / (answers + 5.0),
             Regime::TwoClass => answers / (answers + 5.0),
         };
-        let nearest_rated = max_similarity(x, &self.coverage);
-        let proximity = ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
+        let proximity = if membership.len() == self.region_answers.len() && !membership.is_empty() {
+            // With regions: how much of the article's region mass has been answered about
+            // (cheap enough for every article in a store).
+            membership
+                .iter()
+                .zip(&self.region_answers)
+                .map(|(m, a)| m * (1.0 - (-a / 2.0).exp()))
+                .sum::<f32>()
+        } else {
+            let nearest_rated = max_similarity(x, &self.coverage);
+            ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0)
+        };
         let decisiveness = (2.0 * score - 1.0).abs();
         (evidence * (0.5 + 0.5 * proximity) * (0.25 + 0.75 * decisiveness)).clamp(0.0, 1.0)
     }

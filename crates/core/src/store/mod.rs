@@ -96,10 +96,7 @@ impl Store {
         if had_data {
             check_sled_log(path)?;
         }
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|e| classify_open_error(path, e))?;
+        let db = open_sled(path)?;
         if had_data && !db.tree_names().iter().any(|name| name.as_ref() == b"meta") {
             return Err(StoreError::Corrupt {
                 path: path.to_path_buf(),
@@ -220,6 +217,24 @@ fn check_sled_log(path: &Path) -> Result<(), StoreError> {
     Err(corrupt(
         "its log has no readable segment (not a Sift store, or overwritten)".to_string(),
     ))
+}
+
+/// sled releases its file lock from a background thread shortly after the last handle is
+/// dropped, so a store closed and reopened at once (a restart, a test) can briefly look
+/// "in use". Waiting a moment tells that apart from a second process that holds it.
+fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+    const POLL: std::time::Duration = std::time::Duration::from_millis(50);
+    let started = std::time::Instant::now();
+    loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => return Ok(db),
+            Err(e) => match classify_open_error(path, e) {
+                StoreError::InUse(_) if started.elapsed() < LOCK_WAIT => std::thread::sleep(POLL),
+                other => return Err(other),
+            },
+        }
+    }
 }
 
 fn decode_u32(bytes: &[u8]) -> u32 {
