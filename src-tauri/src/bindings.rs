@@ -13,6 +13,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::error::CommandError::export_all(&cfg)?;
     crate::events::Progress::export_all(&cfg)?;
     sift_core::EngineInfo::export_all(&cfg)?;
+    sift_core::engine::ModelInfo::export_all(&cfg)?;
     sift_core::engine::FeedSummary::export_all(&cfg)?;
     sift_core::engine::ArticleView::export_all(&cfg)?;
     sift_core::engine::OpmlImportReport::export_all(&cfg)?;

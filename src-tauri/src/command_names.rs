@@ -3,6 +3,7 @@
 // by build.rs, so it holds nothing but the list.)
 pub const COMMANDS: &[&str] = &[
     "app_info",
+    "model_info",
     "get_settings",
     "update_settings",
     "feeds",

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use sift_core::engine::{
-    ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, MapPoint, OpmlImportReport,
-    RatedArticle, Recommendation,
+    ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, MapPoint, ModelInfo,
+    OpmlImportReport, RatedArticle, Recommendation,
 };
 use sift_core::feeds::{FeedRefreshResult, RefreshReport};
 use sift_core::store::{ArticleId, FeedId, Rating, Settings};
@@ -23,6 +23,11 @@ pub type CommandResult<T> = Result<T, CommandError>;
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
     Ok(state.engine.info()?)
+}
+
+#[tauri::command]
+pub fn model_info(state: State<'_, AppState>) -> ModelInfo {
+    state.engine.model_info()
 }
 
 #[tauri::command]

@@ -106,6 +106,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::model_info,
             commands::get_settings,
             commands::update_settings,
             commands::feeds,

@@ -25,6 +25,8 @@ describe("App", () => {
           return { version: "0.1.0", data_dir: "/tmp/store", schema_version: 1, feed_count: 0 };
         case "get_settings":
           return SETTINGS;
+        case "model_info":
+          return { id: "all-MiniLM-L6-v2-int8@256", dir: "/repo/models", found: true };
         case "update_settings":
           throw { kind: "invalid_input", message: "the refresh interval must be between 5 and 10080 minutes" };
         case "feeds":

@@ -9,6 +9,7 @@ import type { EngineInfo } from "./bindings/EngineInfo";
 import type { FeedId } from "./bindings/FeedId";
 import type { FeedRefreshResult } from "./bindings/FeedRefreshResult";
 import type { FeedSummary } from "./bindings/FeedSummary";
+import type { ModelInfo } from "./bindings/ModelInfo";
 import type { OpmlImportReport } from "./bindings/OpmlImportReport";
 import type { RefreshReport } from "./bindings/RefreshReport";
 import type { Settings } from "./bindings/Settings";
@@ -30,6 +31,7 @@ export type {
   FeedRefreshResult,
   FeedSummary,
   MapPoint,
+  ModelInfo,
   OpmlImportReport,
   RatedArticle,
   Rating,
@@ -58,6 +60,7 @@ export interface ArticleQuery {
 
 export const api = {
   appInfo: () => invoke<EngineInfo>("app_info"),
+  modelInfo: () => invoke<ModelInfo>("model_info"),
   settings: () => invoke<Settings>("get_settings"),
   updateSettings: (settings: Settings) => invoke<Settings>("update_settings", { settings }),
 

@@ -4,6 +4,7 @@
 mod learn;
 mod sample;
 mod settings;
+pub use settings::ModelInfo;
 
 pub use learn::{
     ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,

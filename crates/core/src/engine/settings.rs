@@ -20,3 +20,28 @@ impl Engine {
         Ok(settings)
     }
 }
+
+/// Which embedding model Sift uses and where its files are, for the app's Settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ModelInfo {
+    /// The model and how much of each article it reads (e.g. all-MiniLM-L6-v2 at 256 tokens).
+    pub id: String,
+    /// Where the model files are looked for (see `SIFT_MODEL_DIR`).
+    pub dir: std::path::PathBuf,
+    /// False when the model file is missing there: nothing can be embedded until
+    /// `models/fetch.sh` (or the README's set-up) has run.
+    pub found: bool,
+}
+
+impl Engine {
+    pub fn model_info(&self) -> ModelInfo {
+        let dir = crate::embed::locate_model_dir();
+        let dir = dir.canonicalize().unwrap_or(dir);
+        ModelInfo {
+            id: crate::embed::FastEmbedder::model_id_for(crate::embed::DEFAULT_MAX_TOKENS),
+            found: dir.join("model.onnx").is_file(),
+            dir,
+        }
+    }
+}
