@@ -20,6 +20,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::feeds::RefreshReport::export_all(&cfg)?;
     sift_core::engine::RatedArticle::export_all(&cfg)?;
     sift_core::engine::Recommendation::export_all(&cfg)?;
+    sift_core::engine::ForYouItem::export_all(&cfg)?;
     sift_core::engine::Card::export_all(&cfg)?;
     sift_core::engine::ClusterSummary::export_all(&cfg)?;
     sift_core::engine::MapPoint::export_all(&cfg)?;

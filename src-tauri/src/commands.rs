@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use sift_core::engine::{
-    ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, MapPoint, ModelInfo,
+    ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, ForYouItem, MapPoint, ModelInfo,
     OpmlImportReport, RatedArticle, Recommendation,
 };
 use sift_core::feeds::{FeedRefreshResult, RefreshReport};
@@ -277,6 +277,27 @@ pub async fn recommend(
 ) -> CommandResult<Vec<Recommendation>> {
     let engine = state.engine.clone();
     blocking(move || engine.recommend(limit)).await
+}
+
+/// For you: the ranking with each article's date and read mark.
+#[tauri::command]
+pub async fn for_you(
+    state: State<'_, AppState>,
+    limit: Option<usize>,
+) -> CommandResult<Vec<ForYouItem>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.for_you(limit)).await
+}
+
+/// The reader calls this when it opens an article.
+#[tauri::command]
+pub fn mark_read(state: State<'_, AppState>, id: ArticleId) -> CommandResult<()> {
+    Ok(state.engine.mark_read(id)?)
+}
+
+#[tauri::command]
+pub fn read_ids(state: State<'_, AppState>) -> CommandResult<Vec<ArticleId>> {
+    Ok(state.engine.read_ids()?)
 }
 
 #[tauri::command]

@@ -120,6 +120,7 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
   it("opens an article in the reader and closes it with Escape", async () => {
     const { session } = app;
     const title = await session.text('[data-testid="rec-item"] .title');
+    const id = await (await session.find('[data-testid="rec-item"]')).attribute("data-id");
     await session.click('[data-testid="rec-item"] .title');
     await session.waitFor('[data-testid="reader"]', { what: "the reader" });
     assert.equal(await session.text('[data-testid="reader-title"]'), title);
@@ -127,6 +128,7 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     assert.ok(content.length > 40, "the reader shows the article's text");
     await session.pressKeys(["\uE00C"]); // Escape
     await session.waitUntil(async () => !(await session.find('[data-testid="reader"]')), { what: "the reader to close" });
+    await session.waitFor(`[data-testid="rec-item"][data-id="${id}"][data-read="true"]`, { what: "the article marked read" });
   });
 
   it("draws the map's points", async () => {

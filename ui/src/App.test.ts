@@ -31,6 +31,8 @@ describe("App", () => {
           throw { kind: "invalid_input", message: "the refresh interval must be between 5 and 10080 minutes" };
         case "feeds":
         case "recommend":
+        case "for_you":
+        case "read_ids":
         case "cards":
         case "articles":
         case "clusters":

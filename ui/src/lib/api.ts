@@ -9,6 +9,7 @@ import type { EngineInfo } from "./bindings/EngineInfo";
 import type { FeedId } from "./bindings/FeedId";
 import type { FeedRefreshResult } from "./bindings/FeedRefreshResult";
 import type { FeedSummary } from "./bindings/FeedSummary";
+import type { ForYouItem } from "./bindings/ForYouItem";
 import type { ModelInfo } from "./bindings/ModelInfo";
 import type { OpmlImportReport } from "./bindings/OpmlImportReport";
 import type { RefreshReport } from "./bindings/RefreshReport";
@@ -30,6 +31,7 @@ export type {
   FeedId,
   FeedRefreshResult,
   FeedSummary,
+  ForYouItem,
   MapPoint,
   ModelInfo,
   OpmlImportReport,
@@ -82,6 +84,10 @@ export const api = {
   article: (id: ArticleId) => invoke<ArticleView>("article", { id }),
   rate: (id: ArticleId, rating: Rating | null) => invoke<RatedArticle>("rate", { id, rating }),
   recommend: (limit?: number) => invoke<Recommendation[]>("recommend", { limit: limit ?? null }),
+  /** The ranking with each article's date and read mark. */
+  forYou: (limit?: number) => invoke<ForYouItem[]>("for_you", { limit: limit ?? null }),
+  markRead: (id: ArticleId) => invoke<void>("mark_read", { id }),
+  readIds: () => invoke<ArticleId[]>("read_ids"),
   cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),
   clusters: () => invoke<ClusterSummary[]>("clusters"),
   map: () => invoke<MapPoint[]>("map"),

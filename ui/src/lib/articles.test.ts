@@ -25,6 +25,11 @@ describe("filterArticles", () => {
     expect(filterArticles(mixed, { rating: "any", query: "", feeds: new Set([2]) }).map((a) => a.id)).toEqual([9]);
     expect(filterArticles(mixed, { rating: "any", query: "", feeds: null })).toHaveLength(5);
   });
+  it("hides read articles when asked", () => {
+    const read = new Set([1, 3]);
+    expect(filterArticles(LIST, { rating: "any", query: "", unreadOnly: true, read }).map((a) => a.id)).toEqual([2, 4]);
+    expect(filterArticles(LIST, { rating: "any", query: "", unreadOnly: false, read })).toHaveLength(4);
+  });
   it("searches title and summary for every word, ignoring case", () => {
     expect(filterArticles(LIST, { rating: "any", query: "compiler RUST" }).map((a) => a.id)).toEqual([1]);
     expect(filterArticles(LIST, { rating: "any", query: "schemas" }).map((a) => a.id)).toEqual([3]);

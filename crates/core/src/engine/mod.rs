@@ -2,8 +2,10 @@
 //! lives in the modules the engine orchestrates.
 
 mod learn;
+mod reading;
 mod sample;
 mod settings;
+pub use reading::ForYouItem;
 pub use settings::ModelInfo;
 
 pub use learn::{

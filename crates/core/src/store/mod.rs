@@ -11,6 +11,7 @@ mod embeddings;
 mod feeds;
 mod ids;
 mod ratings;
+mod read;
 mod settings;
 
 pub use articles::{ArticleRecord, Enclosure, NewArticle, RefreshWrite, RefreshWriteOutcome};
@@ -85,6 +86,8 @@ pub struct Store {
     pub(crate) feed_urls: sled::Tree,
     pub(crate) article_keys: sled::Tree,
     pub(crate) feed_articles: sled::Tree,
+    /// Articles opened in the app's reader (key: article id, value: empty).
+    pub(crate) read: sled::Tree,
 }
 
 impl Store {
@@ -115,6 +118,7 @@ impl Store {
             feed_urls: open("feed_urls")?,
             article_keys: open("article_keys")?,
             feed_articles: open("feed_articles")?,
+            read: open("read")?,
             db,
         };
         store.migrate()?;
