@@ -80,6 +80,9 @@ struct ArticleMeta {
     feed_id: FeedId,
     title: String,
     link: Option<String>,
+    /// The title and the first words of the text: what cluster keywords are drawn from
+    /// (titles alone are too short to label a cluster, e.g. encyclopedia or podcast titles).
+    lead: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -586,6 +589,7 @@ impl Engine {
             if let Some(v) = self.store.get_embedding(&model_id, &a.content_hash)? {
                 corpus.index.insert(a.id, corpus.articles.len());
                 corpus.articles.push(ArticleMeta {
+                    lead: lead_words(&a.title, &a.text, LEAD_WORDS),
                     id: a.id,
                     feed_id: a.feed_id,
                     title: a.title,
@@ -641,14 +645,14 @@ impl Engine {
             .iter()
             .map(|&i| corpus.vectors[i].as_slice())
             .collect();
-        let liked_titles: Vec<&str> = liked
+        let liked_leads: Vec<&str> = liked
             .iter()
-            .map(|&i| corpus.articles[i].title.as_str())
+            .map(|&i| corpus.articles[i].lead.as_str())
             .collect();
         // Clusters depend on the liked articles only: a dislike or a skip keeps them.
         let clusters = match previous {
             Some(p) if p.liked == liked && Arc::ptr_eq(&p.corpus, &corpus) => p.clusters.clone(),
-            _ => interest_clusters(&liked_vectors, &liked_titles, SEED),
+            _ => interest_clusters(&liked_vectors, &liked_leads, SEED),
         };
         let scores = (0..corpus.vectors.len())
             .map(|i| {
@@ -665,6 +669,21 @@ impl Engine {
             scores,
         })
     }
+}
+
+/// Words of an article's text used for cluster keywords.
+const LEAD_WORDS: usize = 30;
+
+/// `title` and the first `words` words of `text` (which ingestion starts with the title, so
+/// a text that does is not given the title twice).
+fn lead_words(title: &str, text: &str, words: usize) -> String {
+    let body = text.strip_prefix(title).unwrap_or(text);
+    let mut lead = title.to_string();
+    for word in body.split_whitespace().take(words) {
+        lead.push(' ');
+        lead.push_str(word);
+    }
+    lead
 }
 
 impl Snapshot {

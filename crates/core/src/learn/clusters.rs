@@ -119,9 +119,10 @@ fn silhouette(vectors: &[&[f32]], assignment: &[usize], k: usize) -> f32 {
     total / n as f32
 }
 
-/// Clusters the liked articles. `titles[i]` belongs to `vectors[i]`.
-pub fn interest_clusters(vectors: &[&[f32]], titles: &[&str], seed: u64) -> Vec<InterestCluster> {
-    assert_eq!(vectors.len(), titles.len());
+/// Clusters the liked articles. `texts[i]` (title and lead words) belongs to `vectors[i]`;
+/// the keywords are c-TF-IDF over them.
+pub fn interest_clusters(vectors: &[&[f32]], texts: &[&str], seed: u64) -> Vec<InterestCluster> {
+    assert_eq!(vectors.len(), texts.len());
     let n = vectors.len();
     if n == 0 {
         return Vec::new();
@@ -171,7 +172,7 @@ pub fn interest_clusters(vectors: &[&[f32]], titles: &[&str], seed: u64) -> Vec<
     let (centroids, assignment) = best;
     let docs: Vec<Vec<&str>> = (0..centroids.len())
         .map(|c| {
-            titles
+            texts
                 .iter()
                 .zip(&assignment)
                 .filter(|(_, &a)| a == c)
@@ -219,10 +220,15 @@ pub fn closest_cluster(clusters: &[InterestCluster], x: &[f32]) -> Option<(usize
 pub fn ctfidf_keywords(docs: &[Vec<&str>], top: usize) -> Vec<Vec<String>> {
     let counts: Vec<HashMap<String, usize>> = docs
         .iter()
-        .map(|titles| {
+        .map(|texts| {
+            // A word counts once per article: a label should name what many of the
+            // cluster's articles share, not what one of them repeats.
             let mut c = HashMap::new();
-            for word in titles.iter().flat_map(|t| tokens(t)) {
-                *c.entry(word).or_insert(0) += 1;
+            for text in texts {
+                let unique: std::collections::HashSet<String> = tokens(text).collect();
+                for word in unique {
+                    *c.entry(word).or_insert(0) += 1;
+                }
             }
             c
         })
@@ -237,15 +243,18 @@ pub fn ctfidf_keywords(docs: &[Vec<&str>], top: usize) -> Vec<Vec<String>> {
     let avg_words = total_words as f32 / docs.len().max(1) as f32;
     counts
         .iter()
-        .map(|c| {
+        .zip(docs)
+        .map(|(c, texts)| {
             let words_here: usize = c.values().sum::<usize>().max(1);
+            // In a cluster of several articles, a word only one of them uses is a poor label.
+            let lone_word_weight = if texts.len() >= 3 { 0.5 } else { 0.999 };
             let mut scored: Vec<(&String, f32)> = c
                 .iter()
                 .map(|(w, &n)| {
                     let tf = n as f32 / words_here as f32;
                     let idf = (1.0 + avg_words / overall[w.as_str()] as f32).ln();
                     // Ties broken by the word itself, so labels are deterministic.
-                    (w, tf * idf * if n > 1 { 1.0 } else { 0.999 })
+                    (w, tf * idf * if n > 1 { 1.0 } else { lone_word_weight })
                 })
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
@@ -266,11 +275,127 @@ fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "has", "have",
-    "had", "not", "but", "you", "your", "our", "its", "it's", "into", "over", "after", "about",
-    "how", "why", "what", "who", "when", "new", "says", "say", "will", "can", "more", "than",
-    "out", "its", "they", "their", "his", "her", "one", "two", "all", "now", "get", "use", "using",
-    "via", "amp", "quot", "reuters", "afp",
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "this",
+    "from",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "not",
+    "but",
+    "you",
+    "your",
+    "our",
+    "its",
+    "it's",
+    "into",
+    "over",
+    "after",
+    "about",
+    "how",
+    "why",
+    "what",
+    "who",
+    "when",
+    "new",
+    "says",
+    "say",
+    "will",
+    "can",
+    "more",
+    "than",
+    "out",
+    "its",
+    "they",
+    "their",
+    "his",
+    "her",
+    "one",
+    "two",
+    "all",
+    "now",
+    "get",
+    "use",
+    "using",
+    "via",
+    "amp",
+    "quot",
+    "reuters",
+    "afp",
+    // Common words of longer texts (leads, encyclopedic summaries) that name no topic.
+    "also",
+    "among",
+    "around",
+    "which",
+    "such",
+    "other",
+    "been",
+    "being",
+    "there",
+    "these",
+    "those",
+    "them",
+    "then",
+    "may",
+    "most",
+    "many",
+    "some",
+    "used",
+    "known",
+    "first",
+    "between",
+    "during",
+    "both",
+    "each",
+    "while",
+    "where",
+    "would",
+    "could",
+    "should",
+    "only",
+    "well",
+    "very",
+    "like",
+    "made",
+    "make",
+    "including",
+    "within",
+    "without",
+    "through",
+    "under",
+    "upon",
+    "often",
+    "since",
+    "several",
+    "different",
+    "called",
+    "term",
+    "refers",
+    "generally",
+    "usually",
+    "any",
+    "because",
+    "same",
+    "per",
+    "did",
+    "does",
+    "here",
+    "just",
+    "still",
+    "even",
+    "much",
+    "people",
+    "time",
+    "year",
+    "years",
+    "world",
 ];
 
 #[cfg(test)]
