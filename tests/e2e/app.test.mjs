@@ -4,7 +4,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 
-import { launchApp } from "./lib/app.mjs";
+import { spawn } from "node:child_process";
+
+import { appBinary, launchApp } from "./lib/app.mjs";
 
 const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings"];
 
@@ -118,6 +120,32 @@ describe("the Sift window", { timeout: 180_000 }, () => {
       await zoomKey("0");
       await session.waitUntil(async () => (await width()) === normalWidth, { what: "the zoom to reset" });
     }
+  });
+
+  it("refuses a second instance on the same store and keeps the first running", async () => {
+    const { session, dataDir, display } = app;
+    // With a session bus the second launch hands over to the first and exits 0; without
+    // one it finds the store locked and exits with a message. Either way it must not stay.
+    const second = spawn(appBinary(), [], {
+      env: { ...process.env, DISPLAY: display, SIFT_DATA_DIR: dataDir },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    second.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        second.kill("SIGKILL");
+        resolve("still running");
+      }, 20_000);
+      second.once("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    assert.notEqual(code, "still running", "the second instance exited");
+    if (code !== 0) assert.match(stderr, /in use by another Sift process/);
+    await session.click('[data-testid="nav-for-you"]');
+    await session.waitFor('[data-testid="view-for-you"]', { what: "the first window to still respond" });
   });
 
   it("shows honest empty states on a new store", async () => {
