@@ -142,6 +142,43 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     assert.ok(await session.find('[data-testid="map-chart"] canvas'), "the chart drew on a canvas");
   });
 
+  it("shows a point's title on hover and opens it on click", async () => {
+    const { session } = app;
+    const box = await session.execute(
+      `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
+       return { x: r.x, y: r.y, width: r.width, height: r.height };`,
+    );
+    // Points are drawn on a canvas: sweep the mouse from the centre outwards until the
+    // tooltip shows an article (its title is fetched on hover).
+    const tooltipText = () =>
+      session.execute(
+        `const tips = [...document.querySelectorAll('[data-testid="map-chart"] div')].filter(
+           (d) => d.style.position === "absolute" && d.style.display !== "none" && d.style.opacity !== "0" && d.textContent.trim());
+         return tips.map((d) => d.textContent.trim()).join(" ");`,
+      );
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    let found = null;
+    search: for (let r = 0; r < Math.min(box.width, box.height) / 2; r += 6) {
+      for (let a = 0; a < 360; a += r === 0 ? 360 : Math.max(10, 360 / (r / 2))) {
+        const x = cx + r * Math.cos((a * Math.PI) / 180);
+        const y = cy + r * Math.sin((a * Math.PI) / 180);
+        await session.pointerAt(x, y);
+        const text = await tooltipText();
+        if (text && !text.includes("…")) {
+          found = { x, y, text };
+          break search;
+        }
+      }
+    }
+    assert.ok(found, "hovering a point shows its title");
+    await session.pointerAt(found.x, found.y, { click: true });
+    const title = await session.text('[data-testid="reader-title"]');
+    assert.ok(found.text.startsWith(title), `the tooltip "${found.text}" names the article opened, "${title}"`);
+    await session.pressKeys(["\uE00C"]);
+    await session.waitUntil(async () => !(await session.find('[data-testid="reader"]')), { what: "the reader to close" });
+  });
+
   it("imports OPML and shows the new feed", async () => {
     const { session } = app;
     await session.click('[data-testid="nav-feeds"]');

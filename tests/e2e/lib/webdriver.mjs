@@ -146,6 +146,15 @@ export class Session {
     await this.cmd("DELETE", "/actions");
   }
 
+  /** Moves the mouse to (x, y) in viewport pixels; with `click`, clicks there. */
+  async pointerAt(x, y, { click = false } = {}) {
+    const actions = [{ type: "pointerMove", duration: 0, x: Math.round(x), y: Math.round(y), origin: "viewport" }];
+    if (click) actions.push({ type: "pointerDown", button: 0 }, { type: "pointerUp", button: 0 });
+    await this.cmd("POST", "/actions", {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }],
+    });
+  }
+
   /** A PNG of the page, as a Buffer. */
   async screenshot() {
     const base64 = await this.cmd("GET", "/screenshot");
