@@ -19,6 +19,9 @@ pub fn locate_model_dir() -> PathBuf {
         .and_then(|exe| exe.parent().map(Path::to_path_buf))
     {
         candidates.push(exe_dir.join("models"));
+        // The .deb: Tauri installs bundle resources under /usr/lib/<productName>/ and the
+        // binary in /usr/bin/ (see src-tauri/tauri.bundle.conf.json).
+        candidates.push(exe_dir.join("../lib/Sift/models"));
         candidates.push(exe_dir.join("../../models"));
         // `target/<profile>/deps/` holds test binaries.
         candidates.push(exe_dir.join("../../../models"));
