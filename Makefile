@@ -62,7 +62,7 @@ screenshots: setup build
 	node scripts/screenshots.mjs
 
 bundle: setup ui
-	npx tauri build --bundles deb
+	npx tauri build --bundles deb --config src-tauri/tauri.bundle.conf.json
 
 eval: setup
 	cargo run --release --bin sift -- eval --corpus ../shared/data/ag_news/test.csv
