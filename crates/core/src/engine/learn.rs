@@ -14,7 +14,7 @@ use super::Engine;
 use crate::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
 use crate::error::{Error, Result};
 use crate::learn::cards::select_cards;
-use crate::learn::clusters::{closest_cluster, interest_clusters};
+use crate::learn::clusters::{closest_cluster, interest_clusters_against, WordStats};
 use crate::learn::map::project_2d;
 use crate::learn::{
     explain, predict, CorpusContext, InterestCluster, Prediction, PreferenceModel, Regularisation,
@@ -73,6 +73,8 @@ struct Corpus {
     /// articles, so they are computed when vectors are loaded, not at every answer.
     context: Option<Arc<CorpusContext>>,
     region_features: Vec<Vec<f32>>,
+    /// How common each word is across the stored articles, for cluster keywords.
+    word_stats: WordStats,
 }
 
 struct ArticleMeta {
@@ -584,6 +586,7 @@ impl Engine {
             index: HashMap::new(),
             context: None,
             region_features: Vec::new(),
+            word_stats: WordStats::default(),
         };
         for a in self.store.list_articles()? {
             if let Some(v) = self.store.get_embedding(&model_id, &a.content_hash)? {
@@ -603,6 +606,7 @@ impl Engine {
         if let Some(ctx) = &corpus.context {
             corpus.region_features = refs.iter().map(|x| ctx.membership(x)).collect();
         }
+        corpus.word_stats = WordStats::from_texts(corpus.articles.iter().map(|a| a.lead.as_str()));
         Ok(corpus)
     }
 
@@ -652,7 +656,7 @@ impl Engine {
         // Clusters depend on the liked articles only: a dislike or a skip keeps them.
         let clusters = match previous {
             Some(p) if p.liked == liked && Arc::ptr_eq(&p.corpus, &corpus) => p.clusters.clone(),
-            _ => interest_clusters(&liked_vectors, &liked_leads, SEED),
+            _ => interest_clusters_against(&liked_vectors, &liked_leads, &corpus.word_stats, SEED),
         };
         let scores = (0..corpus.vectors.len())
             .map(|i| {

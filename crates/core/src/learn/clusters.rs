@@ -122,6 +122,17 @@ fn silhouette(vectors: &[&[f32]], assignment: &[usize], k: usize) -> f32 {
 /// Clusters the liked articles. `texts[i]` (title and lead words) belongs to `vectors[i]`;
 /// the keywords are c-TF-IDF over them.
 pub fn interest_clusters(vectors: &[&[f32]], texts: &[&str], seed: u64) -> Vec<InterestCluster> {
+    let stats = WordStats::from_texts(texts.iter().copied());
+    interest_clusters_against(vectors, texts, &stats, seed)
+}
+
+/// [`interest_clusters`] with keyword rarity measured on `stats` (the whole corpus).
+pub fn interest_clusters_against(
+    vectors: &[&[f32]],
+    texts: &[&str],
+    stats: &WordStats,
+    seed: u64,
+) -> Vec<InterestCluster> {
     assert_eq!(vectors.len(), texts.len());
     let n = vectors.len();
     if n == 0 {
@@ -180,7 +191,7 @@ pub fn interest_clusters(vectors: &[&[f32]], texts: &[&str], seed: u64) -> Vec<I
                 .collect()
         })
         .collect();
-    let keywords = ctfidf_keywords(&docs, KEYWORDS_PER_CLUSTER);
+    let keywords = ctfidf_keywords_against(&docs, KEYWORDS_PER_CLUSTER, stats);
     centroids
         .into_iter()
         .zip(keywords)
@@ -218,45 +229,70 @@ pub fn closest_cluster(clusters: &[InterestCluster], x: &[f32]) -> Option<(usize
 /// per cluster and `f` the word's frequency over all clusters — frequent in this cluster,
 /// rare overall.
 pub fn ctfidf_keywords(docs: &[Vec<&str>], top: usize) -> Vec<Vec<String>> {
-    let counts: Vec<HashMap<String, usize>> = docs
-        .iter()
+    let stats = WordStats::from_texts(docs.iter().flatten().copied());
+    ctfidf_keywords_against(docs, top, &stats)
+}
+
+/// In how many articles of a corpus each word occurs: the "how common is this word"
+/// half of the keyword score. Built once per corpus, not at every answer.
+#[derive(Debug, Clone, Default)]
+pub struct WordStats {
+    articles: usize,
+    article_frequency: HashMap<String, u32>,
+}
+
+impl WordStats {
+    pub fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut stats = Self::default();
+        for text in texts {
+            stats.articles += 1;
+            let unique: std::collections::HashSet<String> = tokens(text).collect();
+            for word in unique {
+                *stats.article_frequency.entry(word).or_insert(0) += 1;
+            }
+        }
+        stats
+    }
+
+    fn idf(&self, word: &str) -> f32 {
+        let df = self.article_frequency.get(word).copied().unwrap_or(0);
+        (1.0 + self.articles as f32 / (1.0 + df as f32)).ln()
+    }
+}
+
+/// [`ctfidf_keywords`] with word rarity taken from `stats` (all stored articles), so words
+/// common everywhere ("system", "end") lose to the words that set a cluster apart.
+pub fn ctfidf_keywords_against(
+    docs: &[Vec<&str>],
+    top: usize,
+    stats: &WordStats,
+) -> Vec<Vec<String>> {
+    docs.iter()
         .map(|texts| {
-            // A word counts once per article: a label should name what many of the
-            // cluster's articles share, not what one of them repeats.
-            let mut c = HashMap::new();
+            // Mainly in how many of the cluster's articles a word occurs (a label should
+            // name what they share); repetitions within one article count a quarter.
+            let mut weight: HashMap<String, (u32, u32)> = HashMap::new();
             for text in texts {
-                let unique: std::collections::HashSet<String> = tokens(text).collect();
-                for word in unique {
-                    *c.entry(word).or_insert(0) += 1;
+                let mut seen = std::collections::HashSet::new();
+                for word in tokens(text) {
+                    let entry = weight.entry(word.clone()).or_insert((0, 0));
+                    entry.1 += 1;
+                    if seen.insert(word) {
+                        entry.0 += 1;
+                    }
                 }
             }
-            c
-        })
-        .collect();
-    let mut overall: HashMap<&str, usize> = HashMap::new();
-    for c in &counts {
-        for (w, n) in c {
-            *overall.entry(w.as_str()).or_insert(0) += n;
-        }
-    }
-    let total_words: usize = overall.values().sum();
-    let avg_words = total_words as f32 / docs.len().max(1) as f32;
-    counts
-        .iter()
-        .zip(docs)
-        .map(|(c, texts)| {
-            let words_here: usize = c.values().sum::<usize>().max(1);
             // In a cluster of several articles, a word only one of them uses is a poor label.
-            let lone_word_weight = if texts.len() >= 3 { 0.5 } else { 0.999 };
-            let mut scored: Vec<(&String, f32)> = c
+            let lone_word_weight = if texts.len() >= 3 { 0.5 } else { 1.0 };
+            let mut scored: Vec<(&String, f32)> = weight
                 .iter()
-                .map(|(w, &n)| {
-                    let tf = n as f32 / words_here as f32;
-                    let idf = (1.0 + avg_words / overall[w.as_str()] as f32).ln();
-                    // Ties broken by the word itself, so labels are deterministic.
-                    (w, tf * idf * if n > 1 { 1.0 } else { lone_word_weight })
+                .map(|(w, &(articles, occurrences))| {
+                    let tf = articles as f32 + 0.25 * (occurrences - articles) as f32;
+                    let lone = if articles > 1 { 1.0 } else { lone_word_weight };
+                    (w, tf * stats.idf(w) * lone)
                 })
                 .collect();
+            // Ties broken by the word itself, so labels are deterministic.
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
             scored
                 .into_iter()
@@ -458,5 +494,27 @@ mod tests {
         let kw = ctfidf_keywords(&docs, 1);
         assert_eq!(kw[0], vec!["stocks".to_string()]);
         assert_eq!(kw[1], vec!["football".to_string()]);
+    }
+
+    #[test]
+    fn words_common_across_the_corpus_lose_to_distinctive_ones() {
+        // "system" is in all three liked articles but also in most of the corpus;
+        // "orbit" is in two liked articles and rare elsewhere.
+        let liked = vec![
+            "Binary star system orbit",
+            "Planetary system orbit",
+            "Solar system",
+        ];
+        let mut corpus: Vec<&str> = liked.clone();
+        corpus.extend([
+            "Immune system",
+            "Legal system",
+            "Operating system",
+            "Nervous system",
+            "Party system",
+        ]);
+        let stats = WordStats::from_texts(corpus.iter().copied());
+        let kw = ctfidf_keywords_against(&[liked], 1, &stats);
+        assert_eq!(kw[0], vec!["orbit".to_string()]);
     }
 }
