@@ -6,7 +6,7 @@
 
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
-CARGO_TARGET_DIR ?= target
+CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 APP_DEBUG := $(CARGO_TARGET_DIR)/debug/sift-app
 APP_RELEASE := $(CARGO_TARGET_DIR)/release/sift-app
@@ -61,8 +61,11 @@ screenshot: setup build
 screenshots: setup build
 	node scripts/screenshots.mjs
 
+# Run from src-tauri/: the Tauri CLI takes the folder of the first tauri.conf.json it finds as
+# the app crate, and the top-level one sits beside the workspace's Cargo.toml.
 bundle: setup ui
-	npx tauri build --bundles deb --config src-tauri/tauri.bundle.conf.json
+	cd src-tauri && npx tauri build --bundles deb --config tauri.bundle.conf.json
+	@ls -1 $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
 
 eval: setup
 	cargo run --release --bin sift -- eval --corpus ../shared/data/ag_news/test.csv
