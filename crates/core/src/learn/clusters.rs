@@ -75,19 +75,24 @@ pub fn kmeans_with_runs(
         );
     };
     let assignment: Vec<usize> = model.predict(&dataset).to_vec();
-    let centroids = (0..k)
+    let centroids = centroids_of(vectors, &assignment, k, dim);
+    (centroids, assignment)
+}
+
+/// The unit-length mean direction of each of the `k` groups in `assignment`.
+fn centroids_of(vectors: &[&[f32]], assignment: &[usize], k: usize, dim: usize) -> Vec<Vec<f32>> {
+    (0..k)
         .map(|c| {
             mean_direction(
                 vectors
                     .iter()
-                    .zip(&assignment)
+                    .zip(assignment)
                     .filter(|(_, &a)| a == c)
                     .map(|(v, _)| *v),
                 dim,
             )
         })
-        .collect();
-    (centroids, assignment)
+        .collect()
 }
 
 /// Mean silhouette with cosine distance; O(n²), fine for the liked articles.
@@ -167,20 +172,7 @@ pub fn interest_clusters_against(
         })
         .collect();
     let dim = vectors[0].len();
-    let centroids: Vec<Vec<f32>> = (0..centroids.len())
-        .map(|c| {
-            mean_direction(
-                vectors
-                    .iter()
-                    .zip(&assignment)
-                    .filter(|(_, &a)| a == c)
-                    .map(|(v, _)| *v),
-                dim,
-            )
-        })
-        .collect();
-    let best = (centroids, assignment);
-    let (centroids, assignment) = best;
+    let centroids = centroids_of(vectors, &assignment, centroids.len(), dim);
     let docs: Vec<Vec<&str>> = (0..centroids.len())
         .map(|c| {
             texts
