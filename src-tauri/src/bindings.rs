@@ -16,6 +16,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::engine::ModelInfo::export_all(&cfg)?;
     sift_core::engine::FeedSummary::export_all(&cfg)?;
     sift_core::engine::ArticleView::export_all(&cfg)?;
+    sift_core::engine::ArticleFilter::export_all(&cfg)?;
     sift_core::engine::OpmlImportReport::export_all(&cfg)?;
     sift_core::feeds::RefreshReport::export_all(&cfg)?;
     sift_core::engine::RatedArticle::export_all(&cfg)?;

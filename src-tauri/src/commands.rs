@@ -202,18 +202,13 @@ pub async fn export_opml_dialog(
     Ok(Some(path.display().to_string()))
 }
 
+/// Stored articles, newest first, narrowed by `filter` (feeds, rating, read mark, words)
+/// in the core; lists ask for `without_content`.
 #[tauri::command]
 pub fn articles(
     state: State<'_, AppState>,
-    feed: Option<FeedId>,
-    unrated: bool,
-    limit: Option<usize>,
+    filter: ArticleFilter,
 ) -> CommandResult<Vec<ArticleView>> {
-    let filter = ArticleFilter {
-        limit,
-        feed,
-        unrated,
-    };
     Ok(state.engine.articles(&filter)?)
 }
 

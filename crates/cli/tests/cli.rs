@@ -225,6 +225,23 @@ fn a_new_user_subscribes_refreshes_reads_and_moves_opml() {
         &["articles", "--feed", &atom_id.to_string(), "--unrated"],
     );
     assert_eq!(of_atom.as_array().unwrap().len(), 2);
+    // Search matches every word of the title, summary or author, in any case.
+    let first_title = articles[0]["title"].as_str().unwrap();
+    let word = first_title
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_uppercase();
+    let found = json(&data, &["articles", "--search", &word]);
+    assert!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["title"] == first_title));
+    assert_eq!(
+        json(&data, &["articles", "--search", "zzz-no-such-word"]),
+        serde_json::json!([])
+    );
     assert!(of_atom
         .as_array()
         .unwrap()

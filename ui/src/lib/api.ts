@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 
 import type { ArticleId } from "./bindings/ArticleId";
+import type { ArticleFilter } from "./bindings/ArticleFilter";
 import type { ArticleView } from "./bindings/ArticleView";
 import type { CommandError } from "./bindings/CommandError";
 import type { EngineInfo } from "./bindings/EngineInfo";
@@ -22,6 +23,7 @@ import type { Rating } from "./bindings/Rating";
 import type { Recommendation } from "./bindings/Recommendation";
 
 export type {
+  ArticleFilter,
   ArticleId,
   ArticleView,
   Card,
@@ -54,10 +56,23 @@ export function errorMessage(e: unknown): string {
   return "Something went wrong.";
 }
 
-export interface ArticleQuery {
-  feed?: FeedId | null;
-  unrated?: boolean;
-  limit?: number | null;
+/** Any subset of the core's article filter; the rest take their "no filter" values. */
+export type ArticleQuery = Partial<ArticleFilter>;
+
+const NO_FILTER: ArticleFilter = {
+  limit: null,
+  feed: null,
+  unrated: false,
+  feeds: null,
+  rating: null,
+  query: null,
+  unread_only: false,
+  without_content: false,
+};
+
+/** The full filter the `articles` command takes, from the parts a view sets. */
+export function articleFilter(query: ArticleQuery = {}): ArticleFilter {
+  return { ...NO_FILTER, ...query };
 }
 
 export const api = {
@@ -79,8 +94,8 @@ export const api = {
   /** Adds the bundled offline sample (a few hundred articles) as a feed. */
   loadSample: () => invoke<FeedSummary>("load_sample"),
 
-  articles: (query: ArticleQuery = {}) =>
-    invoke<ArticleView[]>("articles", { feed: query.feed ?? null, unrated: query.unrated ?? false, limit: query.limit ?? null }),
+  /** Articles newest first, filtered in the core (feeds, rating, read mark, words). */
+  articles: (query: ArticleQuery = {}) => invoke<ArticleView[]>("articles", { filter: articleFilter(query) }),
   article: (id: ArticleId) => invoke<ArticleView>("article", { id }),
   rate: (id: ArticleId, rating: Rating | null) => invoke<RatedArticle>("rate", { id, rating }),
   recommend: (limit?: number) => invoke<Recommendation[]>("recommend", { limit: limit ?? null }),

@@ -25,6 +25,12 @@ pub struct ArticlesArgs {
     /// Only articles without a rating.
     #[arg(long)]
     pub unrated: bool,
+    /// Only articles whose title, summary or author contain every word of TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only articles with this answer (like, dislike or skip).
+    #[arg(long, value_name = "RATING")]
+    pub rating: Option<sift_core::store::Rating>,
 }
 
 pub async fn subscribe(engine: &Engine, out: &Output, url: &str) -> CliResult {
@@ -225,6 +231,9 @@ pub fn articles(engine: &Engine, out: &Output, args: &ArticlesArgs) -> CliResult
         limit: args.limit,
         feed: args.feed,
         unrated: args.unrated,
+        query: args.search.clone(),
+        rating: args.rating,
+        ..Default::default()
     };
     let articles = engine.articles(&filter)?;
     out.print(&articles, |articles| {

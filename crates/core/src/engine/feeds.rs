@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ArticleScore, Engine};
 use crate::error::{Error, Result};
@@ -13,7 +13,7 @@ use crate::feeds::fetch::parse_http_url;
 use crate::feeds::opml::{export_opml, parse_opml};
 use crate::feeds::refresh::{is_due, refresh_feeds};
 use crate::feeds::{FeedError, FeedRefreshResult, RefreshProgress, RefreshReport};
-use crate::store::{ArticleId, ArticleRecord, FeedId, FeedRecord, StoreError};
+use crate::store::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating, StoreError};
 
 // The app keeps one `Arc<Engine>` and calls it from several threads.
 const _: () = {
@@ -78,11 +78,43 @@ impl ArticleView {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Which articles a listing shows. Every filter is applied here, in the core, so the CLI
+/// and the app list the same articles and the app never receives what it would discard.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct ArticleFilter {
     pub limit: Option<usize>,
     pub feed: Option<FeedId>,
     pub unrated: bool,
+    /// Only articles of these feeds (e.g. a folder's); `None` for all.
+    pub feeds: Option<Vec<FeedId>>,
+    /// Only articles with this answer.
+    pub rating: Option<Rating>,
+    /// Every word must appear in the title, summary or author (case-insensitive).
+    pub query: Option<String>,
+    /// Only articles not marked read.
+    pub unread_only: bool,
+    /// Leave `content_html` out: a list needs titles, the reader asks for one article.
+    pub without_content: bool,
+}
+
+impl ArticleFilter {
+    fn matches_text(&self, a: &ArticleRecord) -> bool {
+        let Some(query) = self.query.as_deref() else {
+            return true;
+        };
+        let haystack = format!(
+            "{}\n{}\n{}",
+            a.title,
+            a.summary.as_deref().unwrap_or(""),
+            a.author.as_deref().unwrap_or("")
+        )
+        .to_lowercase();
+        query
+            .split_whitespace()
+            .all(|word| haystack.contains(&word.to_lowercase()))
+    }
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -320,6 +352,17 @@ impl Engine {
         if filter.unrated {
             records.retain(|a| !ratings.contains_key(&a.id));
         }
+        if let Some(feeds) = &filter.feeds {
+            records.retain(|a| feeds.contains(&a.feed_id));
+        }
+        if let Some(rating) = filter.rating {
+            records.retain(|a| ratings.get(&a.id).map(String::as_str) == Some(rating.as_str()));
+        }
+        if filter.unread_only {
+            let read = self.store.read_ids()?;
+            records.retain(|a| !read.contains(&a.id));
+        }
+        records.retain(|a| filter.matches_text(a));
         let sort_key = |a: &ArticleRecord| {
             let when = a.published.clone().or_else(|| a.fetched_at.clone());
             (when, a.id)
@@ -335,7 +378,11 @@ impl Engine {
             .map(|a| {
                 let rating = ratings.get(&a.id).cloned();
                 let score = scores.get(&a.id).copied();
-                ArticleView::new(a, rating, score)
+                let mut view = ArticleView::new(a, rating, score);
+                if filter.without_content {
+                    view.content_html = None;
+                }
+                view
             })
             .collect())
     }
@@ -358,5 +405,99 @@ fn already_subscribed(e: StoreError) -> Error {
             FeedError::AlreadySubscribed { url, existing }.into()
         }
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_with(articles: &[(u64, u64, &str, &str)]) -> (tempfile::TempDir, Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path()).unwrap();
+        for &(id, feed, title, summary) in articles {
+            engine
+                .store()
+                .put_article(&ArticleRecord {
+                    id: ArticleId(id),
+                    feed_id: FeedId(feed),
+                    title: title.to_string(),
+                    summary: Some(summary.to_string()),
+                    content_html: Some("<p>body</p>".to_string()),
+                    text: title.to_string(),
+                    content_hash: format!("h{id}"),
+                    published: Some(format!("2026-01-{id:02}T00:00:00Z")),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        (dir, engine)
+    }
+
+    fn ids(views: Vec<ArticleView>) -> Vec<u64> {
+        views.into_iter().map(|v| v.id.0).collect()
+    }
+
+    #[test]
+    fn listing_filters_by_feeds_rating_read_mark_and_words() {
+        let (_dir, engine) = engine_with(&[
+            (1, 1, "Rust 2.0 released", "A new edition of the language"),
+            (2, 1, "Tax bill passes", "The Senate votes"),
+            (3, 2, "Rust belt economy", "Factories reopen"),
+            (4, 3, "Comet seen", "Astronomers report"),
+        ]);
+        engine
+            .store()
+            .put_rating(ArticleId(1), Rating::Like)
+            .unwrap();
+        engine
+            .store()
+            .put_rating(ArticleId(2), Rating::Dislike)
+            .unwrap();
+        engine.mark_read(ArticleId(3)).unwrap();
+        let list = |f: ArticleFilter| ids(engine.articles(&f).unwrap());
+
+        assert_eq!(list(ArticleFilter::default()), [4, 3, 2, 1], "newest first");
+        let words = |q: &str| ArticleFilter {
+            query: Some(q.to_string()),
+            ..Default::default()
+        };
+        assert_eq!(list(words("rust")), [3, 1]);
+        assert_eq!(list(words("RUST edition")), [1], "every word, any case");
+        assert_eq!(list(words("senate")), [2], "summaries are searched too");
+        assert_eq!(
+            list(ArticleFilter {
+                feeds: Some(vec![FeedId(2), FeedId(3)]),
+                ..Default::default()
+            }),
+            [4, 3]
+        );
+        assert_eq!(
+            list(ArticleFilter {
+                rating: Some(Rating::Dislike),
+                ..Default::default()
+            }),
+            [2]
+        );
+        assert_eq!(
+            list(ArticleFilter {
+                unread_only: true,
+                unrated: true,
+                ..Default::default()
+            }),
+            [4]
+        );
+        let lean = engine
+            .articles(&ArticleFilter {
+                without_content: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(lean.iter().all(|a| a.content_html.is_none()));
+        assert!(engine
+            .articles(&ArticleFilter::default())
+            .unwrap()
+            .iter()
+            .all(|a| a.content_html.is_some()));
     }
 }
