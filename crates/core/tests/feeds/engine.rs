@@ -381,6 +381,7 @@ async fn articles_are_newest_first_filtered_and_sanitized() {
             limit: Some(2),
             feed: Some(a.id),
             unrated: true,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(limited.len(), 2);
