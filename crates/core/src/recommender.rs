@@ -128,13 +128,18 @@ impl Recommender {
             metadata,
             embedding: self.embed_one(text)?,
         };
+        self.learn(item, liked);
+        Ok(())
+    }
+
+    /// Files an answered item under liked or disliked and retrains.
+    fn learn(&mut self, item: ContentItem, liked: bool) {
         if liked {
             self.liked.push(item);
         } else {
             self.disliked.push(item);
         }
         self.train();
-        Ok(())
     }
 
     fn train(&mut self) {
@@ -199,12 +204,7 @@ impl Recommender {
             metadata: serde_json::json!({"source": "feedback"}),
             embedding,
         };
-        if liked {
-            self.liked.push(item);
-        } else {
-            self.disliked.push(item);
-        }
-        self.train();
+        self.learn(item, liked);
         Ok(())
     }
 
