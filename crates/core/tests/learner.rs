@@ -143,3 +143,79 @@ fn the_engine_embeds_and_predicts_with_the_real_model() {
     assert_eq!(p.answers, 0);
     assert!(!p.interested && p.needs_feedback);
 }
+
+/// Measurement, not a check (run with `--ignored --nocapture`, in release): how long the
+/// views over a 10,000-article store take in the core — loading vectors and regions, the
+/// map, a rating (retrain + rescore), cards and recommendations. Vectors come from the
+/// hashing embedder; the model's cost is measured separately by `sift bench`.
+#[test]
+#[ignore]
+fn views_over_ten_thousand_articles() {
+    use sift_core::embed::HashingEmbedder;
+    use sift_core::store::{ArticleId, ArticleRecord, FeedId, Rating};
+    use std::time::Instant;
+
+    const TOPICS: [&str; 8] = [
+        "football match league goal",
+        "election parliament vote minister",
+        "stock market shares profit",
+        "space telescope planet orbit",
+        "vaccine hospital patients study",
+        "film festival director award",
+        "software release developers code",
+        "climate storm rainfall warming",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let engine = sift_core::Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    for i in 0..10_000u64 {
+        let topic = TOPICS[(i % 8) as usize];
+        let text = format!("{topic} story {i} {}", i * 7919 % 1000);
+        engine
+            .store()
+            .put_article(&ArticleRecord {
+                id: ArticleId(i + 1),
+                feed_id: FeedId(1),
+                title: format!("{topic} {i}"),
+                text: text.clone(),
+                content_hash: format!("h{i}"),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    engine.embed_pending(|_, _| {}).unwrap();
+    let timed = |what: &str, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        println!("{what}: {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+    };
+    timed("first load (vectors, regions, model)", &mut || {
+        engine.recommend(Some(20)).unwrap();
+    });
+    timed("map of 10,000 articles", &mut || {
+        assert_eq!(engine.map().unwrap().len(), 10_000);
+    });
+    for (n, id) in [1u64, 2, 9, 10].into_iter().enumerate() {
+        let rating = if n % 2 == 0 {
+            Rating::Like
+        } else {
+            Rating::Dislike
+        };
+        timed(&format!("rate #{} (retrain + rescore)", n + 1), &mut || {
+            engine.rate(ArticleId(id), Some(rating)).unwrap();
+        });
+    }
+    timed("cards (5)", &mut || {
+        engine.cards(Some(5)).unwrap();
+    });
+    timed("recommend (50)", &mut || {
+        engine.recommend(Some(50)).unwrap();
+    });
+    timed("clusters", &mut || {
+        engine.clusters().unwrap();
+    });
+    timed("map after ratings", &mut || {
+        engine.map().unwrap();
+    });
+}
