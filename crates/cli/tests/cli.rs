@@ -21,6 +21,18 @@ fn sift(data_dir: &Path, args: &[&str]) -> Output {
         .expect("sift runs")
 }
 
+/// `sift refresh` running in the background, for tests that act while it works.
+fn spawn_refresh(data_dir: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sift"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["refresh", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sift starts")
+}
+
 fn json(data_dir: &Path, args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.push("--json");
@@ -347,14 +359,7 @@ fn a_second_process_is_told_the_store_is_in_use() {
     let data = home.path().join("data");
     json(&data, &["subscribe", &server.url("/slow.xml")]);
 
-    let mut slow = Command::new(env!("CARGO_BIN_EXE_sift"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["refresh", "--json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut slow = spawn_refresh(&data);
     // Wait until the first process has the store open and is waiting for the server.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while server.requests_to("/slow.xml").len() < 2 && std::time::Instant::now() < deadline {
@@ -388,14 +393,7 @@ fn killing_a_refresh_midway_leaves_the_store_intact() {
                 .delay(Duration::from_millis(100 * i as u64)),
         );
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sift"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["refresh", "--json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_refresh(&data);
     std::thread::sleep(Duration::from_millis(450));
     child.kill().unwrap();
     child.wait().unwrap();

@@ -256,8 +256,7 @@ fn article_lines(a: &ArticleView) -> String {
         .unwrap_or("");
     let rating = a
         .rating
-        .as_deref()
-        .map(|r| format!(" [{r}]"))
+        .map(|r| format!(" [{}]", r.as_str()))
         .unwrap_or_default();
     format!(
         "{:>6}  {}  {}{}\n        {}",

@@ -57,11 +57,11 @@ pub struct ArticleView {
     pub score: Option<f64>,
     pub confidence: Option<f64>,
     /// "like", "dislike", "skip" or `None`.
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
 }
 
 impl ArticleView {
-    fn new(a: ArticleRecord, rating: Option<String>, score: Option<ArticleScore>) -> Self {
+    fn new(a: ArticleRecord, rating: Option<Rating>, score: Option<ArticleScore>) -> Self {
         Self {
             score: score.map(|s| f64::from(s.score)),
             confidence: score.map(|s| f64::from(s.confidence)),
@@ -198,13 +198,13 @@ impl Engine {
     pub fn feeds(&self) -> Result<Vec<FeedSummary>> {
         let counts = self.store.article_counts()?;
         let mut liked: HashMap<FeedId, (usize, usize)> = HashMap::new();
-        for (article, label) in self.store.rating_labels()? {
+        for (article, rating) in self.store.ratings_by_article()? {
             if let Some(record) = self.store.get_article(article)? {
                 let entry = liked.entry(record.feed_id).or_default();
-                match label.as_str() {
-                    "like" => entry.0 += 1,
-                    "dislike" => entry.1 += 1,
-                    _ => {}
+                match rating {
+                    Rating::Like => entry.0 += 1,
+                    Rating::Dislike => entry.1 += 1,
+                    Rating::Skip => {}
                 }
             }
         }
@@ -348,7 +348,7 @@ impl Engine {
             }
             None => self.store.list_articles()?,
         };
-        let ratings = self.store.rating_labels()?;
+        let ratings = self.store.ratings_by_article()?;
         if filter.unrated {
             records.retain(|a| !ratings.contains_key(&a.id));
         }
@@ -356,7 +356,7 @@ impl Engine {
             records.retain(|a| feeds.contains(&a.feed_id));
         }
         if let Some(rating) = filter.rating {
-            records.retain(|a| ratings.get(&a.id).map(String::as_str) == Some(rating.as_str()));
+            records.retain(|a| ratings.get(&a.id) == Some(&rating));
         }
         if filter.unread_only {
             let read = self.store.read_ids()?;
@@ -376,7 +376,7 @@ impl Engine {
         Ok(records
             .into_iter()
             .map(|a| {
-                let rating = ratings.get(&a.id).cloned();
+                let rating = ratings.get(&a.id).copied();
                 let score = scores.get(&a.id).copied();
                 let mut view = ArticleView::new(a, rating, score);
                 if filter.without_content {
@@ -393,7 +393,7 @@ impl Engine {
             .store
             .get_article(id)?
             .ok_or_else(|| Error::NotFound(format!("no stored article has the id {id}")))?;
-        let rating = self.store.rating_label(id)?;
+        let rating = self.store.get_rating(id)?.map(|r| r.rating);
         let score = self.score_articles(&[id])?.remove(&id);
         Ok(ArticleView::new(record, rating, score))
     }

@@ -9,7 +9,7 @@
 //! the same content hash. Every key an article was ever known by stays in `article_keys`, so
 //! an entry that changes its link is still recognised.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
@@ -201,20 +201,6 @@ impl Store {
 
     pub fn article_count(&self) -> usize {
         self.articles.len()
-    }
-
-    /// The user's rating of an article as a label ("like", "dislike", "skip"), if any.
-    pub fn rating_label(&self, id: ArticleId) -> Result<Option<String>, StoreError> {
-        Ok(self.get_rating(id)?.map(|r| r.rating.as_str().to_string()))
-    }
-
-    /// All ratings as labels, for listings that need many at once.
-    pub fn rating_labels(&self) -> Result<HashMap<ArticleId, String>, StoreError> {
-        Ok(self
-            .list_ratings()?
-            .into_iter()
-            .map(|r| (r.article_id, r.rating.as_str().to_string()))
-            .collect())
     }
 
     /// Stores the result of one fetch: new articles, in-place updates, and the feed record,
@@ -595,7 +581,10 @@ mod tests {
         );
         let rated = out.new_ids[0];
         store.put_rating(rated, super::super::Rating::Like).unwrap();
-        assert_eq!(store.rating_label(rated).unwrap().as_deref(), Some("like"));
+        assert_eq!(
+            store.get_rating(rated).unwrap().map(|r| r.rating),
+            Some(super::super::Rating::Like)
+        );
         store.remove_feed(f.id).unwrap();
         let left = store.list_articles().unwrap();
         assert_eq!(left.len(), 1);

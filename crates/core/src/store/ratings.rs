@@ -84,6 +84,17 @@ impl Store {
         }
     }
 
+    /// Every answer by article, for listings that need many at once.
+    pub fn ratings_by_article(
+        &self,
+    ) -> Result<std::collections::HashMap<ArticleId, Rating>, StoreError> {
+        Ok(self
+            .list_ratings()?
+            .into_iter()
+            .map(|r| (r.article_id, r.rating))
+            .collect())
+    }
+
     pub fn list_ratings(&self) -> Result<Vec<RatingRecord>, StoreError> {
         self.ratings
             .iter()
