@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sift_core::feeds::{RefreshProgress, Scheduler};
-use sift_core::store::ArticleId;
+use sift_core::domain::ArticleId;
 use sift_core::Engine;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;

@@ -8,7 +8,8 @@ use sift_core::engine::{
     OpmlImportReport, RatedArticle, Recommendation,
 };
 use sift_core::feeds::{FeedRefreshResult, RefreshReport};
-use sift_core::store::{ArticleId, FeedId, Rating, Settings};
+use sift_core::domain::{ArticleId, FeedId, Rating};
+use sift_core::store::Settings;
 use sift_core::EngineInfo;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;

@@ -109,7 +109,7 @@ fn empty_store_lists_are_empty_json_arrays() {
 /// A store filled the way ingestion fills it, then the whole learner loop through the CLI.
 #[test]
 fn the_learner_loop_works_end_to_end_on_a_filled_store() {
-    use sift_core::store::{ArticleId, ArticleRecord, FeedId};
+    use sift_core::domain::{ArticleId, ArticleRecord, FeedId};
     let dir = tempfile::tempdir().unwrap();
     let topics = [
         [

@@ -32,7 +32,7 @@ pub enum Error {
     NotFound(String),
 
     #[error("no article with id {0}; list them with `sift articles`")]
-    UnknownArticle(crate::store::ArticleId),
+    UnknownArticle(crate::domain::ArticleId),
 
     #[error("the embedding model could not be loaded from {dir}: {detail}; run models/fetch.sh (or make setup), or point SIFT_MODEL_DIR at a directory holding the model files")]
     ModelUnavailable { dir: PathBuf, detail: String },

@@ -152,7 +152,7 @@ fn the_engine_embeds_and_predicts_with_the_real_model() {
 #[ignore]
 fn views_over_ten_thousand_articles() {
     use sift_core::embed::HashingEmbedder;
-    use sift_core::store::{ArticleId, ArticleRecord, FeedId, Rating};
+    use sift_core::domain::{ArticleId, ArticleRecord, FeedId, Rating};
     use std::time::Instant;
 
     const TOPICS: [&str; 8] = [

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary};
 use sift_core::feeds::{RefreshReport, RefreshStatus};
-use sift_core::store::{FeedId, FeedRecord};
+use sift_core::domain::{FeedId, FeedRecord};
 use sift_core::Engine;
 
 use crate::output::Output;
@@ -30,7 +30,7 @@ pub struct ArticlesArgs {
     pub search: Option<String>,
     /// Only articles with this answer (like, dislike or skip).
     #[arg(long, value_name = "RATING")]
-    pub rating: Option<sift_core::store::Rating>,
+    pub rating: Option<sift_core::domain::Rating>,
 }
 
 pub async fn subscribe(engine: &Engine, out: &Output, url: &str) -> CliResult {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Subcommand, ValueEnum};
 use sift_core::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
-use sift_core::store::{ArticleId, Rating};
+use sift_core::domain::{ArticleId, Rating};
 use sift_core::Engine;
 
 use crate::output::Output;

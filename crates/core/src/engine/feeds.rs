@@ -13,7 +13,8 @@ use crate::feeds::fetch::parse_http_url;
 use crate::feeds::opml::{export_opml, parse_opml};
 use crate::feeds::refresh::{is_due, refresh_feeds};
 use crate::feeds::{FeedError, FeedRefreshResult, RefreshProgress, RefreshReport};
-use crate::store::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating, StoreError};
+use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
+use crate::store::StoreError;
 
 // The app keeps one `Arc<Engine>` and calls it from several threads.
 const _: () = {

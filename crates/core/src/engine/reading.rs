@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Engine, Recommendation};
 use crate::error::{Error, Result};
-use crate::store::ArticleId;
+use crate::domain::ArticleId;
 
 /// One line of For you: the learner's recommendation, with the date and whether it was read.
 #[derive(Debug, Clone, PartialEq, Serialize)]

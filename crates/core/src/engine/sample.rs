@@ -5,7 +5,7 @@ use super::Engine;
 use crate::error::Result;
 use crate::feeds::bundled::{SAMPLE_FEED_URL, SAMPLE_SITE_URL};
 use crate::feeds::FeedRefreshResult;
-use crate::store::FeedRecord;
+use crate::domain::FeedRecord;
 
 impl Engine {
     /// Subscribes to the bundled sample (once; a second call reuses the subscription) and

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::parse::ParsedEntry;
 use super::sanitize::{html_to_text, sanitize_html, truncate_words};
-use crate::store::NewArticle;
+use crate::domain::NewArticle;
 
 /// Summaries are for a list view; longer ones are cut at a word.
 const SUMMARY_MAX_CHARS: usize = 400;

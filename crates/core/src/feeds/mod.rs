@@ -101,7 +101,7 @@ pub enum FeedError {
     #[error("already subscribed to {url} (feed {existing})")]
     AlreadySubscribed {
         url: String,
-        existing: crate::store::FeedId,
+        existing: crate::domain::FeedId,
     },
 
     #[error("could not read the OPML file {path}: {detail}")]

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::FeedError;
-use crate::store::FeedRecord;
+use crate::domain::FeedRecord;
 
 /// One feed found in an OPML file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,7 +85,7 @@ fn walk(
                     },
                 }),
                 Ok(parsed) => {
-                    let key = crate::store::feed_url_key(parsed.as_str());
+                    let key = crate::domain::feed_url_key(parsed.as_str());
                     if !seen.insert(key) {
                         import.skipped.push(Skipped {
                             outline: shown,
@@ -202,7 +202,7 @@ pub fn export_opml(feeds: &[FeedRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::FeedId;
+    use crate::domain::FeedId;
 
     #[test]
     fn nested_outlines_become_folders_and_duplicates_are_skipped() {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::FeedError;
-use crate::store::Enclosure;
+use crate::domain::Enclosure;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParsedFeed {

@@ -14,7 +14,8 @@ use super::article::prepare_article;
 use super::fetch::{FetchOutcome, Fetcher, Validators};
 use super::parse::parse_feed;
 use super::{FeedError, FeedSettings};
-use crate::store::{ArticleId, FeedId, FeedRecord, FeedStatus, RefreshWrite, Store};
+use crate::domain::{ArticleId, FeedId, FeedRecord, FeedStatus};
+use crate::store::{RefreshWrite, Store};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -9,17 +9,15 @@
 mod articles;
 mod embeddings;
 mod feeds;
-mod ids;
 mod ratings;
 mod read;
 mod settings;
 
-pub use articles::{ArticleRecord, Enclosure, NewArticle, RefreshWrite, RefreshWriteOutcome};
-pub use feeds::{feed_url_key, FeedRecord, FeedStatus};
-pub use ratings::{Rating, RatingRecord};
+pub use articles::{RefreshWrite, RefreshWriteOutcome};
+pub use ratings::RatingRecord;
 pub use settings::{Settings, Theme};
 
-pub use ids::{ArticleId, FeedId};
+use crate::domain::FeedId;
 
 use std::path::{Path, PathBuf};
 

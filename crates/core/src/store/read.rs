@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{ArticleId, Store, StoreError};
+use super::{Store, StoreError};
+use crate::domain::ArticleId;
 
 impl Store {
     pub fn mark_read(&self, id: ArticleId) -> Result<(), StoreError> {

@@ -401,7 +401,7 @@ async fn articles_are_newest_first_filtered_and_sanitized() {
 
     let err = engine
         .articles(&ArticleFilter {
-            feed: Some(sift_core::store::FeedId(999_999)),
+            feed: Some(sift_core::domain::FeedId(999_999)),
             ..Default::default()
         })
         .unwrap_err();
@@ -443,7 +443,7 @@ async fn unsubscribe_by_id_or_url_and_unknown_ids() {
     let err = engine.unsubscribe("424242").unwrap_err();
     assert!(err.to_string().contains("424242"), "{err}");
     assert!(engine
-        .refresh_feed(sift_core::store::FeedId(424242))
+        .refresh_feed(sift_core::domain::FeedId(424242))
         .await
         .is_err());
 }

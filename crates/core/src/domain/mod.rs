@@ -1,0 +1,13 @@
+//! The types every part of Sift shares: ids, ratings, articles and feeds. `feeds` produces
+//! them, `store` persists them, `learn` and the faces read them; none of those depends on
+//! another for its vocabulary.
+
+mod article;
+mod feed;
+mod ids;
+mod rating;
+
+pub use article::{ArticleRecord, Enclosure, NewArticle};
+pub use feed::{feed_url_key, FeedRecord, FeedStatus};
+pub use ids::{ArticleId, FeedId};
+pub use rating::Rating;

@@ -1,0 +1,85 @@
+//! Embedding stored articles: newest first, in batches, never the same text twice.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::domain::ArticleRecord;
+use crate::engine::Engine;
+use crate::error::Result;
+
+/// Articles embedded per model call: large enough to amortise the call, small enough that
+/// progress moves and a cancelled refresh loses little.
+const EMBED_BATCH: usize = 32;
+/// Text beyond this many characters cannot survive the tokenizer's truncation anyway;
+/// cutting it first saves tokenizing whole long articles.
+const MAX_EMBED_CHARS: usize = 4000;
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmbedReport {
+    /// Articles whose vectors were computed now.
+    pub embedded: usize,
+    /// Articles that already had a vector for their current text.
+    pub cached: usize,
+}
+
+impl Engine {
+    /// Embeds every stored article that has no vector for its current text, newest first,
+    /// in batches; `progress(done, total)` after each batch. Never embeds a text twice.
+    pub fn embed_pending(&self, progress: impl Fn(usize, usize)) -> Result<EmbedReport> {
+        let model_id = self.model_id();
+        let mut articles = self.store.list_articles()?;
+        // Newest first: what the user is about to read gets scored first.
+        articles.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
+        let mut seen = HashSet::new();
+        let mut pending: Vec<&ArticleRecord> = Vec::new();
+        let mut cached = 0;
+        for a in &articles {
+            if !seen.insert(a.content_hash.as_str()) {
+                continue; // same text as another article: one vector serves both
+            }
+            if self.store.has_embedding(&model_id, &a.content_hash)? {
+                cached += 1;
+            } else {
+                pending.push(a);
+            }
+        }
+        let total = pending.len();
+        if total == 0 {
+            return Ok(EmbedReport {
+                embedded: 0,
+                cached,
+            });
+        }
+        let embedder = self.embedder()?;
+        let mut done = 0;
+        progress(0, total);
+        for batch in pending.chunks(EMBED_BATCH) {
+            let texts: Vec<&str> = batch
+                .iter()
+                .map(|a| truncate_chars(&a.text, MAX_EMBED_CHARS))
+                .collect();
+            let vectors = embedder.embed(&texts)?;
+            for (a, v) in batch.iter().zip(&vectors) {
+                self.store.put_embedding(&model_id, &a.content_hash, v)?;
+            }
+            done += batch.len();
+            // Each batch is usable at once: the app's Cards and For you work on what is
+            // embedded so far while the rest is still being embedded.
+            self.invalidate();
+            progress(done, total);
+        }
+        Ok(EmbedReport {
+            embedded: done,
+            cached,
+        })
+    }
+}
+
+fn truncate_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((byte, _)) => &text[..byte],
+        None => text,
+    }
+}

@@ -1,0 +1,87 @@
+//! The learner's face on [`Engine`], one file per job: loading the embedder (here),
+//! embedding stored articles (`embedding`), answers (`rating`), what the views read
+//! (`views`), the model's export and import (`transfer`), and the snapshot they all share
+//! (`snapshot`).
+//!
+//! State is rebuilt from the store (ratings are the source of truth) and kept behind a lock
+//! inside the engine, so `Engine` stays `Send + Sync` and the app can share it.
+
+mod embedding;
+mod rating;
+mod snapshot;
+mod transfer;
+mod views;
+
+#[cfg(test)]
+mod tests;
+
+pub use embedding::EmbedReport;
+pub use rating::RatedArticle;
+pub use transfer::ModelTransfer;
+pub use views::{ArticleScore, Card, ClusterSummary, MapPoint, Recommendation};
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use super::Engine;
+use crate::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
+use crate::error::Result;
+use snapshot::Snapshot;
+
+/// Every random choice in the learner (k-means, PCA starts) is seeded: same data, same output.
+const SEED: u64 = 0x5EED_5EED;
+
+/// The learner's part of the engine. Built empty by [`Engine::open`]; filled lazily.
+pub(crate) struct LearnState {
+    embedder: OnceLock<Arc<dyn Embedder>>,
+    /// Where to load the model from; `None`: [`locate_model_dir`].
+    model_dir: RwLock<Option<PathBuf>>,
+    model_id: RwLock<String>,
+    /// `None` until first needed and after anything that changes the embedded corpus.
+    snapshot: RwLock<Option<Arc<Snapshot>>>,
+}
+
+impl Default for LearnState {
+    fn default() -> Self {
+        Self {
+            embedder: OnceLock::new(),
+            model_dir: RwLock::new(None),
+            model_id: RwLock::new(FastEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
+            snapshot: RwLock::new(None),
+        }
+    }
+}
+
+impl Engine {
+    /// Uses `embedder` instead of the model in `models/` (tests use the hashing fake).
+    pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
+        *self.learn.model_id.write().expect("lock") = embedder.model_id().to_string();
+        let _ = self.learn.embedder.set(embedder);
+        *self.learn.snapshot.write().expect("lock") = None;
+        self
+    }
+
+    /// Loads the model from `dir` (e.g. the app bundle's resource directory) instead of
+    /// searching the usual places.
+    pub fn with_model_dir(self, dir: impl Into<PathBuf>) -> Self {
+        *self.learn.model_dir.write().expect("lock") = Some(dir.into());
+        self
+    }
+
+    /// The embedder, loading the real model on first use (once per engine).
+    pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
+        if let Some(e) = self.learn.embedder.get() {
+            return Ok(e.clone());
+        }
+        let configured = self.learn.model_dir.read().expect("lock").clone();
+        let dir = configured.unwrap_or_else(locate_model_dir);
+        let loaded: Arc<dyn Embedder> = Arc::new(FastEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
+        // Two threads may race to load; both succeed and the first one set is kept.
+        let _ = self.learn.embedder.set(loaded);
+        Ok(self.learn.embedder.get().expect("just set").clone())
+    }
+
+    pub(super) fn model_id(&self) -> String {
+        self.learn.model_id.read().expect("lock").clone()
+    }
+}

@@ -1,0 +1,208 @@
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::*;
+use crate::domain::{ArticleId, FeedId, Rating};
+use crate::error::Error;
+use crate::embed::HashingEmbedder;
+use crate::domain::ArticleRecord;
+
+const TOPICS: [&str; 4] = [
+    "rust compiler borrow checker",
+    "football league match goal",
+    "stock market shares earnings",
+    "landscape photography camera lens",
+];
+const FLAVOURS: [&str; 6] = ["today", "analysis", "report", "update", "preview", "review"];
+
+/// 24 articles, 6 per topic; ids are topic * 100 + n.
+fn engine_with_articles() -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    for (t, topic) in TOPICS.iter().enumerate() {
+        for (n, flavour) in FLAVOURS.iter().enumerate() {
+            let id = ArticleId((t * 100 + n) as u64);
+            let title = format!("{topic} {flavour}");
+            engine
+                .store()
+                .put_article(&ArticleRecord {
+                    id,
+                    feed_id: FeedId(1),
+                    title: title.clone(),
+                    link: Some(format!("https://example.com/{}", id.0)),
+                    published: Some(format!("2026-01-{:02}T00:00:00Z", n + 1)),
+                    author: None,
+                    summary: None,
+                    content_html: None,
+                    text: title.clone(),
+                    content_hash: format!("hash-{}", id.0),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+    }
+    (dir, engine)
+}
+
+fn id(topic: usize, n: usize) -> ArticleId {
+    ArticleId((topic * 100 + n) as u64)
+}
+
+#[test]
+fn engine_stays_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+}
+
+#[test]
+fn embeds_once_and_reports_progress() {
+    let (_dir, engine) = engine_with_articles();
+    let calls = std::sync::Mutex::new(Vec::new());
+    let report = engine
+        .embed_pending(|done, total| calls.lock().unwrap().push((done, total)))
+        .unwrap();
+    assert_eq!(
+        report,
+        EmbedReport {
+            embedded: 24,
+            cached: 0
+        }
+    );
+    assert_eq!(calls.lock().unwrap().last(), Some(&(24, 24)));
+    let again = engine
+        .embed_pending(|_, _| panic!("nothing to embed"))
+        .unwrap();
+    assert_eq!(
+        again,
+        EmbedReport {
+            embedded: 0,
+            cached: 24
+        }
+    );
+}
+
+#[test]
+fn rating_an_unknown_article_is_a_clear_error() {
+    let (_dir, engine) = engine_with_articles();
+    let err = engine
+        .rate(ArticleId(999_999), Some(Rating::Like))
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownArticle(ArticleId(999_999))));
+    assert!(err.to_string().contains("999999"));
+}
+
+#[test]
+fn cold_cards_cover_topics_and_ratings_steer_recommendations() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let cards = engine.cards(Some(4)).unwrap();
+    let topics: HashSet<u64> = cards.iter().map(|c| c.id.0 / 100).collect();
+    assert_eq!(topics.len(), 4, "{cards:?}");
+
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    engine.rate(id(2, 0), Some(Rating::Dislike)).unwrap();
+    let recs = engine.recommend(Some(3)).unwrap();
+    assert!(recs.iter().all(|r| r.id.0 / 100 == 0), "{recs:?}");
+    assert!(recs[0].reason.contains("because you liked"));
+    assert!(recs
+        .iter()
+        .all(|r| (0.0..=1.0).contains(&r.score) && (0.0..=1.0).contains(&r.confidence)));
+    // Rated articles are neither recommended nor asked about.
+    let all_recs = engine.recommend(None).unwrap();
+    assert_eq!(all_recs.len(), 24 - 4);
+    let cards = engine.cards(None).unwrap();
+    assert_eq!(cards.len(), 20);
+
+    // The classifier sees the corpus's regions (24 articles make two).
+    assert!(engine.snapshot().unwrap().model.context().is_some());
+    let scores = engine
+        .score_articles(&[id(0, 3), id(1, 3), ArticleId(424242)])
+        .unwrap();
+    assert_eq!(scores.len(), 2);
+    assert!(scores[&id(0, 3)].score > scores[&id(1, 3)].score);
+}
+
+#[test]
+fn skip_hides_the_card_but_is_not_a_dislike() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    let before = engine.score_articles(&[id(0, 2)]).unwrap()[&id(0, 2)];
+    engine.rate(id(0, 1), Some(Rating::Skip)).unwrap();
+    let after = engine.score_articles(&[id(0, 2)]).unwrap()[&id(0, 2)];
+    assert_eq!(before, after, "a skip changes nothing in the model");
+    assert!(engine.cards(None).unwrap().iter().all(|c| c.id != id(0, 1)));
+    assert!(engine
+        .recommend(None)
+        .unwrap()
+        .iter()
+        .any(|r| r.id == id(0, 1)));
+    engine.rate(id(0, 1), None).unwrap();
+    assert!(engine.cards(None).unwrap().iter().any(|c| c.id == id(0, 1)));
+}
+
+#[test]
+fn clusters_and_map_reflect_ratings() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    assert!(engine.clusters().unwrap().is_empty());
+    for n in 0..3 {
+        engine.rate(id(0, n), Some(Rating::Like)).unwrap();
+        engine.rate(id(3, n), Some(Rating::Like)).unwrap();
+    }
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    let clusters = engine.clusters().unwrap();
+    assert_eq!(clusters.len(), 2, "{clusters:?}");
+    assert!(clusters.iter().all(|c| c.liked == 3));
+    assert!(clusters
+        .iter()
+        .any(|c| c.label.contains("photography") || c.label.contains("landscape")));
+    assert_eq!(clusters.iter().map(|c| c.size).sum::<usize>(), 24);
+
+    let map = engine.map().unwrap();
+    assert_eq!(map.len(), 24);
+    assert!(map
+        .iter()
+        .all(|p| p.x.is_finite() && p.y.is_finite() && p.cluster.is_some()));
+    let liked = map
+        .iter()
+        .filter(|p| p.rating == Some(Rating::Like))
+        .count();
+    assert_eq!(liked, 6);
+}
+
+#[test]
+fn export_import_roundtrip_restores_the_model() {
+    let (dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    engine.rate(id(2, 0), Some(Rating::Skip)).unwrap();
+    let before = engine.score_articles(&[id(0, 4)]).unwrap()[&id(0, 4)];
+    let file = dir.path().join("model.json");
+    assert_eq!(engine.export_model(&file).unwrap().ratings, 3);
+
+    for (t, n) in [(0, 0), (1, 0), (2, 0)] {
+        engine.rate(id(t, n), None).unwrap();
+    }
+    assert_ne!(
+        engine.score_articles(&[id(0, 4)]).unwrap()[&id(0, 4)],
+        before
+    );
+    let imported = engine.import_model(&file).unwrap();
+    assert_eq!((imported.ratings, imported.skipped), (3, 0));
+    assert_eq!(
+        engine.score_articles(&[id(0, 4)]).unwrap()[&id(0, 4)],
+        before
+    );
+
+    std::fs::write(&file, b"{\"format\":\"something else\"}").unwrap();
+    assert!(matches!(
+        engine.import_model(&file),
+        Err(Error::ModelFile { .. })
+    ));
+}

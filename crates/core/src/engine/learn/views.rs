@@ -1,0 +1,240 @@
+//! What the views read from the learner: recommendations, cards, predictions, scores,
+//! interest clusters and the map.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::SEED;
+use crate::domain::{ArticleId, FeedId, Rating};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::learn::cards::select_cards;
+use crate::learn::clusters::closest_cluster;
+use crate::learn::map::project_2d;
+use crate::learn::{explain, predict, Prediction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ArticleScore {
+    pub score: f32,
+    pub confidence: f32,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub id: ArticleId,
+    pub title: String,
+    pub link: Option<String>,
+    pub feed_id: FeedId,
+    pub score: f32,
+    pub confidence: f32,
+    /// The label of the closest interest cluster.
+    pub cluster: Option<String>,
+    pub reason: String,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Card {
+    pub id: ArticleId,
+    pub title: String,
+    pub link: Option<String>,
+    pub score: f32,
+    pub confidence: f32,
+    /// Why this card is asked now.
+    pub reason: String,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterSummary {
+    pub id: usize,
+    pub label: String,
+    pub keywords: Vec<String>,
+    /// Embedded articles whose closest cluster this is.
+    pub size: usize,
+    pub liked: usize,
+    pub disliked: usize,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapPoint {
+    pub id: ArticleId,
+    pub x: f32,
+    pub y: f32,
+    pub cluster: Option<usize>,
+    pub rating: Option<Rating>,
+    pub score: f32,
+}
+
+impl Engine {
+    /// Unrated (skipped included: skip is not a dislike) embedded articles, best first.
+    pub fn recommend(&self, limit: Option<usize>) -> Result<Vec<Recommendation>> {
+        let snap = self.snapshot()?;
+        let mut order: Vec<usize> = (0..snap.corpus.articles.len())
+            .filter(|&i| {
+                !matches!(
+                    snap.ratings.get(&snap.corpus.articles[i].id),
+                    Some(Rating::Like | Rating::Dislike)
+                )
+            })
+            .collect();
+        order.sort_by(|&a, &b| {
+            snap.scores[b]
+                .0
+                .total_cmp(&snap.scores[a].0)
+                .then(a.cmp(&b))
+        });
+        order.truncate(limit.unwrap_or(usize::MAX));
+        let liked = snap.liked_titles();
+        Ok(order
+            .into_iter()
+            .map(|i| {
+                let meta = &snap.corpus.articles[i];
+                let x = &snap.corpus.vectors[i];
+                Recommendation {
+                    id: meta.id,
+                    title: meta.title.clone(),
+                    link: meta.link.clone(),
+                    feed_id: meta.feed_id,
+                    score: snap.scores[i].0,
+                    confidence: snap.scores[i].1,
+                    cluster: closest_cluster(&snap.clusters, x)
+                        .map(|(c, _)| snap.clusters[c].label.clone()),
+                    reason: explain::reason(x, &liked, &snap.clusters),
+                }
+            })
+            .collect())
+    }
+
+    /// Unrated, unskipped articles worth asking about, most useful first.
+    pub fn cards(&self, limit: Option<usize>) -> Result<Vec<Card>> {
+        let snap = self.snapshot()?;
+        let candidates: Vec<usize> = (0..snap.corpus.articles.len())
+            .filter(|&i| !snap.ratings.contains_key(&snap.corpus.articles[i].id))
+            .collect();
+        let vectors: Vec<&[f32]> = candidates
+            .iter()
+            .map(|&i| snap.corpus.vectors[i].as_slice())
+            .collect();
+        let scores: Vec<f32> = candidates.iter().map(|&i| snap.scores[i].0).collect();
+        let limit = limit.unwrap_or(candidates.len());
+        let cold = snap.model.answers() == 0;
+        let regions = snap.model.region_info(&vectors);
+        let picked = select_cards(
+            &vectors,
+            &scores,
+            snap.model.coverage(),
+            regions.as_ref(),
+            limit,
+            SEED,
+        );
+        Ok(picked
+            .into_iter()
+            .map(|j| {
+                let i = candidates[j];
+                let meta = &snap.corpus.articles[i];
+                let (score, confidence) = snap.scores[i];
+                let reason = if cold {
+                    "a representative of what is in your feeds".to_string()
+                } else if confidence < 0.15 && (score - 0.5).abs() > 0.25 {
+                    "nothing like it has been rated yet".to_string()
+                } else {
+                    format!("unsure: {:.0}% likely you want it", score * 100.0)
+                };
+                Card {
+                    id: meta.id,
+                    title: meta.title.clone(),
+                    link: meta.link.clone(),
+                    score,
+                    confidence,
+                    reason,
+                }
+            })
+            .collect())
+    }
+
+    /// The prototype's `predict_interest` for any text (embedded now, not stored).
+    pub fn predict(&self, text: &str) -> Result<Prediction> {
+        let vector = self
+            .embedder()?
+            .embed(&[text])?
+            .pop()
+            .ok_or_else(|| Error::Embedding("the model returned no vector".into()))?;
+        let snap = self.snapshot()?;
+        let threshold = self.interest_threshold()?;
+        Ok(predict(&snap.model, &snap.clusters, &vector, threshold))
+    }
+
+    /// `interested = score > threshold`: the user's setting (Settings' recommendation
+    /// threshold, 0.5 unless changed).
+    pub fn interest_threshold(&self) -> Result<f32> {
+        Ok(self.store.get_settings()?.recommend_threshold)
+    }
+
+    /// Score and confidence of each given article that has a vector (others are absent).
+    pub fn score_articles(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, ArticleScore>> {
+        let snap = self.snapshot()?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                snap.corpus.index.get(id).map(|&i| {
+                    let (score, confidence) = snap.scores[i];
+                    (*id, ArticleScore { score, confidence })
+                })
+            })
+            .collect())
+    }
+
+    pub fn clusters(&self) -> Result<Vec<ClusterSummary>> {
+        let snap = self.snapshot()?;
+        let mut size = vec![0usize; snap.clusters.len()];
+        let mut liked = vec![0usize; snap.clusters.len()];
+        let mut disliked = vec![0usize; snap.clusters.len()];
+        for (i, x) in snap.corpus.vectors.iter().enumerate() {
+            if let Some((c, _)) = closest_cluster(&snap.clusters, x) {
+                size[c] += 1;
+                match snap.ratings.get(&snap.corpus.articles[i].id) {
+                    Some(Rating::Like) => liked[c] += 1,
+                    Some(Rating::Dislike) => disliked[c] += 1,
+                    _ => {}
+                }
+            }
+        }
+        Ok(snap
+            .clusters
+            .iter()
+            .map(|c| ClusterSummary {
+                id: c.id,
+                label: c.label.clone(),
+                keywords: c.keywords.clone(),
+                size: size[c.id],
+                liked: liked[c.id],
+                disliked: disliked[c.id],
+            })
+            .collect())
+    }
+
+    pub fn map(&self) -> Result<Vec<MapPoint>> {
+        let snap = self.snapshot()?;
+        let vectors: Vec<&[f32]> = snap.corpus.vectors.iter().map(Vec::as_slice).collect();
+        let xy = project_2d(&vectors, SEED);
+        Ok(snap
+            .corpus
+            .articles
+            .iter()
+            .zip(xy)
+            .enumerate()
+            .map(|(i, (meta, (x, y)))| MapPoint {
+                id: meta.id,
+                x,
+                y,
+                cluster: closest_cluster(&snap.clusters, &snap.corpus.vectors[i]).map(|c| c.0),
+                rating: snap.ratings.get(&meta.id).copied(),
+                score: snap.scores[i].0,
+            })
+            .collect())
+    }
+}
