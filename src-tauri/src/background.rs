@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sift_core::feeds::{RefreshProgress, Scheduler};
 use sift_core::domain::ArticleId;
+use sift_core::feeds::{RefreshProgress, Scheduler};
 use sift_core::Engine;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
+use sift_core::domain::{ArticleId, FeedId, Rating};
 use sift_core::engine::{
     ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, ForYouItem, MapPoint, ModelInfo,
     OpmlImportReport, RatedArticle, Recommendation,
 };
 use sift_core::feeds::{FeedRefreshResult, RefreshReport};
-use sift_core::domain::{ArticleId, FeedId, Rating};
 use sift_core::store::Settings;
 use sift_core::EngineInfo;
 use tauri::{AppHandle, Manager, State};

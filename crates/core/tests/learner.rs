@@ -151,8 +151,8 @@ fn the_engine_embeds_and_predicts_with_the_real_model() {
 #[test]
 #[ignore]
 fn views_over_ten_thousand_articles() {
-    use sift_core::embed::HashingEmbedder;
     use sift_core::domain::{ArticleId, ArticleRecord, FeedId, Rating};
+    use sift_core::embed::HashingEmbedder;
     use std::time::Instant;
 
     const TOPICS: [&str; 8] = [

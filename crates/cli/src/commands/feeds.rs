@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::json;
+use sift_core::domain::{FeedId, FeedRecord};
 use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary};
 use sift_core::feeds::{RefreshReport, RefreshStatus};
-use sift_core::domain::{FeedId, FeedRecord};
 use sift_core::Engine;
 
 use crate::output::Output;

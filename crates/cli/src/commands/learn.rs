@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Subcommand, ValueEnum};
-use sift_core::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
 use sift_core::domain::{ArticleId, Rating};
+use sift_core::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
 use sift_core::Engine;
 
 use crate::output::Output;

@@ -7,13 +7,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{ArticleScore, Engine};
+use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
 use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
 use crate::feeds::opml::{export_opml, parse_opml};
 use crate::feeds::refresh::{is_due, refresh_feeds};
 use crate::feeds::{FeedError, FeedRefreshResult, RefreshProgress, RefreshReport};
-use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
 use crate::store::StoreError;
 
 // The app keeps one `Arc<Engine>` and calls it from several threads.

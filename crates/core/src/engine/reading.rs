@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::{Engine, Recommendation};
-use crate::error::{Error, Result};
 use crate::domain::ArticleId;
+use crate::error::{Error, Result};
 
 /// One line of For you: the learner's recommendation, with the date and whether it was read.
 #[derive(Debug, Clone, PartialEq, Serialize)]

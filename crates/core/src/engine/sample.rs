@@ -2,10 +2,10 @@
 //! articles, so a new user with no network has something to rate within a minute.
 
 use super::Engine;
+use crate::domain::FeedRecord;
 use crate::error::Result;
 use crate::feeds::bundled::{SAMPLE_FEED_URL, SAMPLE_SITE_URL};
 use crate::feeds::FeedRefreshResult;
-use crate::domain::FeedRecord;
 
 impl Engine {
     /// Subscribes to the bundled sample (once; a second call reuses the subscription) and

@@ -11,7 +11,6 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
@@ -517,10 +516,12 @@ mod tests {
             ],
         );
         let rated = out.new_ids[0];
-        store.put_rating(rated, super::super::Rating::Like).unwrap();
+        store
+            .put_rating(rated, crate::domain::Rating::Like)
+            .unwrap();
         assert_eq!(
             store.get_rating(rated).unwrap().map(|r| r.rating),
-            Some(super::super::Rating::Like)
+            Some(crate::domain::Rating::Like)
         );
         store.remove_feed(f.id).unwrap();
         let left = store.list_articles().unwrap();

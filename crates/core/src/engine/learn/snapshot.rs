@@ -97,7 +97,11 @@ impl Engine {
         Ok(corpus)
     }
 
-    pub(super) fn train(&self, corpus: Arc<Corpus>, previous: Option<&Snapshot>) -> Result<Snapshot> {
+    pub(super) fn train(
+        &self,
+        corpus: Arc<Corpus>,
+        previous: Option<&Snapshot>,
+    ) -> Result<Snapshot> {
         let ratings: HashMap<ArticleId, Rating> = self
             .store
             .list_ratings()?

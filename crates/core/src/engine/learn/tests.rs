@@ -2,10 +2,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::*;
-use crate::domain::{ArticleId, FeedId, Rating};
-use crate::error::Error;
-use crate::embed::HashingEmbedder;
 use crate::domain::ArticleRecord;
+use crate::domain::{ArticleId, FeedId, Rating};
+use crate::embed::HashingEmbedder;
+use crate::error::Error;
 
 const TOPICS: [&str; 4] = [
     "rust compiler borrow checker",
