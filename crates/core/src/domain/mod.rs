@@ -7,7 +7,9 @@ mod feed;
 mod ids;
 mod rating;
 
-pub use article::{ArticleRecord, Enclosure, NewArticle};
+pub use article::{
+    lead_words, ArticleContent, ArticleMeta, ArticleRecord, Enclosure, NewArticle, LEAD_WORDS,
+};
 pub use feed::{feed_url_key, FeedRecord, FeedStatus};
 pub use ids::{ArticleId, FeedId};
 pub use rating::Rating;

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{ArticleScore, Engine};
-use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
+use crate::domain::{ArticleId, ArticleMeta, FeedId, FeedRecord, Rating};
 use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
@@ -62,7 +62,12 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    fn new(a: ArticleRecord, rating: Option<Rating>, score: Option<ArticleScore>) -> Self {
+    fn new(
+        a: ArticleMeta,
+        content_html: Option<String>,
+        rating: Option<Rating>,
+        score: Option<ArticleScore>,
+    ) -> Self {
         Self {
             score: score.map(|s| f64::from(s.score)),
             confidence: score.map(|s| f64::from(s.confidence)),
@@ -74,7 +79,7 @@ impl ArticleView {
             published: a.published,
             author: a.author,
             summary: a.summary,
-            content_html: a.content_html,
+            content_html,
         }
     }
 }
@@ -101,7 +106,7 @@ pub struct ArticleFilter {
 }
 
 impl ArticleFilter {
-    fn matches_text(&self, a: &ArticleRecord) -> bool {
+    fn matches_text(&self, a: &ArticleMeta) -> bool {
         let Some(query) = self.query.as_deref() else {
             return true;
         };
@@ -200,7 +205,7 @@ impl Engine {
         let counts = self.store.article_counts()?;
         let mut liked: HashMap<FeedId, (usize, usize)> = HashMap::new();
         for (article, rating) in self.store.ratings_by_article()? {
-            if let Some(record) = self.store.get_article(article)? {
+            if let Some(record) = self.store.get_article_meta(article)? {
                 let entry = liked.entry(record.feed_id).or_default();
                 match rating {
                     Rating::Like => entry.0 += 1,
@@ -334,7 +339,8 @@ impl Engine {
 
     /// Stored articles, newest first (by publication date, else when first fetched).
     pub fn articles(&self, filter: &ArticleFilter) -> Result<Vec<ArticleView>> {
-        let mut records: Vec<ArticleRecord> = match filter.feed {
+        // Filtering and sorting read only metadata; bodies are read for the page shown.
+        let mut records: Vec<ArticleMeta> = match filter.feed {
             Some(feed) => {
                 if self.store.get_feed(feed)?.is_none() {
                     return Err(Error::NotFound(format!(
@@ -344,10 +350,10 @@ impl Engine {
                 self.store
                     .feed_article_ids(feed)?
                     .into_iter()
-                    .filter_map(|id| self.store.get_article(id).transpose())
+                    .filter_map(|id| self.store.get_article_meta(id).transpose())
                     .collect::<std::result::Result<_, _>>()?
             }
-            None => self.store.list_articles()?,
+            None => self.store.list_article_meta()?,
         };
         let ratings = self.store.ratings_by_article()?;
         if filter.unrated {
@@ -364,7 +370,7 @@ impl Engine {
             records.retain(|a| !read.contains(&a.id));
         }
         records.retain(|a| filter.matches_text(a));
-        let sort_key = |a: &ArticleRecord| {
+        let sort_key = |a: &ArticleMeta| {
             let when = a.published.clone().or_else(|| a.fetched_at.clone());
             (when, a.id)
         };
@@ -374,29 +380,36 @@ impl Engine {
         }
         let ids: Vec<_> = records.iter().map(|a| a.id).collect();
         let scores = self.score_articles(&ids)?;
-        Ok(records
+        records
             .into_iter()
             .map(|a| {
                 let rating = ratings.get(&a.id).copied();
                 let score = scores.get(&a.id).copied();
-                let mut view = ArticleView::new(a, rating, score);
-                if filter.without_content {
-                    view.content_html = None;
-                }
-                view
+                let content_html = if filter.without_content {
+                    None
+                } else {
+                    self.store
+                        .get_article_content(a.id)?
+                        .and_then(|c| c.content_html)
+                };
+                Ok(ArticleView::new(a, content_html, rating, score))
             })
-            .collect())
+            .collect()
     }
 
     /// One stored article, as the reader shows it.
     pub fn article(&self, id: ArticleId) -> Result<ArticleView> {
-        let record = self
+        let meta = self
             .store
-            .get_article(id)?
+            .get_article_meta(id)?
             .ok_or_else(|| Error::NotFound(format!("no stored article has the id {id}")))?;
+        let content_html = self
+            .store
+            .get_article_content(id)?
+            .and_then(|c| c.content_html);
         let rating = self.store.get_rating(id)?.map(|r| r.rating);
         let score = self.score_articles(&[id])?.remove(&id);
-        Ok(ArticleView::new(record, rating, score))
+        Ok(ArticleView::new(meta, content_html, rating, score))
     }
 }
 
@@ -412,6 +425,7 @@ fn already_subscribed(e: StoreError) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ArticleRecord;
 
     fn engine_with(articles: &[(u64, u64, &str, &str)]) -> (tempfile::TempDir, Engine) {
         let dir = tempfile::tempdir().unwrap();

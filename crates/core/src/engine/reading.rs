@@ -23,7 +23,7 @@ impl Engine {
     /// Marks an article as read (opened in the reader). Reading is not a rating: the
     /// learner does not use it.
     pub fn mark_read(&self, id: ArticleId) -> Result<()> {
-        if self.store.get_article(id)?.is_none() {
+        if self.store.get_article_meta(id)?.is_none() {
             return Err(Error::NotFound(format!(
                 "no stored article has the id {id}"
             )));
@@ -47,7 +47,7 @@ impl Engine {
             .map(|recommendation| {
                 let published = self
                     .store
-                    .get_article(recommendation.id)?
+                    .get_article_meta(recommendation.id)?
                     .and_then(|a| a.published);
                 Ok(ForYouItem {
                     read: read.contains(&recommendation.id),

@@ -1,7 +1,11 @@
-//! The `articles` tree: one JSON record per article, keyed by [`ArticleId`], with the
-//! `article_keys` (dedup key → article) and `feed_articles` (feed ‖ article) indexes.
+//! The `articles` tree (one JSON [`ArticleMeta`] per article, keyed by [`ArticleId`]), the
+//! `article_content` tree (its [`ArticleContent`]: sanitized HTML and the text that gets
+//! embedded, same key), and the `article_keys` (dedup key → article) and `feed_articles`
+//! (feed ‖ article) indexes. Every write keeps the four consistent in one transaction.
 //!
-//! This record is the contract between ingestion (which writes it) and the learner (which
+//! Metadata and content live apart so that listings, counts and the learner's snapshot never
+//! decode article bodies: at 100,000 articles the bodies are most of the store's bytes.
+//! The records are the contract between ingestion (which writes them) and the learner (which
 //! embeds `text` and keys its cache by `content_hash`).
 //!
 //! De-duplication: an entry is the same article as a stored one when it has the same entry id
@@ -15,7 +19,10 @@ use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
 use super::{abort, Store, StoreError, NEXT_ARTICLE_ID_KEY};
-use crate::domain::{feed_url_key, ArticleId, ArticleRecord, FeedId, FeedRecord, NewArticle};
+use crate::domain::{
+    feed_url_key, lead_words, ArticleContent, ArticleId, ArticleMeta, ArticleRecord, FeedId,
+    FeedRecord, NewArticle, LEAD_WORDS,
+};
 
 impl NewArticle {
     /// The dedup keys in lookup order (see the module docs).
@@ -41,16 +48,23 @@ impl NewArticle {
     }
 
     /// Whether storing `self` over `old` would change anything the user or learner sees.
-    fn differs_from(&self, old: &ArticleRecord) -> bool {
+    fn differs_from(&self, old: &ArticleMeta, old_content: &ArticleContent) -> bool {
         self.title != old.title
             || self.link != old.link
             || self.published != old.published
             || self.updated != old.updated
             || self.author != old.author
             || self.summary != old.summary
-            || self.content_html != old.content_html
+            || self.content_html != old_content.content_html
             || self.content_hash != old.content_hash
             || self.enclosures != old.enclosures
+    }
+
+    fn content(&self) -> ArticleContent {
+        ArticleContent {
+            content_html: self.content_html.clone(),
+            text: self.text.clone(),
+        }
     }
 }
 
@@ -76,7 +90,7 @@ pub struct RefreshWriteOutcome {
 fn distinct_entries_sharing_a_link(
     matched_key: &str,
     new: &NewArticle,
-    found: &ArticleRecord,
+    found: &ArticleMeta,
     feed_id: FeedId,
 ) -> bool {
     let same_feed = found.feed_id == feed_id;
@@ -92,42 +106,96 @@ fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
     key
 }
 
-fn get_article_tx(
+fn get_meta_tx(
     tree: &TransactionalTree,
     id: ArticleId,
-) -> ConflictableTransactionResult<Option<ArticleRecord>, StoreError> {
+) -> ConflictableTransactionResult<Option<ArticleMeta>, StoreError> {
     match tree.get(id.to_key())? {
         Some(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(abort)?)),
         None => Ok(None),
     }
 }
 
-fn put_article_tx(
+fn put_meta_tx(
     tree: &TransactionalTree,
-    article: &ArticleRecord,
+    meta: &ArticleMeta,
 ) -> ConflictableTransactionResult<(), StoreError> {
-    let bytes = serde_json::to_vec(article).map_err(abort)?;
-    tree.insert(&article.id.to_key(), bytes)?;
+    let bytes = serde_json::to_vec(meta).map_err(abort)?;
+    tree.insert(&meta.id.to_key(), bytes)?;
+    Ok(())
+}
+
+fn get_content_tx(
+    tree: &TransactionalTree,
+    id: ArticleId,
+) -> ConflictableTransactionResult<ArticleContent, StoreError> {
+    match tree.get(id.to_key())? {
+        Some(bytes) => Ok(serde_json::from_slice(&bytes).map_err(abort)?),
+        None => Ok(ArticleContent::default()),
+    }
+}
+
+fn put_content_tx(
+    tree: &TransactionalTree,
+    id: ArticleId,
+    content: &ArticleContent,
+) -> ConflictableTransactionResult<(), StoreError> {
+    let bytes = serde_json::to_vec(content).map_err(abort)?;
+    tree.insert(&id.to_key(), bytes)?;
     Ok(())
 }
 
 impl Store {
+    /// The whole article (metadata and content). Listings should use
+    /// [`Store::get_article_meta`]: it does not decode the body.
     pub fn get_article(&self, id: ArticleId) -> Result<Option<ArticleRecord>, StoreError> {
+        let Some(meta) = self.get_article_meta(id)? else {
+            return Ok(None);
+        };
+        let content = self.get_article_content(id)?.unwrap_or_default();
+        Ok(Some(ArticleRecord::join(meta, content)))
+    }
+
+    pub fn get_article_meta(&self, id: ArticleId) -> Result<Option<ArticleMeta>, StoreError> {
         match self.articles.get(id.to_key())? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
     }
 
-    /// Inserts or replaces one article. Ingestion owns how records are made; this is the
-    /// plain write the learner's tests (and any importer) need.
+    pub fn get_article_content(&self, id: ArticleId) -> Result<Option<ArticleContent>, StoreError> {
+        match self.article_content.get(id.to_key())? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Inserts or replaces one article (both halves, in one transaction). Ingestion owns how
+    /// records are made; this is the plain write the learner's tests (and any importer) need.
     pub fn put_article(&self, record: &ArticleRecord) -> Result<(), StoreError> {
-        self.articles
-            .insert(record.id.to_key(), serde_json::to_vec(record)?)?;
+        let (meta, content) = record.clone().split();
+        (&self.articles, &self.article_content).transaction(|(articles, contents)| {
+            put_meta_tx(articles, &meta)?;
+            put_content_tx(contents, meta.id, &content)?;
+            Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })?;
         Ok(())
     }
 
+    /// Every article, whole. Decodes every body: for listings use
+    /// [`Store::list_article_meta`].
     pub fn list_articles(&self) -> Result<Vec<ArticleRecord>, StoreError> {
+        self.list_article_meta()?
+            .into_iter()
+            .map(|meta| {
+                let content = self.get_article_content(meta.id)?.unwrap_or_default();
+                Ok(ArticleRecord::join(meta, content))
+            })
+            .collect()
+    }
+
+    /// Every article's metadata, in id order, without decoding any body.
+    pub fn list_article_meta(&self) -> Result<Vec<ArticleMeta>, StoreError> {
         self.articles
             .iter()
             .values()
@@ -154,11 +222,12 @@ impl Store {
         let outcome = (
             &self.feeds,
             &self.articles,
+            &self.article_content,
             &self.article_keys,
             &self.feed_articles,
             &self.meta,
         )
-            .transaction(|(feeds, articles, keys, feed_articles, meta)| {
+            .transaction(|(feeds, articles, contents, keys, feed_articles, meta)| {
                 let mut outcome = RefreshWriteOutcome::default();
                 if feeds.get(feed_id.to_key())?.is_none() {
                     return Ok(outcome);
@@ -178,7 +247,7 @@ impl Store {
                     for key in entry_keys {
                         if let Some(id) = keys.get(key.as_bytes())? {
                             if let Some(id) = ArticleId::from_key(&id) {
-                                if let Some(found) = get_article_tx(articles, id)? {
+                                if let Some(found) = get_meta_tx(articles, id)? {
                                     if !distinct_entries_sharing_a_link(key, new, &found, feed_id) {
                                         existing = Some(found);
                                         break;
@@ -191,7 +260,7 @@ impl Store {
                         None => {
                             let id = ArticleId(next_id);
                             next_id += 1;
-                            let record = ArticleRecord {
+                            let record = ArticleMeta {
                                 id,
                                 feed_id,
                                 title: new.title.clone(),
@@ -199,8 +268,7 @@ impl Store {
                                 published: new.published.clone(),
                                 author: new.author.clone(),
                                 summary: new.summary.clone(),
-                                content_html: new.content_html.clone(),
-                                text: new.text.clone(),
+                                lead: lead_words(&new.title, &new.text, LEAD_WORDS),
                                 content_hash: new.content_hash.clone(),
                                 guid: new.guid.clone(),
                                 updated: new.updated.clone(),
@@ -218,7 +286,8 @@ impl Store {
                                 }
                             }
                             feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
-                            put_article_tx(articles, &record)?;
+                            put_meta_tx(articles, &record)?;
+                            put_content_tx(contents, record.id, &new.content())?;
                             outcome.new_ids.push(record.id);
                         }
                         Some(mut record) => {
@@ -241,15 +310,16 @@ impl Store {
                                 changed = true;
                             }
                             if record.feed_id == feed_id {
-                                if new.differs_from(&record) {
+                                let old_content = get_content_tx(contents, record.id)?;
+                                if new.differs_from(&record, &old_content) {
                                     record.title = new.title.clone();
                                     record.link = new.link.clone();
                                     record.published = new.published.clone();
                                     record.updated = new.updated.clone();
                                     record.author = new.author.clone();
                                     record.summary = new.summary.clone();
-                                    record.content_html = new.content_html.clone();
-                                    record.text = new.text.clone();
+                                    record.lead = lead_words(&new.title, &new.text, LEAD_WORDS);
+                                    put_content_tx(contents, record.id, &new.content())?;
                                     record.content_hash = new.content_hash.clone();
                                     record.enclosures = new.enclosures.clone();
                                     if new.guid.is_some() {
@@ -268,7 +338,7 @@ impl Store {
                                 changed = true;
                             }
                             if changed {
-                                put_article_tx(articles, &record)?;
+                                put_meta_tx(articles, &record)?;
                             }
                         }
                     }
@@ -307,36 +377,42 @@ impl Store {
                 &self.feeds,
                 &self.feed_urls,
                 &self.articles,
+                &self.article_content,
                 &self.article_keys,
                 &self.feed_articles,
             )
-                .transaction(|(feeds, urls, articles, keys, feed_articles)| {
-                    feeds.remove(&feed_id.to_key())?;
-                    if urls.get(url_key.as_bytes())?.as_deref() == Some(&feed_id.to_key()[..]) {
-                        urls.remove(url_key.as_bytes())?;
-                    }
-                    for id in &ids {
-                        feed_articles.remove(&feed_article_key(feed_id, *id))?;
-                        let Some(mut record) = get_article_tx(articles, *id)? else {
-                            continue;
-                        };
-                        if record.feed_id != feed_id {
-                            record.also_in.retain(|f| *f != feed_id);
-                            put_article_tx(articles, &record)?;
-                        } else if !record.also_in.is_empty() {
-                            record.feed_id = record.also_in.remove(0);
-                            put_article_tx(articles, &record)?;
-                        } else if !rated.contains(id) {
-                            for key in &record.dedup_keys {
-                                if keys.get(key.as_bytes())?.as_deref() == Some(&id.to_key()[..]) {
-                                    keys.remove(key.as_bytes())?;
-                                }
-                            }
-                            articles.remove(&id.to_key())?;
+                .transaction(
+                    |(feeds, urls, articles, contents, keys, feed_articles)| {
+                        feeds.remove(&feed_id.to_key())?;
+                        if urls.get(url_key.as_bytes())?.as_deref() == Some(&feed_id.to_key()[..]) {
+                            urls.remove(url_key.as_bytes())?;
                         }
-                    }
-                    Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
-                })?;
+                        for id in &ids {
+                            feed_articles.remove(&feed_article_key(feed_id, *id))?;
+                            let Some(mut record) = get_meta_tx(articles, *id)? else {
+                                continue;
+                            };
+                            if record.feed_id != feed_id {
+                                record.also_in.retain(|f| *f != feed_id);
+                                put_meta_tx(articles, &record)?;
+                            } else if !record.also_in.is_empty() {
+                                record.feed_id = record.also_in.remove(0);
+                                put_meta_tx(articles, &record)?;
+                            } else if !rated.contains(id) {
+                                for key in &record.dedup_keys {
+                                    if keys.get(key.as_bytes())?.as_deref()
+                                        == Some(&id.to_key()[..])
+                                    {
+                                        keys.remove(key.as_bytes())?;
+                                    }
+                                }
+                                articles.remove(&id.to_key())?;
+                                contents.remove(&id.to_key())?;
+                            }
+                        }
+                        Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+                    },
+                )?;
             if !first_pass {
                 break;
             }
@@ -402,6 +478,16 @@ mod tests {
         let all = store.list_articles().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].text, "v2");
+        // The lean record follows the new text; only the content tree holds the body.
+        let meta = store.get_article_meta(all[0].id).unwrap().unwrap();
+        assert_eq!(
+            (meta.lead.as_str(), meta.content_hash.as_str()),
+            ("v2", "h-v2")
+        );
+        assert_eq!(
+            store.get_article_content(all[0].id).unwrap().unwrap().text,
+            "v2"
+        );
         assert_eq!(all[0].link.as_deref(), Some("http://a.test/1b"));
     }
 
@@ -530,6 +616,9 @@ mod tests {
         assert!(store.get_feed(f.id).unwrap().is_none());
         // The unrated article's keys are gone; the rated one's stay so it is not re-added.
         assert_eq!(store.article_keys.len(), 2);
+        // And its body with it.
+        assert_eq!(store.article_content.len(), 1);
+        assert!(store.get_article_content(rated).unwrap().is_some());
         // Re-subscribing does not duplicate the kept article.
         let again = feed(&store, "http://a.test/feed");
         let out = write(

@@ -1,6 +1,7 @@
 //! Storage: sled trees behind typed methods. Nothing outside this module touches sled.
 //!
-//! Trees: `meta` (schema version), `feeds`, `articles`, `ratings`, `embeddings`,
+//! Trees: `meta` (schema version), `feeds`, `articles` (lean metadata), `article_content`
+//! (HTML and text, apart so listings never decode them), `ratings`, `embeddings`,
 //! `settings`, and the indexes ingestion keeps consistent with them in the same transactions:
 //! `feed_urls` (normalised feed URL → FeedId), `article_keys` (dedup key → ArticleId) and
 //! `feed_articles` (FeedId ‖ ArticleId → ()). Values are JSON so that a schema change is a readable migration, not a
@@ -22,7 +23,9 @@ use crate::domain::FeedId;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the stored layout changes; [`Store::open`] migrates older stores.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 1: one `articles` record held metadata and content. 2: content moved to `article_content`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const NEXT_FEED_ID_KEY: &[u8] = b"next_feed_id";
@@ -76,6 +79,7 @@ pub struct Store {
     pub(crate) meta: sled::Tree,
     pub(crate) feeds: sled::Tree,
     pub(crate) articles: sled::Tree,
+    pub(crate) article_content: sled::Tree,
     pub(crate) ratings: sled::Tree,
     #[allow(dead_code)] // the learner's store/embeddings.rs reads it
     pub(crate) embeddings: sled::Tree,
@@ -110,6 +114,7 @@ impl Store {
             meta: open("meta")?,
             feeds: open("feeds")?,
             articles: open("articles")?,
+            article_content: open("article_content")?,
             ratings: open("ratings")?,
             embeddings: open("embeddings")?,
             settings: open("settings")?,
@@ -177,11 +182,59 @@ impl Store {
                 known: SCHEMA_VERSION,
             });
         }
-        if found == 0 {
-            // A brand-new store: nothing to convert, just record the layout it has.
-            self.meta
-                .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-            self.db.flush()?;
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if found == 1 {
+            self.split_article_content()?;
+        }
+        // found == 0 is a brand-new store: nothing to convert, just record its layout.
+        self.meta
+            .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// 1 → 2: each whole article record in `articles` becomes its metadata there and its
+    /// content in `article_content`, a chunk of articles per transaction. Records already
+    /// split (a migration interrupted half way) have no `text` and are left as they are, so
+    /// running it again finishes the job.
+    fn split_article_content(&self) -> Result<(), StoreError> {
+        use crate::domain::ArticleRecord;
+        use sled::Transactional;
+        const CHUNK: usize = 1000;
+        let mut chunk: Vec<ArticleRecord> = Vec::with_capacity(CHUNK);
+        let mut pending = self.articles.iter().values().peekable();
+        while pending.peek().is_some() {
+            chunk.clear();
+            for value in pending.by_ref() {
+                let value = value?;
+                let json: serde_json::Value = serde_json::from_slice(&value)?;
+                if json.get("text").is_some() {
+                    chunk.push(serde_json::from_value(json)?);
+                    if chunk.len() == CHUNK {
+                        break;
+                    }
+                }
+            }
+            let split: Vec<(Vec<u8>, Vec<u8>, [u8; 8])> = chunk
+                .iter()
+                .map(|record| {
+                    let (meta, content) = record.clone().split();
+                    Ok((
+                        serde_json::to_vec(&meta)?,
+                        serde_json::to_vec(&content)?,
+                        meta.id.to_key(),
+                    ))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            (&self.articles, &self.article_content).transaction(|(articles, contents)| {
+                for (meta, content, key) in &split {
+                    articles.insert(&key[..], meta.as_slice())?;
+                    contents.insert(&key[..], content.as_slice())?;
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+            })?;
         }
         Ok(())
     }
@@ -280,6 +333,58 @@ mod tests {
         drop(Store::open(&path).unwrap());
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    /// A schema-1 store (whole records in `articles`) opens as schema 2 with the same
+    /// articles, their bodies in `article_content`; a half-done migration finishes.
+    #[test]
+    fn schema_1_articles_are_split_into_metadata_and_content() {
+        use crate::domain::{ArticleId, ArticleRecord, FeedId};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let records: Vec<ArticleRecord> = (1..=2500u64)
+            .map(|i| ArticleRecord {
+                id: ArticleId(i),
+                feed_id: FeedId(1 + i % 3),
+                title: format!("Title {i}"),
+                summary: Some(format!("summary {i}")),
+                content_html: Some(format!("<p>Title {i} body words here</p>")),
+                text: format!("Title {i} body words here"),
+                content_hash: format!("h{i}"),
+                ..Default::default()
+            })
+            .collect();
+        {
+            let store = Store::open(&path).unwrap();
+            store.meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+            for (n, r) in records.iter().enumerate() {
+                if n < 700 {
+                    // Already split by an interrupted migration.
+                    store.put_article(r).unwrap();
+                } else {
+                    store
+                        .articles
+                        .insert(r.id.to_key(), serde_json::to_vec(r).unwrap())
+                        .unwrap();
+                }
+            }
+            store.flush().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.article_count(), records.len());
+        assert_eq!(store.article_content.len(), records.len());
+        assert_eq!(store.list_articles().unwrap(), records);
+        let meta = store.list_article_meta().unwrap();
+        assert_eq!(meta[1000].lead, "Title 1001 body words here");
+        // The lean records carry no body.
+        let raw = store
+            .articles
+            .get(ArticleId(2000).to_key())
+            .unwrap()
+            .unwrap();
+        let raw = String::from_utf8(raw.to_vec()).unwrap();
+        assert!(!raw.contains("<p>") && !raw.contains("\"text\""), "{raw}");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::domain::ArticleRecord;
+use crate::domain::ArticleMeta;
 use crate::engine::Engine;
 use crate::error::Result;
 
@@ -29,11 +29,11 @@ impl Engine {
     /// in batches; `progress(done, total)` after each batch. Never embeds a text twice.
     pub fn embed_pending(&self, progress: impl Fn(usize, usize)) -> Result<EmbedReport> {
         let model_id = self.model_id();
-        let mut articles = self.store.list_articles()?;
+        let mut articles = self.store.list_article_meta()?;
         // Newest first: what the user is about to read gets scored first.
         articles.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
         let mut seen = HashSet::new();
-        let mut pending: Vec<&ArticleRecord> = Vec::new();
+        let mut pending: Vec<&ArticleMeta> = Vec::new();
         let mut cached = 0;
         for a in &articles {
             if !seen.insert(a.content_hash.as_str()) {
@@ -56,9 +56,21 @@ impl Engine {
         let mut done = 0;
         progress(0, total);
         for batch in pending.chunks(EMBED_BATCH) {
-            let texts: Vec<&str> = batch
+            // Only the bodies about to be embedded are read.
+            let bodies: Vec<String> = batch
                 .iter()
-                .map(|a| truncate_chars(&a.text, MAX_EMBED_CHARS))
+                .map(|a| {
+                    let text = self
+                        .store
+                        .get_article_content(a.id)?
+                        .unwrap_or_default()
+                        .text;
+                    Ok(text)
+                })
+                .collect::<Result<_>>()?;
+            let texts: Vec<&str> = bodies
+                .iter()
+                .map(|text| truncate_chars(text, MAX_EMBED_CHARS))
                 .collect();
             let vectors = embedder.embed(&texts)?;
             for (a, v) in batch.iter().zip(&vectors) {

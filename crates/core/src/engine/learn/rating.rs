@@ -19,7 +19,7 @@ pub struct RatedArticle {
 impl Engine {
     /// Records an answer (`None` clears it) and retrains before returning.
     pub fn rate(&self, id: ArticleId, rating: Option<Rating>) -> Result<RatedArticle> {
-        if self.store.get_article(id)?.is_none() {
+        if self.store.get_article_meta(id)?.is_none() {
             return Err(Error::UnknownArticle(id));
         }
         match rating {

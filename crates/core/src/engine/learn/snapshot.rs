@@ -75,11 +75,11 @@ impl Engine {
             region_features: Vec::new(),
             word_stats: WordStats::default(),
         };
-        for a in self.store.list_articles()? {
+        for a in self.store.list_article_meta()? {
             if let Some(v) = self.store.get_embedding(&model_id, &a.content_hash)? {
                 corpus.index.insert(a.id, corpus.articles.len());
                 corpus.articles.push(ArticleMeta {
-                    lead: lead_words(&a.title, &a.text, LEAD_WORDS),
+                    lead: a.lead,
                     id: a.id,
                     feed_id: a.feed_id,
                     title: a.title,
@@ -164,21 +164,6 @@ impl Engine {
             scores,
         })
     }
-}
-
-/// Words of an article's text used for cluster keywords.
-const LEAD_WORDS: usize = 30;
-
-/// `title` and the first `words` words of `text` (which ingestion starts with the title, so
-/// a text that does is not given the title twice).
-fn lead_words(title: &str, text: &str, words: usize) -> String {
-    let body = text.strip_prefix(title).unwrap_or(text);
-    let mut lead = title.to_string();
-    for word in body.split_whitespace().take(words) {
-        lead.push(' ');
-        lead.push_str(word);
-    }
-    lead
 }
 
 impl Snapshot {

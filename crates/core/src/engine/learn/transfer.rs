@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ArticleId, ArticleRecord, Rating};
+use crate::domain::{ArticleId, ArticleMeta, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
@@ -47,7 +47,7 @@ impl Engine {
         let model_id = self.model_id();
         let mut ratings = Vec::new();
         for r in self.store.list_ratings()? {
-            let Some(article) = self.store.get_article(r.article_id)? else {
+            let Some(article) = self.store.get_article_meta(r.article_id)? else {
                 continue;
             };
             ratings.push(ExportedRating {
@@ -95,13 +95,12 @@ impl Engine {
             ));
         }
         let model_id = self.model_id();
-        let articles = self.store.list_articles()?;
+        let articles = self.store.list_article_meta()?;
         let by_hash: HashMap<&str, ArticleId> = articles
             .iter()
             .map(|a| (a.content_hash.as_str(), a.id))
             .collect();
-        let by_id: HashMap<ArticleId, &ArticleRecord> =
-            articles.iter().map(|a| (a.id, a)).collect();
+        let by_id: HashMap<ArticleId, &ArticleMeta> = articles.iter().map(|a| (a.id, a)).collect();
         let (mut imported, mut skipped) = (0, 0);
         for r in &file.ratings {
             let target = match by_id.get(&r.article_id) {
