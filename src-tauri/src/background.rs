@@ -1,16 +1,17 @@
-//! Long work the app runs behind the UI: refreshing feeds (on demand and on a schedule)
-//! and what follows new articles. Progress goes to the UI as events; nothing here blocks
-//! a command or the window.
+//! The app's face on ingestion: it starts [`Engine::ingest`] (on demand and on a schedule)
+//! and turns its events into progress events, view reloads and notifications. The order
+//! of the work is the engine's; nothing here blocks a command or the window.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sift_core::domain::ArticleId;
-use sift_core::feeds::{RefreshProgress, Scheduler};
+use sift_core::engine::{FeedSelection, IngestEvent, IngestReport, RefreshReport, Scheduler};
 use sift_core::Engine;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
+use crate::error::{CommandError, ErrorKind};
 use crate::events::{self, Progress, Task};
 
 /// How often views reload while a long embedding run goes on.
@@ -20,20 +21,42 @@ const RELOAD_EVERY: Duration = Duration::from_secs(4);
 #[derive(Default)]
 pub struct Jobs {
     scheduler: Mutex<Option<Scheduler>>,
-    /// One embedding run at a time: a second run would embed the same articles again.
-    embedding: Arc<tokio::sync::Mutex<()>>,
 }
 
-pub fn emit_progress(app: &AppHandle, progress: Progress) {
+fn emit_progress(app: &AppHandle, progress: Progress) {
     // A closed window cannot receive events; the work goes on regardless.
     let _ = app.emit(events::PROGRESS, progress);
 }
 
-/// The closure a refresh calls after each feed: one progress event.
-pub fn refresh_progress(app: &AppHandle) -> impl Fn(RefreshProgress<'_>) + Send + Sync {
+fn finished(app: &AppHandle, task: Task, detail: Option<String>) {
+    emit_progress(
+        app,
+        Progress {
+            task,
+            done: 0,
+            total: 0,
+            detail,
+            finished: true,
+        },
+    );
+}
+
+fn library_changed(app: &AppHandle) {
+    let _ = app.emit(events::LIBRARY_CHANGED, ());
+}
+
+/// What the app does with each step of an ingestion: progress bars, view reloads (not
+/// after every embedded batch: each reload retrains, competing with embedding) and, at the
+/// end, a notification. `on_stored` gets the refresh report once the articles are stored.
+fn ingest_events(
+    app: &AppHandle,
+    engine: Arc<Engine>,
+    on_stored: impl Fn(&RefreshReport) + Send + Sync + 'static,
+) -> impl Fn(IngestEvent<'_>) + Send + Sync + 'static {
     let app = app.clone();
-    move |p: RefreshProgress<'_>| {
-        emit_progress(
+    let last_reload = Mutex::new(Instant::now());
+    move |event| match event {
+        IngestEvent::Refreshed(p) => emit_progress(
             &app,
             Progress {
                 task: Task::Refresh,
@@ -42,79 +65,98 @@ pub fn refresh_progress(app: &AppHandle) -> impl Fn(RefreshProgress<'_>) + Send 
                 detail: Some(p.feed.url.clone()),
                 finished: false,
             },
-        )
+        ),
+        IngestEvent::Stored(report) => {
+            finished(&app, Task::Refresh, None);
+            library_changed(&app);
+            on_stored(report);
+        }
+        IngestEvent::Embedded { done, total } => {
+            emit_progress(
+                &app,
+                Progress {
+                    task: Task::Embed,
+                    done,
+                    total,
+                    detail: None,
+                    finished: false,
+                },
+            );
+            let mut last = last_reload.lock().unwrap_or_else(|e| e.into_inner());
+            if done > 0 && done < total && last.elapsed() >= RELOAD_EVERY {
+                *last = Instant::now();
+                library_changed(&app);
+            }
+        }
+        IngestEvent::Finished(report) => {
+            let detail = report
+                .embedding
+                .as_ref()
+                .err()
+                .map(|e| format!("articles could not be embedded: {e}"));
+            finished(&app, Task::Embed, detail);
+            if report.embedding.as_ref().is_ok_and(|e| e.embedded > 0) {
+                library_changed(&app);
+            }
+            notify_in_background(&app, engine.clone(), report);
+        }
     }
 }
 
-pub fn refresh_finished(app: &AppHandle) {
-    emit_progress(
-        app,
-        Progress {
-            task: Task::Refresh,
-            done: 0,
-            total: 0,
-            detail: None,
-            finished: true,
-        },
-    );
-}
-
-/// After articles arrived: show them at once, then embed them in the background (newest
-/// first, so Cards and For you work on what is ready) and show the scores when done.
-pub fn after_new_articles(
+/// Ingests `feeds` in the background and returns the refresh report as soon as the
+/// articles are stored; embedding, view reloads and notifications go on behind.
+pub async fn ingest(
     app: &AppHandle,
     engine: Arc<Engine>,
-    jobs: &Jobs,
-    new_articles: Vec<ArticleId>,
-) {
-    let _ = app.emit(events::LIBRARY_CHANGED, ());
-    let app = app.clone();
-    let lock = jobs.embedding.clone();
-    tauri::async_runtime::spawn(async move {
-        let _one_at_a_time = lock.lock().await;
-        let progress_app = app.clone();
-        let embedding_engine = engine.clone();
-        let result = tauri::async_runtime::spawn_blocking(move || {
-            let engine = embedding_engine;
-            let last_reload = std::cell::Cell::new(std::time::Instant::now());
-            engine.embed_pending(|done, total| {
-                emit_progress(
-                    &progress_app,
-                    Progress {
-                        task: Task::Embed,
-                        done,
-                        total,
-                        detail: None,
-                        finished: false,
-                    },
-                );
-                // Each batch is usable at once: let the views pick up the new scores, but
-                // not after every batch — each reload retrains, competing with embedding.
-                if done > 0 && done < total && last_reload.get().elapsed() >= RELOAD_EVERY {
-                    last_reload.set(std::time::Instant::now());
-                    let _ = progress_app.emit(events::LIBRARY_CHANGED, ());
-                }
-            })
-        })
-        .await;
-        let detail = match result {
-            Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(format!("articles could not be embedded: {e}")),
-            Err(e) => Some(format!("embedding stopped: {e}")),
-        };
-        emit_progress(
-            &app,
-            Progress {
-                task: Task::Embed,
-                done: 0,
-                total: 0,
-                detail,
-                finished: true,
-            },
-        );
-        let _ = app.emit(events::LIBRARY_CHANGED, ());
-        notify_if_worth_it(&app, &engine, &new_articles);
+    feeds: FeedSelection,
+) -> Result<RefreshReport, CommandError> {
+    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
+    let stored_tx = Mutex::new(Some(stored_tx));
+    let events = ingest_events(app, engine.clone(), move |report| {
+        let sender = stored_tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(sender) = sender {
+            let _ = sender.send(report.clone());
+        }
     });
+    let handle = app.clone();
+    let run = tauri::async_runtime::spawn(async move {
+        let result = engine.ingest(feeds, events).await;
+        if let Err(e) = &result {
+            finished(&handle, Task::Refresh, Some(format!("refresh failed: {e}")));
+        }
+        result
+    });
+    match stored_rx.await {
+        Ok(report) => Ok(report),
+        // Nothing was stored: the run ended early, with its error.
+        Err(_) => match run.await {
+            Ok(Ok(report)) => Ok(report.refresh),
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => Err(CommandError::new(
+                ErrorKind::Internal,
+                format!("the refresh stopped: {e}"),
+            )),
+        },
+    }
+}
+
+/// [`ingest`] without waiting for anything (after an OPML import, a subscription).
+pub fn ingest_detached(app: &AppHandle, engine: Arc<Engine>, feeds: FeedSelection) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // Failures reach the UI as progress events and the feeds' statuses.
+        let _ = ingest(&app, engine, feeds).await;
+    });
+}
+
+/// Scoring may rebuild the learner's snapshot: keep it off the async workers.
+fn notify_in_background(app: &AppHandle, engine: Arc<Engine>, report: &IngestReport) {
+    let new_articles = report.refresh.new_article_ids();
+    if new_articles.is_empty() {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || notify_if_worth_it(&app, &engine, &new_articles));
 }
 
 /// A desktop notification when new articles score above the threshold, if the user
@@ -123,59 +165,22 @@ fn notify_if_worth_it(app: &AppHandle, engine: &Engine, new_articles: &[ArticleI
     let Ok(settings) = engine.settings() else {
         return;
     };
-    if !settings.notifications || new_articles.is_empty() {
+    if !settings.notifications {
         return;
     }
-    let Ok(scores) = engine.score_articles(new_articles) else {
+    let Ok(good) = engine.promising(new_articles) else {
         return;
     };
-    let mut good: Vec<(ArticleId, f32)> = scores
-        .into_iter()
-        .filter(|(_, s)| s.score > settings.recommend_threshold)
-        .map(|(id, s)| (id, s.score))
-        .collect();
-    if good.is_empty() {
+    let Some(&(best, _)) = good.first() else {
         return;
-    }
-    good.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let best = engine
-        .article(good[0].0)
-        .map(|a| a.title)
-        .unwrap_or_default();
+    };
+    let best = engine.article(best).map(|a| a.title).unwrap_or_default();
     let title = if good.len() == 1 {
         "A new article for you".to_string()
     } else {
         format!("{} new articles for you", good.len())
     };
     let _ = app.notification().builder().title(title).body(best).show();
-}
-
-/// Refreshes every feed in the background (after an OPML import).
-pub fn refresh_all_in_background(app: &AppHandle, engine: Arc<Engine>) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let result = engine.refresh_all(refresh_progress(&app)).await;
-        refresh_finished(&app);
-        if let Err(e) = &result {
-            emit_progress(
-                &app,
-                Progress {
-                    task: Task::Refresh,
-                    done: 0,
-                    total: 0,
-                    detail: Some(format!("refresh failed: {e}")),
-                    finished: true,
-                },
-            );
-        }
-        let new_articles = result
-            .as_ref()
-            .map(|r| r.new_article_ids())
-            .unwrap_or_default();
-        if let Some(state) = app.try_state::<crate::AppState>() {
-            after_new_articles(&app, engine, &state.jobs, new_articles);
-        }
-    });
 }
 
 impl Jobs {
@@ -188,18 +193,13 @@ impl Jobs {
             return;
         }
         let interval = Duration::from_secs(u64::from(minutes) * 60);
-        let app = app.clone();
-        let scheduled = engine.clone();
+        let events = ingest_events(app, engine.clone(), |_| {});
+        let handle = app.clone();
         // The scheduler spawns onto the current Tokio runtime: enter Tauri's.
         let _guard = tauri::async_runtime::handle().inner().enter();
-        *slot = Some(Scheduler::start(scheduled, interval, move |report| {
-            refresh_finished(&app);
-            let Ok(report) = report else { return };
-            if report.new_articles == 0 {
-                return;
-            }
-            if let Some(state) = app.try_state::<crate::AppState>() {
-                after_new_articles(&app, engine.clone(), &state.jobs, report.new_article_ids());
+        *slot = Some(Scheduler::start(engine, interval, events, move |run| {
+            if let Err(e) = run {
+                finished(&handle, Task::Refresh, Some(format!("refresh failed: {e}")));
             }
         }));
     }

@@ -18,7 +18,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::engine::ArticleView::export_all(&cfg)?;
     sift_core::engine::ArticleFilter::export_all(&cfg)?;
     sift_core::engine::OpmlImportReport::export_all(&cfg)?;
-    sift_core::feeds::RefreshReport::export_all(&cfg)?;
+    sift_core::engine::RefreshReport::export_all(&cfg)?;
     sift_core::engine::RatedArticle::export_all(&cfg)?;
     sift_core::engine::Recommendation::export_all(&cfg)?;
     sift_core::engine::ForYouItem::export_all(&cfg)?;

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use sift_core::domain::{ArticleId, FeedId, Rating};
 use sift_core::engine::{
-    ArticleFilter, ArticleView, Card, ClusterSummary, FeedSummary, ForYouItem, MapPoint, ModelInfo,
-    OpmlImportReport, RatedArticle, Recommendation,
+    ArticleFilter, ArticleView, Card, ClusterSummary, FeedRefreshResult, FeedSelection,
+    FeedSummary, ForYouItem, MapPoint, ModelInfo, OpmlImportReport, RatedArticle, Recommendation,
+    RefreshReport,
 };
-use sift_core::feeds::{FeedRefreshResult, RefreshReport};
 use sift_core::store::Settings;
 use sift_core::EngineInfo;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -67,7 +67,7 @@ fn feed_summary(state: &AppState, id: FeedId) -> CommandResult<FeedSummary> {
         .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("feed {id} is gone")))
 }
 
-/// Subscribes (with autodiscovery), then fetches the new feed's articles in the background.
+/// Subscribes (with autodiscovery), then ingests the new feed's articles in the background.
 #[tauri::command]
 pub async fn subscribe(
     app: AppHandle,
@@ -75,31 +75,17 @@ pub async fn subscribe(
     url: String,
 ) -> CommandResult<FeedSummary> {
     let record = state.engine.subscribe(&url).await?;
-    let engine = state.engine.clone();
-    let id = record.id;
-    let handle = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let new_articles = match engine.refresh_feed(id).await {
-            Ok(result) => result.new_article_ids,
-            Err(_) => Vec::new(), // the feed's status shows the error
-        };
-        let state = handle.state::<AppState>();
-        background::after_new_articles(&handle, engine, &state.jobs, new_articles);
-    });
+    background::ingest_detached(&app, state.engine.clone(), FeedSelection::One(record.id));
     feed_summary(&state, record.id)
 }
 
-/// Adds the bundled offline sample (a few hundred real articles) and embeds it in the
-/// background, so a machine with no network has cards to answer within a minute.
+/// Adds the bundled offline sample (a few hundred real articles); returns once they are
+/// stored and embeds them in the background, so a machine with no network has cards to
+/// answer within a minute.
 #[tauri::command]
 pub async fn load_sample(app: AppHandle, state: State<'_, AppState>) -> CommandResult<FeedSummary> {
-    let (feed, result) = state.engine.load_sample().await?;
-    background::after_new_articles(
-        &app,
-        state.engine.clone(),
-        &state.jobs,
-        result.new_article_ids,
-    );
+    let feed = state.engine.sample_feed()?;
+    background::ingest(&app, state.engine.clone(), FeedSelection::One(feed.id)).await?;
     feed_summary(&state, feed.id)
 }
 
@@ -108,25 +94,14 @@ pub fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<Feed
     Ok(state.engine.unsubscribe(&id.to_string())?)
 }
 
-/// Fetches every feed now, reporting progress after each; returns when all are done.
+/// Fetches every feed now, reporting progress after each; returns when all are stored
+/// (embedding goes on in the background).
 #[tauri::command]
 pub async fn refresh_all(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<RefreshReport> {
-    let report = state
-        .engine
-        .refresh_all(background::refresh_progress(&app))
-        .await;
-    background::refresh_finished(&app);
-    let report = report?;
-    background::after_new_articles(
-        &app,
-        state.engine.clone(),
-        &state.jobs,
-        report.new_article_ids(),
-    );
-    Ok(report)
+    background::ingest(&app, state.engine.clone(), FeedSelection::All).await
 }
 
 #[tauri::command]
@@ -135,14 +110,12 @@ pub async fn refresh_feed(
     state: State<'_, AppState>,
     id: FeedId,
 ) -> CommandResult<FeedRefreshResult> {
-    let result = state.engine.refresh_feed(id).await?;
-    background::after_new_articles(
-        &app,
-        state.engine.clone(),
-        &state.jobs,
-        result.new_article_ids.clone(),
-    );
-    Ok(result)
+    let report = background::ingest(&app, state.engine.clone(), FeedSelection::One(id)).await?;
+    report
+        .feeds
+        .into_iter()
+        .next()
+        .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("feed {id} is gone")))
 }
 
 /// The file the user picks. `SIFT_E2E_PICK_FILE` answers instead of the dialog: native
@@ -171,7 +144,7 @@ pub async fn import_opml_dialog(
     };
     let report = state.engine.import_opml(&path)?;
     if report.added > 0 {
-        background::refresh_all_in_background(&app, state.engine.clone());
+        background::ingest_detached(&app, state.engine.clone(), FeedSelection::All);
     }
     Ok(Some(report))
 }

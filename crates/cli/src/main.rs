@@ -92,7 +92,8 @@ async fn run(cli: Cli) -> CliResult {
         Some(dir) => dir,
         None => sift_core::paths::default_data_dir().ok_or(sift_core::Error::NoDataDir)?,
     };
-    let engine = Engine::open(&data_dir)?;
+    // Shared: ingestion embeds on a blocking thread that holds its own handle.
+    let engine = std::sync::Arc::new(Engine::open(&data_dir)?);
     match cli.command {
         Command::Subscribe { url } => commands::feeds::subscribe(&engine, &out, &url).await,
         Command::Unsubscribe { feed } => commands::feeds::unsubscribe(&engine, &out, &feed),

@@ -3,12 +3,14 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
 use sift_core::domain::{FeedId, FeedRecord};
-use sift_core::engine::{ArticleFilter, ArticleView, FeedSummary};
-use sift_core::feeds::{RefreshReport, RefreshStatus};
+use sift_core::engine::{
+    ArticleFilter, ArticleView, FeedSelection, FeedSummary, IngestEvent, RefreshStatus,
+};
 use sift_core::Engine;
 
 use crate::output::Output;
@@ -55,18 +57,18 @@ fn feed_json(feed: &FeedRecord) -> serde_json::Value {
 }
 
 /// Subscribes to the bundled offline sample and stores and embeds its articles.
-pub async fn sample(engine: &Engine, out: &Output) -> CliResult {
-    let (feed, result) = engine.load_sample().await?;
-    let embedded = super::learn::embed_with_progress(engine, out)?.embedded;
+pub async fn sample(engine: &Arc<Engine>, out: &Output) -> CliResult {
+    let (feed, report) = engine.load_sample(progress_bars(out)).await?;
+    let embedded = report.embedding?.embedded;
     let value = json!({
         "feed": feed_json(&feed),
-        "new_articles": result.new_articles,
+        "new_articles": report.refresh.new_articles,
         "embedded": embedded,
     });
     out.print(&value, |_| {
         format!(
             "Loaded the offline sample as feed {}: {} new articles, {} embedded. Try `sift cards`.",
-            feed.id, result.new_articles, embedded
+            feed.id, report.refresh.new_articles, embedded
         )
     })
 }
@@ -154,31 +156,58 @@ struct RefreshFeedJson<'a> {
     error: Option<&'a str>,
 }
 
-pub async fn refresh(engine: &Engine, out: &Output) -> CliResult {
-    let bar = (!out.is_json() && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(engine.feeds().map(|f| f.len()).unwrap_or(0) as u64);
+/// Renders ingestion's progress on stderr when a person is watching: a bar for the feeds,
+/// then one for the embedding queue. Silent for `--json` and when stderr is not a terminal.
+fn progress_bars(out: &Output) -> impl Fn(IngestEvent<'_>) + Send + Sync + 'static {
+    let watching = !out.is_json() && std::io::stderr().is_terminal();
+    let bar = |template: &str| {
+        let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}")
+            indicatif::ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
-    });
-    let report: RefreshReport = engine
-        .refresh_all(|p| {
-            if let Some(bar) = &bar {
+    };
+    let feeds = watching.then(|| bar("{bar:30} {pos}/{len} feeds  {msg}"));
+    let embedding = watching.then(|| bar("{bar:30} {pos}/{len} embedded  {eta}"));
+    move |event| match event {
+        IngestEvent::Refreshed(p) => {
+            if let Some(bar) = &feeds {
                 bar.set_length(p.total as u64);
                 bar.set_position(p.done as u64);
                 bar.set_message(p.feed.url.clone());
             }
-        })
-        .await?;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
+        }
+        IngestEvent::Stored(_) => {
+            if let Some(bar) = &feeds {
+                bar.finish_and_clear();
+            }
+        }
+        IngestEvent::Embedded { done, total } => {
+            if let Some(bar) = &embedding {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+        }
+        IngestEvent::Finished(_) => {
+            if let Some(bar) = &embedding {
+                bar.finish_and_clear();
+            }
+        }
     }
-    // The CLI embeds before it returns (the app does this in the background). The articles
-    // are already stored, so a missing model costs only the scores: warn, don't fail.
-    let embedded = match super::learn::embed_with_progress(engine, out) {
-        Ok(report) => report.embedded,
+}
+
+/// Fetches every feed, stores the new articles and embeds them before returning (the app
+/// embeds in the background); all in [`Engine::ingest`].
+pub async fn refresh(engine: &Arc<Engine>, out: &Output) -> CliResult {
+    let ingested = engine
+        .ingest(FeedSelection::All, progress_bars(out))
+        .await?;
+    let report = &ingested.refresh;
+    // The articles are already stored, so a missing model costs only the scores: warn,
+    // don't fail.
+    let embedded = match &ingested.embedding {
+        Ok(embedding) => embedding.embedded,
         Err(e) => {
             eprintln!("warning: articles were stored but not embedded: {e}");
             0

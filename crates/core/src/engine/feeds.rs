@@ -1,4 +1,5 @@
-//! The feeds face of [`Engine`]: subscriptions, OPML, refresh and reading articles.
+//! The feeds face of [`Engine`]: subscriptions, OPML and reading articles (refreshing is
+//! ingestion's, in `ingest.rs`).
 //! Each method is a thin sequence of calls into `feeds/` and `store/`.
 
 use std::collections::HashMap;
@@ -12,8 +13,7 @@ use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
 use crate::feeds::opml::{export_opml, parse_opml};
-use crate::feeds::refresh::{is_due, refresh_feeds};
-use crate::feeds::{FeedError, FeedRefreshResult, RefreshProgress, RefreshReport};
+use crate::feeds::FeedError;
 use crate::store::StoreError;
 
 // The app keeps one `Arc<Engine>` and calls it from several threads.
@@ -292,49 +292,6 @@ impl Engine {
     /// All subscriptions as an OPML 2.0 document.
     pub fn export_opml(&self) -> Result<String> {
         Ok(export_opml(&self.store.list_feeds()?))
-    }
-
-    /// Fetches every feed now (backoff is ignored: the user asked). `progress` is called
-    /// after each feed. Per-feed failures are in the report, not an `Err`.
-    pub async fn refresh_all(
-        &self,
-        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
-    ) -> Result<RefreshReport> {
-        let _one_at_a_time = self.refresh_lock.lock().await;
-        let feeds = self.store.list_feeds()?;
-        Ok(refresh_feeds(&self.store, &self.fetcher, feeds, &progress).await)
-    }
-
-    /// Fetches the feeds that are due: all except failing ones still in their backoff.
-    /// This is what the scheduler runs.
-    pub async fn refresh_due(
-        &self,
-        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
-    ) -> Result<RefreshReport> {
-        let _one_at_a_time = self.refresh_lock.lock().await;
-        let now = chrono::Utc::now();
-        let feeds = self
-            .store
-            .list_feeds()?
-            .into_iter()
-            .filter(|f| is_due(f, now))
-            .collect();
-        Ok(refresh_feeds(&self.store, &self.fetcher, feeds, &progress).await)
-    }
-
-    /// Fetches one feed now.
-    pub async fn refresh_feed(&self, id: FeedId) -> Result<FeedRefreshResult> {
-        let _one_at_a_time = self.refresh_lock.lock().await;
-        let feed = self
-            .store
-            .get_feed(id)?
-            .ok_or_else(|| Error::NotFound(format!("no subscribed feed has the id {id}")))?;
-        let report = refresh_feeds(&self.store, &self.fetcher, vec![feed], &|_| {}).await;
-        report
-            .feeds
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound(format!("no subscribed feed has the id {id}")))
     }
 
     /// Stored articles, newest first (by publication date, else when first fetched).

@@ -1,11 +1,18 @@
 //! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
 //! lives in the modules the engine orchestrates.
 
+mod ingest;
 mod learn;
 mod reading;
 mod sample;
+mod scheduler;
 mod settings;
+pub use ingest::{
+    FeedRefreshResult, FeedSelection, IngestEvent, IngestEvents, IngestReport, RefreshProgress,
+    RefreshReport, RefreshStatus,
+};
 pub use reading::ForYouItem;
+pub use scheduler::Scheduler;
 pub use settings::ModelInfo;
 
 pub use learn::{
@@ -37,8 +44,7 @@ pub struct Engine {
     data_dir: PathBuf,
     store: Store,
     fetcher: crate::feeds::Fetcher,
-    /// One refresh at a time (the scheduler and a manual refresh wait for each other).
-    refresh_lock: tokio::sync::Mutex<()>,
+    ingestion: ingest::IngestState,
     learn: learn::LearnState,
 }
 
@@ -65,7 +71,7 @@ impl Engine {
             data_dir,
             store,
             fetcher,
-            refresh_lock: tokio::sync::Mutex::new(()),
+            ingestion: ingest::IngestState::default(),
             learn: learn::LearnState::default(),
         })
     }

@@ -1,17 +1,28 @@
-//! The offline sample: one call that subscribes to the bundled feed and stores its
+//! The offline sample: one call that subscribes to the bundled feed and ingests its
 //! articles, so a new user with no network has something to rate within a minute.
 
-use super::Engine;
+use std::sync::Arc;
+
+use super::{Engine, FeedSelection, IngestEvent, IngestReport};
 use crate::domain::FeedRecord;
 use crate::error::Result;
 use crate::feeds::bundled::{SAMPLE_FEED_URL, SAMPLE_SITE_URL};
-use crate::feeds::FeedRefreshResult;
 
 impl Engine {
     /// Subscribes to the bundled sample (once; a second call reuses the subscription) and
-    /// stores its articles. Embedding them is the caller's next step, as after a refresh.
-    pub async fn load_sample(&self) -> Result<(FeedRecord, FeedRefreshResult)> {
-        let feed = match self.store.find_feed_by_url(SAMPLE_FEED_URL)? {
+    /// ingests its articles like any refresh: stored, then embedded, with `events` on the way.
+    pub async fn load_sample(
+        self: &Arc<Self>,
+        events: impl Fn(IngestEvent<'_>) + Send + Sync + 'static,
+    ) -> Result<(FeedRecord, IngestReport)> {
+        let feed = self.sample_feed()?;
+        let report = self.ingest(FeedSelection::One(feed.id), events).await?;
+        Ok((feed, report))
+    }
+
+    /// The subscription to the bundled sample, made on first use.
+    pub fn sample_feed(&self) -> Result<FeedRecord> {
+        Ok(match self.store.find_feed_by_url(SAMPLE_FEED_URL)? {
             Some(existing) => existing,
             None => {
                 let record = FeedRecord::new(
@@ -23,8 +34,6 @@ impl Engine {
                 self.store.insert_feed(&record)?;
                 record
             }
-        };
-        let result = self.refresh_feed(feed.id).await?;
-        Ok((feed, result))
+        })
     }
 }

@@ -7,8 +7,8 @@
 //! - [`article`]: a parsed entry → the article the store keeps.
 //! - [`discover`]: a site URL → its feed URL.
 //! - [`opml`]: subscription lists in and out.
-//! - [`refresh`]: fetch → parse → store for many feeds at once, with limits and backoff.
-//! - [`scheduler`]: refreshes in the background at an interval (the app's, not the CLI's).
+//! - [`refresh`]: fetch → parse → sanitize for many feeds at once, with limits and backoff;
+//!   the engine stores what it hands back (nothing here depends on the store).
 
 pub mod article;
 pub mod bundled;
@@ -18,15 +18,13 @@ pub mod opml;
 pub mod parse;
 pub mod refresh;
 pub mod sanitize;
-pub mod scheduler;
 
 use std::time::Duration;
 
 pub use fetch::{FetchOutcome, Fetched, Fetcher, Validators};
 pub use opml::{OpmlFeed, OpmlImport, Skipped};
 pub use parse::{ParsedEntry, ParsedFeed};
-pub use refresh::{FeedRefreshResult, RefreshProgress, RefreshReport, RefreshStatus};
-pub use scheduler::Scheduler;
+pub use refresh::{FeedArticles, FeedFetches, FeedUpdate};
 
 /// Bounds for fetching. The defaults suit a desktop reader; tests shorten the timeouts.
 #[derive(Debug, Clone)]

@@ -1,150 +1,114 @@
-//! Refreshing many feeds at once: fetch → parse → sanitize → store, with a global and a
-//! per-host concurrency limit. Each feed ends in its own result; one bad feed never stops
-//! the others, and each feed's articles and new validators are stored in one transaction.
+//! Fetching many feeds at once: fetch → parse → sanitize, with a global and a per-host
+//! concurrency limit. Each feed ends in a [`FeedUpdate`]: the feed's record as it should be
+//! stored next (status, validators, backoff) and the articles to store. Nothing here touches
+//! the store: the engine writes each update (`engine/ingest.rs`), so one bad feed never stops
+//! the others and each feed's write stays one transaction.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{Id as TaskId, JoinSet};
 
 use super::article::prepare_article;
 use super::fetch::{FetchOutcome, Fetcher, Validators};
 use super::parse::parse_feed;
 use super::{FeedError, FeedSettings};
-use crate::domain::{ArticleId, FeedId, FeedRecord, FeedStatus};
-use crate::store::{RefreshWrite, Store};
+use crate::domain::{FeedRecord, FeedStatus, NewArticle};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefreshStatus {
-    Ok,
+/// What one fetch of one feed found.
+#[derive(Debug, Clone)]
+pub enum FeedArticles {
+    /// The server said nothing changed (conditional GET).
     NotModified,
-    Error,
+    /// The feed's entries, parsed and sanitized, ready to store.
+    Fetched(Vec<NewArticle>),
+    /// The feed could not be fetched or read; the message names the URL.
+    Failed(String),
 }
 
-/// How refreshing one feed went.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FeedRefreshResult {
-    pub id: FeedId,
-    /// As subscribed (not where redirects led).
-    pub url: String,
-    pub status: RefreshStatus,
-    pub new_articles: usize,
-    pub updated_articles: usize,
-    pub error: Option<String>,
-    /// The stored ids of the new articles (what the learner embeds next).
-    #[serde(skip)]
-    pub new_article_ids: Vec<ArticleId>,
+/// One feed after a fetch: its record as it should be stored now, and what it carried.
+#[derive(Debug, Clone)]
+pub struct FeedUpdate {
+    /// Status, validators, title, error and backoff already updated for this fetch.
+    pub feed: FeedRecord,
+    pub articles: FeedArticles,
 }
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RefreshReport {
-    pub feeds: Vec<FeedRefreshResult>,
-    pub new_articles: usize,
+/// Feeds being fetched; [`FeedFetches::next`] hands them back as they finish. Dropping it
+/// abandons the fetches still running.
+pub struct FeedFetches {
+    tasks: JoinSet<FeedUpdate>,
+    /// Each task's feed, so a task that panics still ends in an update for its feed.
+    task_feeds: HashMap<TaskId, FeedRecord>,
+    settings: FeedSettings,
+    total: usize,
 }
 
-impl RefreshReport {
-    pub fn new_article_ids(&self) -> Vec<ArticleId> {
-        self.feeds
-            .iter()
-            .flat_map(|f| f.new_article_ids.iter().copied())
-            .collect()
-    }
-}
-
-/// Reported after each feed finishes.
-#[derive(Debug, Clone, Copy)]
-pub struct RefreshProgress<'a> {
-    pub done: usize,
-    pub total: usize,
-    pub feed: &'a FeedRefreshResult,
-}
-
-/// Refreshes `feeds` and returns one result per feed, in the order given.
-pub async fn refresh_feeds(
-    store: &Store,
-    fetcher: &Fetcher,
-    feeds: Vec<FeedRecord>,
-    progress: &(dyn Fn(RefreshProgress<'_>) + Send + Sync),
-) -> RefreshReport {
-    let settings = fetcher.settings().clone();
-    let global = Arc::new(Semaphore::new(settings.max_concurrent.max(1)));
-    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let total = feeds.len();
-    let order: HashMap<FeedId, usize> = feeds.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-
-    let mut tasks = JoinSet::new();
-    let mut task_feeds = HashMap::new();
-    for feed in feeds {
-        let host = url::Url::parse(&feed.url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        let host_limit = per_host
-            .entry(host)
-            .or_insert_with(|| Arc::new(Semaphore::new(settings.max_per_host.max(1))))
-            .clone();
-        let global = global.clone();
-        let store = store.clone();
-        let fetcher = fetcher.clone();
-        let identity = (feed.id, feed.url.clone());
-        let handle = tasks.spawn(async move {
-            // Host first: a task waiting on a busy host must not hold a global slot.
-            let _host = host_limit.acquire_owned().await;
-            let _slot = global.acquire_owned().await;
-            refresh_one(&store, &fetcher, feed).await
-        });
-        task_feeds.insert(handle.id(), identity);
+impl FeedFetches {
+    /// Starts fetching `feeds` (host first, then a global slot). Must run inside Tokio.
+    pub fn start(fetcher: &Fetcher, feeds: Vec<FeedRecord>) -> Self {
+        let settings = fetcher.settings().clone();
+        let global = Arc::new(Semaphore::new(settings.max_concurrent.max(1)));
+        let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let total = feeds.len();
+        let mut tasks = JoinSet::new();
+        let mut task_feeds = HashMap::new();
+        for feed in feeds {
+            let host = url::Url::parse(&feed.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let host_limit = per_host
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(settings.max_per_host.max(1))))
+                .clone();
+            let global = global.clone();
+            let fetcher = fetcher.clone();
+            let record = feed.clone();
+            let handle = tasks.spawn(async move {
+                // Host first: a task waiting on a busy host must not hold a global slot.
+                let _host = host_limit.acquire_owned().await;
+                let _slot = global.acquire_owned().await;
+                fetch_one(&fetcher, feed).await
+            });
+            task_feeds.insert(handle.id(), record);
+        }
+        Self {
+            tasks,
+            task_feeds,
+            settings,
+            total,
+        }
     }
 
-    let mut results = Vec::with_capacity(total);
-    while let Some(joined) = tasks.join_next_with_id().await {
-        let result = match joined {
-            Ok((_, result)) => result,
+    /// How many feeds were started.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The next feed to finish, or `None` when all have been handed back.
+    pub async fn next(&mut self) -> Option<FeedUpdate> {
+        let joined = self.tasks.join_next_with_id().await?;
+        Some(match joined {
+            Ok((id, update)) => {
+                self.task_feeds.remove(&id);
+                update
+            }
             Err(e) => {
                 // A panic in one feed's task (a parser bug, say) is that feed's error only.
-                let (id, url) = task_feeds
-                    .remove(&e.id())
-                    .unwrap_or((FeedId(0), String::new()));
-                error_result(id, url, format!("refreshing {id} failed unexpectedly: {e}"))
+                let feed = self.task_feeds.remove(&e.id()).unwrap_or_else(|| {
+                    FeedRecord::new(crate::domain::FeedId(0), String::new(), String::new(), None)
+                });
+                let message = format!("refreshing {} failed unexpectedly: {e}", feed.url);
+                failed(feed, &self.settings, chrono::Utc::now(), message)
             }
-        };
-        results.push(result);
-        progress(RefreshProgress {
-            done: results.len(),
-            total,
-            feed: results.last().expect("just pushed"),
-        });
-    }
-    results.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
-    if let Err(e) = store_blocking(store, |s| s.flush()).await {
-        tracing::warn!("could not flush the store after a refresh: {e}");
-    }
-    RefreshReport {
-        new_articles: results.iter().map(|r| r.new_articles).sum(),
-        feeds: results,
+        })
     }
 }
 
-fn error_result(id: FeedId, url: String, error: String) -> FeedRefreshResult {
-    FeedRefreshResult {
-        id,
-        url,
-        status: RefreshStatus::Error,
-        new_articles: 0,
-        updated_articles: 0,
-        error: Some(error),
-        new_article_ids: Vec::new(),
-    }
-}
-
-async fn refresh_one(store: &Store, fetcher: &Fetcher, mut feed: FeedRecord) -> FeedRefreshResult {
+async fn fetch_one(fetcher: &Fetcher, mut feed: FeedRecord) -> FeedUpdate {
     let validators = Validators {
         etag: feed.etag.clone(),
         last_modified: feed.last_modified.clone(),
@@ -179,19 +143,9 @@ async fn refresh_one(store: &Store, fetcher: &Fetcher, mut feed: FeedRecord) -> 
         Ok(None) => {
             feed.status = FeedStatus::NotModified;
             mark_success(&mut feed);
-            let id = feed.id;
-            let url = feed.url.clone();
-            match store_blocking(store, move |s| s.update_feed(&feed).map(|_| ())).await {
-                Ok(()) => FeedRefreshResult {
-                    id,
-                    url,
-                    status: RefreshStatus::NotModified,
-                    new_articles: 0,
-                    updated_articles: 0,
-                    error: None,
-                    new_article_ids: Vec::new(),
-                },
-                Err(e) => error_result(id, url, e),
+            FeedUpdate {
+                feed,
+                articles: FeedArticles::NotModified,
             }
         }
         Ok(Some((parsed, articles, new_validators))) => {
@@ -208,39 +162,32 @@ async fn refresh_one(store: &Store, fetcher: &Fetcher, mut feed: FeedRecord) -> 
             if feed.site_url.is_none() {
                 feed.site_url = parsed.site_url;
             }
-            let id = feed.id;
-            let url = feed.url.clone();
-            let write = RefreshWrite { feed, articles };
-            match store_blocking(store, move |s| s.apply_refresh(&write)).await {
-                Ok(outcome) => FeedRefreshResult {
-                    id,
-                    url,
-                    status: RefreshStatus::Ok,
-                    new_articles: outcome.new_ids.len(),
-                    updated_articles: outcome.updated_ids.len(),
-                    error: None,
-                    new_article_ids: outcome.new_ids,
-                },
-                Err(e) => error_result(id, url, e),
+            FeedUpdate {
+                feed,
+                articles: FeedArticles::Fetched(articles),
             }
         }
-        Err(e) => {
-            let message = e.to_string();
-            feed.status = FeedStatus::Error;
-            feed.last_error = Some(message.clone());
-            feed.consecutive_failures = feed.consecutive_failures.saturating_add(1);
-            let wait = backoff(fetcher.settings(), feed.consecutive_failures);
-            feed.next_retry_at = chrono::Duration::from_std(wait)
-                .ok()
-                .map(|wait| (now + wait).to_rfc3339());
-            let id = feed.id;
-            let url = feed.url.clone();
-            // The fetch error is the result; failing to record it is only logged.
-            if let Err(store_error) = store_blocking(store, move |s| s.update_feed(&feed)).await {
-                tracing::warn!("could not record the error of feed {id}: {store_error}");
-            }
-            error_result(id, url, message)
-        }
+        Err(e) => failed(feed, fetcher.settings(), now, e.to_string()),
+    }
+}
+
+/// The update for a feed that failed: error status, and a retry time that backs off.
+fn failed(
+    mut feed: FeedRecord,
+    settings: &FeedSettings,
+    now: chrono::DateTime<chrono::Utc>,
+    message: String,
+) -> FeedUpdate {
+    feed.status = FeedStatus::Error;
+    feed.last_error = Some(message.clone());
+    feed.consecutive_failures = feed.consecutive_failures.saturating_add(1);
+    let wait = backoff(settings, feed.consecutive_failures);
+    feed.next_retry_at = chrono::Duration::from_std(wait)
+        .ok()
+        .map(|wait| (now + wait).to_rfc3339());
+    FeedUpdate {
+        feed,
+        articles: FeedArticles::Failed(message),
     }
 }
 
@@ -271,21 +218,10 @@ pub fn is_due(feed: &FeedRecord, now: chrono::DateTime<chrono::Utc>) -> bool {
     }
 }
 
-async fn store_blocking<T: Send + 'static>(
-    store: &Store,
-    work: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
-) -> Result<T, String> {
-    let store = store.clone();
-    match tokio::task::spawn_blocking(move || work(&store)).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(e) => Err(format!("storing failed unexpectedly: {e}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::FeedId;
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
@@ -307,5 +243,23 @@ mod tests {
         feed.next_retry_at = Some((now + chrono::Duration::minutes(5)).to_rfc3339());
         assert!(!is_due(&feed, now));
         assert!(is_due(&feed, now + chrono::Duration::minutes(6)));
+    }
+
+    #[test]
+    fn a_failure_records_the_error_and_backs_off_from_now() {
+        let settings = FeedSettings {
+            backoff_base: Duration::from_secs(60),
+            ..FeedSettings::default()
+        };
+        let now = chrono::Utc::now();
+        let mut feed = FeedRecord::new(FeedId(1), "http://a.test/".into(), "a".into(), None);
+        feed.consecutive_failures = 1;
+        let update = failed(feed, &settings, now, "boom".into());
+        assert_eq!(update.feed.status, FeedStatus::Error);
+        assert_eq!(update.feed.last_error.as_deref(), Some("boom"));
+        assert_eq!(update.feed.consecutive_failures, 2);
+        assert!(!is_due(&update.feed, now + chrono::Duration::seconds(119)));
+        assert!(is_due(&update.feed, now + chrono::Duration::seconds(120)));
+        assert!(matches!(update.articles, FeedArticles::Failed(m) if m == "boom"));
     }
 }

@@ -4,8 +4,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sift_core::embed::HashingEmbedder;
 use sift_core::engine::ArticleFilter;
-use sift_core::feeds::{FeedSettings, RefreshStatus, Scheduler};
+use sift_core::engine::{IngestEvent, RefreshStatus, Scheduler};
+use sift_core::feeds::FeedSettings;
 use sift_core::{Engine, Error};
 
 use crate::fetching::quick_settings;
@@ -506,14 +508,28 @@ async fn scheduler_refreshes_in_the_background_until_stopped() {
         ),
     );
     let (_dir, engine) = engine();
+    let engine = engine.with_embedder(Arc::new(HashingEmbedder::default()));
     engine.subscribe(&server.url("/a.xml")).await.unwrap();
     let engine = Arc::new(engine);
     let runs = Arc::new(AtomicUsize::new(0));
+    let embedded = Arc::new(AtomicUsize::new(0));
     let counter = runs.clone();
-    let scheduler = Scheduler::start(engine.clone(), Duration::from_millis(50), move |report| {
-        assert!(report.is_ok());
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+    let embed_counter = embedded.clone();
+    let scheduler = Scheduler::start(
+        engine.clone(),
+        Duration::from_millis(50),
+        move |event| {
+            if let IngestEvent::Embedded { done, total } = event {
+                if done == total {
+                    embed_counter.fetch_add(done, Ordering::SeqCst);
+                }
+            }
+        },
+        move |report| {
+            assert!(report.is_ok());
+            counter.fetch_add(1, Ordering::SeqCst);
+        },
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while runs.load(Ordering::SeqCst) < 3 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -522,6 +538,11 @@ async fn scheduler_refreshes_in_the_background_until_stopped() {
     let after_stop = runs.load(Ordering::SeqCst);
     assert!(after_stop >= 3, "ran {after_stop} times");
     assert_eq!(engine.articles(&ArticleFilter::default()).unwrap().len(), 3);
+    assert_eq!(
+        embedded.load(Ordering::SeqCst),
+        3,
+        "each run goes through the embedding queue, which embeds each article once"
+    );
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(
         runs.load(Ordering::SeqCst),

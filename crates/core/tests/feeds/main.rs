@@ -5,6 +5,7 @@ mod server;
 
 mod engine;
 mod fetching;
+mod ingest;
 mod opml;
 mod parsing;
 mod store;

@@ -1,0 +1,209 @@
+//! Ingestion end to end (refresh → store → embedding queue), against a loopback server and
+//! an embedder that records what it was asked to embed.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sift_core::embed::{Embedder, HashingEmbedder};
+use sift_core::engine::{ArticleFilter, FeedSelection, IngestEvent, RefreshStatus};
+use sift_core::Engine;
+
+use crate::fetching::quick_settings;
+use crate::server::{Response, TestServer};
+
+/// The hashing embedder, recording every text it embeds; fails while `failing` is set.
+#[derive(Default)]
+struct Recorder {
+    inner: HashingEmbedder,
+    texts: Mutex<Vec<String>>,
+    failing: AtomicBool,
+}
+
+impl Embedder for Recorder {
+    fn embed(&self, texts: &[&str]) -> sift_core::Result<Vec<Vec<f32>>> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(sift_core::Error::Embedding("the test model is down".into()));
+        }
+        let mut seen = self.texts.lock().unwrap();
+        seen.extend(texts.iter().map(|t| t.to_string()));
+        self.inner.embed(texts)
+    }
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+}
+
+impl Recorder {
+    /// Which items ("A3", "B0") were embedded, in order.
+    fn items(&self) -> Vec<String> {
+        self.texts
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let feed = &t[..1];
+                let item = t.split("item ").nth(1).unwrap_or("?");
+                format!("{feed}{}", &item[..1])
+            })
+            .collect()
+    }
+}
+
+/// An RSS feed whose item i was published on March (1 + i), so higher items are newer.
+fn rss(title: &str, items: std::ops::Range<usize>) -> Response {
+    let items: String = items
+        .map(|i| {
+            format!(
+                "<item><title>{title} item {i}</title><link>http://{title}.test/{i}</link>\
+                 <pubDate>Tue, 0{d} Mar 2024 10:00:00 GMT</pubDate>\
+                 <description>words about {title} {i}</description></item>",
+                d = 1 + i
+            )
+        })
+        .collect();
+    Response::ok(
+        "application/rss+xml",
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>
+            <link>http://example.test/</link>{items}</channel></rss>"#
+        ),
+    )
+}
+
+fn engine(recorder: &Arc<Recorder>) -> (tempfile::TempDir, Arc<Engine>) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open_with_settings(dir.path(), quick_settings())
+        .unwrap()
+        .with_embedder(recorder.clone());
+    (dir, Arc::new(engine))
+}
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Events as short strings, in the order they came.
+fn logger(log: &Log) -> impl Fn(IngestEvent<'_>) + Send + Sync + 'static {
+    let log = log.clone();
+    move |event| {
+        let line = match event {
+            IngestEvent::Refreshed(p) => format!("refreshed {}/{}", p.done, p.total),
+            IngestEvent::Stored(r) => format!("stored {}", r.new_articles),
+            IngestEvent::Embedded { done, total } => format!("embedded {done}/{total}"),
+            IngestEvent::Finished(r) => format!("finished {}", r.refresh.new_articles),
+        };
+        log.lock().unwrap().push(line);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_stores_then_embeds_newest_first_once_reporting_each_step() {
+    let server = TestServer::start();
+    server.route("/a.xml", rss("A", 0..4));
+    server.route("/gone.xml", rss("G", 0..1));
+    let recorder = Arc::new(Recorder::default());
+    let (_dir, engine) = engine(&recorder);
+    engine.subscribe(&server.url("/a.xml")).await.unwrap();
+    engine.subscribe(&server.url("/gone.xml")).await.unwrap();
+    server.route("/gone.xml", Response::new(404, "gone"));
+
+    let log = Log::default();
+    let report = engine
+        .ingest(FeedSelection::All, logger(&log))
+        .await
+        .unwrap();
+
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log[..2], ["refreshed 1/2", "refreshed 2/2"], "{log:?}");
+    assert_eq!(log[2], "stored 4", "{log:?}");
+    let embedded: Vec<&String> = log[3..log.len() - 1].iter().collect();
+    assert_eq!(
+        embedded.last().map(|s| s.as_str()),
+        Some("embedded 4/4"),
+        "{log:?}"
+    );
+    assert!(embedded.iter().all(|s| s.starts_with("embedded ")));
+    assert_eq!(log.last().unwrap(), "finished 4");
+
+    // A failing feed is in the report, not an error of the run.
+    let refresh = &report.refresh;
+    assert_eq!(refresh.feeds.len(), 2);
+    assert_eq!(refresh.feeds[0].status, RefreshStatus::Ok);
+    assert_eq!(refresh.feeds[1].status, RefreshStatus::Error);
+    assert!(refresh.feeds[1].error.as_deref().unwrap().contains("404"));
+    assert_eq!(report.embedding.as_ref().unwrap().embedded, 4);
+
+    assert_eq!(recorder.items(), ["A3", "A2", "A1", "A0"], "newest first");
+    let listed = engine.articles(&ArticleFilter::default()).unwrap();
+    assert!(
+        listed.iter().all(|a| a.score.is_some()),
+        "scored once ingested"
+    );
+
+    // Nothing new: nothing embedded again, and no embedding events.
+    let log = Log::default();
+    let again = engine
+        .ingest(FeedSelection::All, logger(&log))
+        .await
+        .unwrap();
+    assert_eq!(again.embedding.as_ref().unwrap().embedded, 0);
+    assert_eq!(recorder.items().len(), 4, "never twice");
+    assert!(!log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.starts_with("embedded")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_model_keeps_the_articles_and_the_next_run_embeds_them() {
+    let server = TestServer::start();
+    server.route("/a.xml", rss("A", 0..3));
+    let recorder = Arc::new(Recorder::default());
+    recorder.failing.store(true, Ordering::SeqCst);
+    let (_dir, engine) = engine(&recorder);
+    engine.subscribe(&server.url("/a.xml")).await.unwrap();
+
+    let first = engine.ingest(FeedSelection::All, |_| {}).await.unwrap();
+    assert_eq!(first.refresh.new_articles, 3);
+    let error = first.embedding.unwrap_err();
+    assert!(error.contains("the test model is down"), "{error}");
+    let listed = engine.articles(&ArticleFilter::default()).unwrap();
+    assert_eq!(listed.len(), 3, "stored regardless");
+    assert!(listed.iter().all(|a| a.score.is_none()));
+
+    // The feed brings nothing new, but the embedding still owed is done now.
+    recorder.failing.store(false, Ordering::SeqCst);
+    let second = engine.ingest(FeedSelection::Due, |_| {}).await.unwrap();
+    assert_eq!(second.refresh.new_articles, 0);
+    assert_eq!(second.embedding.unwrap().embedded, 3);
+    assert_eq!(recorder.items(), ["A2", "A1", "A0"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_ingestions_embed_each_article_once() {
+    let server = TestServer::start();
+    server.route("/a.xml", rss("A", 0..5));
+    server.route("/b.xml", rss("B", 0..5));
+    let recorder = Arc::new(Recorder::default());
+    let (_dir, engine) = engine(&recorder);
+    let a = engine.subscribe(&server.url("/a.xml")).await.unwrap();
+    let b = engine.subscribe(&server.url("/b.xml")).await.unwrap();
+
+    let (first, second, third) = tokio::join!(
+        engine.ingest(FeedSelection::One(a.id), |_| {}),
+        engine.ingest(FeedSelection::One(b.id), |_| {}),
+        engine.ingest(FeedSelection::All, |_| {}),
+    );
+    let embedded: usize = [first, second, third]
+        .into_iter()
+        .map(|r| r.unwrap().embedding.unwrap().embedded)
+        .sum();
+    assert_eq!(embedded, 10);
+    let mut items = recorder.items();
+    items.sort();
+    items.dedup();
+    assert_eq!(items.len(), 10, "each article embedded exactly once");
+    assert_eq!(recorder.items().len(), 10);
+}
