@@ -3,6 +3,7 @@
 //! - [`bundled`]: feeds shipped inside Sift (the offline sample), served like fetched ones.
 //! - [`fetch`]: HTTP with bounds (timeouts, body cap, redirects, conditional GET).
 //! - [`parse`]: bytes → entries with feed-rs; no I/O.
+//! - `repair`: the forgiving fixes `parse` falls back on when feed-rs refuses a feed.
 //! - [`sanitize`]: allow-list HTML cleaning and HTML → plain text.
 //! - [`article`]: a parsed entry → the article the store keeps.
 //! - [`discover`]: a site URL → its feed URL.
@@ -17,6 +18,7 @@ pub mod fetch;
 pub mod opml;
 pub mod parse;
 pub mod refresh;
+mod repair;
 pub mod sanitize;
 
 use std::time::Duration;
@@ -44,6 +46,9 @@ pub struct FeedSettings {
     /// tries it again; a manual refresh always tries.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// One deadline for all of autodiscovery (the page and every candidate it names), so a
+    /// page listing slow links cannot hold a subscribe for minutes.
+    pub discover_timeout: Duration,
 }
 
 impl Default for FeedSettings {
@@ -61,6 +66,7 @@ impl Default for FeedSettings {
             ),
             backoff_base: Duration::from_secs(10 * 60),
             backoff_max: Duration::from_secs(24 * 60 * 60),
+            discover_timeout: Duration::from_secs(45),
         }
     }
 }
@@ -96,6 +102,9 @@ pub enum FeedError {
     #[error("no feed found at {url}: it is not a feed and links to none")]
     NoFeedFound { url: String },
 
+    #[error("no feed found at {url} within {seconds} s: the site or the feeds it links to answer too slowly")]
+    DiscoveryTimeout { url: String, seconds: u64 },
+
     #[error("already subscribed to {url} (feed {existing})")]
     AlreadySubscribed {
         url: String,
@@ -107,6 +116,9 @@ pub enum FeedError {
 
     #[error("{path} is not a valid OPML file: {detail}")]
     OpmlInvalid { path: String, detail: String },
+
+    #[error("{path} is larger than {limit} bytes, too large for an OPML subscription list")]
+    OpmlTooLarge { path: String, limit: usize },
 }
 
 /// "outer: inner: innermost" for errors from libraries whose Display hides the cause.

@@ -38,78 +38,162 @@ pub struct ParsedEntry {
 
 /// Parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed. `feed_url` is where the bytes came
 /// from; relative links resolve against it.
+///
+/// What feed-rs refuses but forgiving readers read (an `<rss>` without a version, MIME types
+/// where Atom wants text/html/xhtml, bare `&`, HTML entities, a JSON Feed with a numeric
+/// version or no title, ...) is repaired and parsed again; see [`super::repair`]. What comes
+/// out is bounded: see [`MAX_ENTRIES`] and the field limits beside it.
 pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        // feed-rs invents ids for entries that have none (a UUID when there is no link,
-        // different on every parse). An empty id tells dedup to fall back to link or hash.
-        .id_generator(|_, _, _| String::new())
-        .sanitize_content(false)
-        .build();
-    let upgraded = upgrade_atom_03(bytes);
-    let feed = parser
-        .parse(upgraded.as_deref().unwrap_or(bytes))
-        .map_err(|e| FeedError::Parse {
-            url: feed_url.to_string(),
-            detail: super::describe_chain(&e),
-        })?;
+    let feed = read_leniently(bytes, feed_url).map_err(|detail| FeedError::Parse {
+        url: feed_url.to_string(),
+        detail,
+    })?;
 
     let site_url = feed
         .links
         .iter()
         .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .map(|l| l.href.clone());
-    let entries = feed
-        .entries
+        .map(|l| l.href.clone())
+        .and_then(limit_url);
+    let entries = newest(feed.entries, MAX_ENTRIES)
         .into_iter()
         .map(|entry| convert_entry(entry, feed_url))
         .collect();
     Ok(ParsedFeed {
-        title: feed.title.map(text_to_plain).filter(|t| !t.is_empty()),
+        title: feed
+            .title
+            .map(text_to_plain)
+            .map(|t| truncate_chars(t, MAX_TITLE_CHARS))
+            .filter(|t| !t.is_empty()),
         site_url,
         entries,
     })
 }
 
-const ATOM_03_NS: &[u8] = b"http://purl.org/atom/ns#";
+/// Entries kept from one feed in one refresh: the newest. A feed of tiny items at the body
+/// cap would otherwise become hundreds of thousands of articles to store and embed.
+pub const MAX_ENTRIES: usize = 10_000;
+/// Titles (feed and entry) and authors, in characters; longer ones are cut.
+pub const MAX_TITLE_CHARS: usize = 1_000;
+pub const MAX_AUTHOR_CHARS: usize = 200;
+/// Ids (guids) in bytes; a longer one is cut (it still tells entries apart in practice).
+pub const MAX_ID_BYTES: usize = 1_024;
+/// URLs in bytes. A longer URL is dropped, not cut: a cut URL points somewhere else.
+pub const MAX_URL_BYTES: usize = 4_096;
+/// Summaries and content, in bytes of HTML; cut at a character boundary (the sanitizer
+/// closes what the cut leaves open).
+pub const MAX_SUMMARY_BYTES: usize = 64 * 1024;
+pub const MAX_CONTENT_BYTES: usize = 1024 * 1024;
+pub const MAX_ENCLOSURES: usize = 32;
 
-/// feed-rs reads Atom 1.0 only. Atom 0.3 differs in its namespace, in `issued`/`modified`
-/// for `published`/`updated`, and in MIME types where 1.0 says text/html/xhtml; rewriting
-/// those few tokens turns a 0.3 document into 1.0 (all ASCII, so safe in any ASCII-based
-/// encoding). `None` when the document is not Atom 0.3.
-fn upgrade_atom_03(bytes: &[u8]) -> Option<Vec<u8>> {
-    let head = &bytes[..bytes.len().min(4096)];
-    head.windows(ATOM_03_NS.len())
-        .any(|w| w == ATOM_03_NS)
-        .then(|| {
-            let replacements: &[(&[u8], &[u8])] = &[
-                (ATOM_03_NS, b"http://www.w3.org/2005/Atom"),
-                (b"<issued>", b"<published>"),
-                (b"</issued>", b"</published>"),
-                (b"<modified>", b"<updated>"),
-                (b"</modified>", b"</updated>"),
-                (b"type=\"text/plain\"", b"type=\"text\""),
-                (b"type=\"text/html\"", b"type=\"html\""),
-                (b"type=\"application/xhtml+xml\"", b"type=\"xhtml\""),
-            ];
-            let mut out = bytes.to_vec();
-            for (from, to) in replacements {
-                out = replace_bytes(&out, from, to);
+fn read_leniently(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, String> {
+    // feed-rs reads Atom 1.0 only, so Atom 0.3 always goes through the repair that
+    // upgrades it; a misplaced XML declaration or UTF-16/32 can make feed-rs's XML reader
+    // panic, so those are repaired before feed-rs sees them.
+    let repair_first = super::repair::is_atom_03(bytes)
+        || super::repair::has_misplaced_xml_declaration(bytes)
+        || super::repair::is_wide_encoding(bytes);
+    let strict = if repair_first {
+        None
+    } else {
+        match parse_guarded(bytes, feed_url) {
+            // Read, but none of the entries the document holds (an RSS namespace feed-rs
+            // does not know, say): the repair may find them.
+            Ok(feed) if feed.entries.is_empty() && super::repair::mentions_entries(bytes) => {
+                return Ok(match repair_and_parse(bytes, feed_url) {
+                    Some(Ok(repaired)) if !repaired.entries.is_empty() => repaired,
+                    _ => feed,
+                });
             }
-            out
-        })
+            Ok(feed) => return Ok(feed),
+            Err(e) => Some(e),
+        }
+    };
+    match (repair_and_parse(bytes, feed_url), strict) {
+        // The strict parse's complaint describes the document the publisher wrote.
+        (Some(repaired), strict) => repaired.map_err(|e| strict.unwrap_or(e)),
+        (None, Some(strict)) => Err(strict),
+        (None, None) => parse_guarded(bytes, feed_url),
+    }
 }
 
-fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut rest = haystack;
-    while let Some(pos) = rest.windows(from.len()).position(|w| w == from) {
-        out.extend_from_slice(&rest[..pos]);
-        out.extend_from_slice(to);
-        rest = &rest[pos + from.len()..];
+/// The repaired document parsed, or `None` when there was nothing to repair.
+fn repair_and_parse(bytes: &[u8], feed_url: &str) -> Option<Result<feed_rs::model::Feed, String>> {
+    let is_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
+        == Some(&b'{');
+    let repaired = if is_json {
+        super::repair::repair_json(bytes)
+    } else {
+        super::repair::repair_xml(bytes)
+    };
+    repaired.map(|fixed| parse_guarded(&fixed, feed_url))
+}
+
+/// One feed-rs parse, with a panic inside it (feed-rs and its XML reader have assertions
+/// a hostile document can reach) turned into an error: no feed may take Sift down.
+fn parse_guarded(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, String> {
+    let parse = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url))
+            // feed-rs invents ids for entries that have none (a UUID when there is no
+            // link, different on every parse). An empty id tells dedup to fall back to
+            // link or hash.
+            .id_generator(|_, _, _| String::new())
+            .sanitize_content(false)
+            .build()
+            .parse(bytes)
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
+        Ok(result) => result.map_err(|e| super::describe_chain(&e)),
+        Err(_) => Err("the feed parser failed on this document".to_string()),
     }
-    out.extend_from_slice(rest);
-    out
+}
+
+/// The `limit` newest entries, in the feed's order. Undated entries count as older than
+/// dated ones; among equals the feed's order decides (feeds list newest first).
+fn newest(entries: Vec<feed_rs::model::Entry>, limit: usize) -> Vec<feed_rs::model::Entry> {
+    if entries.len() <= limit {
+        return entries;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let date = |i: usize| entries[i].published.or(entries[i].updated);
+    // Stable: equal dates keep document order.
+    order.sort_by_key(|&i| std::cmp::Reverse(date(i)));
+    let mut keep = vec![false; entries.len()];
+    for &i in &order[..limit] {
+        keep[i] = true;
+    }
+    entries
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(entry, kept)| kept.then_some(entry))
+        .collect()
+}
+
+/// Cuts `text` to at most `max` characters.
+fn truncate_chars(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate_bytes(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+fn limit_url(url: String) -> Option<String> {
+    (url.len() <= MAX_URL_BYTES).then_some(url)
 }
 
 fn convert_entry(entry: feed_rs::model::Entry, feed_url: &str) -> ParsedEntry {
@@ -181,23 +265,41 @@ fn convert_entry(entry: feed_rs::model::Entry, feed_url: &str) -> ParsedEntry {
     let content_html = entry.content.and_then(|c| {
         let body = c.body?;
         let essence = c.content_type.essence().to_string();
-        Some(if essence.contains("html") || essence.contains("xml") {
-            body
+        if essence.contains("html") || essence.contains("xml") {
+            Some(body)
+        } else if essence.starts_with("text/") {
+            Some(plain_to_html(&body))
         } else {
-            plain_to_html(&body)
-        })
+            // Atom: any other type is a base64 document of that type. Text is shown as
+            // text; anything else (an image, a PDF) is no article body.
+            let decoded = super::repair::decode_base64(body.as_bytes())?;
+            String::from_utf8(decoded).ok().map(|t| plain_to_html(&t))
+        }
     });
 
+    enclosures.truncate(MAX_ENCLOSURES);
+    enclosures.retain(|e| e.url.len() <= MAX_URL_BYTES);
     ParsedEntry {
-        id: Some(entry.id).filter(|id| !id.trim().is_empty()),
-        title: entry.title.map(text_to_plain).filter(|t| !t.is_empty()),
-        link,
+        id: Some(entry.id)
+            .filter(|id| !id.trim().is_empty())
+            .map(|id| truncate_bytes(id, MAX_ID_BYTES)),
+        title: entry
+            .title
+            .map(text_to_plain)
+            .map(|t| truncate_chars(t, MAX_TITLE_CHARS))
+            .filter(|t| !t.is_empty()),
+        link: link.and_then(limit_url),
         published: entry.published.or(entry.updated),
         updated: entry.updated,
-        author,
-        summary_html: entry.summary.map(text_to_html),
-        content_html: content_html.filter(|c| !c.trim().is_empty()),
-        base_url,
+        author: author.map(|a| truncate_chars(a, MAX_AUTHOR_CHARS)),
+        summary_html: entry
+            .summary
+            .map(text_to_html)
+            .map(|s| truncate_bytes(s, MAX_SUMMARY_BYTES)),
+        content_html: content_html
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| truncate_bytes(c, MAX_CONTENT_BYTES)),
+        base_url: limit_url(base_url).unwrap_or_else(|| feed_url.to_string()),
         enclosures,
     }
 }
@@ -268,6 +370,92 @@ mod tests {
     fn garbage_is_a_parse_error_naming_the_url() {
         let err = parse_feed(b"hello", "http://example.test/x").unwrap_err();
         assert!(err.to_string().contains("http://example.test/x"), "{err}");
+    }
+
+    #[test]
+    fn only_the_newest_entries_are_kept() {
+        let mut xml = String::from("<rss version=\"2.0\"><channel><title>Many</title>");
+        // Oldest first, so keeping the first MAX_ENTRIES would keep the wrong ones.
+        let total = MAX_ENTRIES + 50;
+        for i in 0..total {
+            let when = chrono::DateTime::from_timestamp(1_600_000_000 + i as i64 * 60, 0)
+                .unwrap()
+                .to_rfc2822();
+            xml.push_str(&format!(
+                "<item><title>n{i}</title><guid>g{i}</guid><pubDate>{when}</pubDate></item>"
+            ));
+        }
+        xml.push_str("</channel></rss>");
+        let feed = parse_feed(xml.as_bytes(), "http://example.test/feed").unwrap();
+        assert_eq!(feed.entries.len(), MAX_ENTRIES);
+        assert_eq!(feed.entries[0].title.as_deref(), Some("n50"));
+        assert_eq!(
+            feed.entries.last().unwrap().title.as_deref(),
+            Some(format!("n{}", total - 1).as_str())
+        );
+    }
+
+    #[test]
+    fn long_fields_are_cut_and_long_urls_dropped() {
+        let long_title = "t".repeat(5 * MAX_TITLE_CHARS);
+        let long_author = "a".repeat(5 * MAX_AUTHOR_CHARS);
+        let long_url = format!("http://example.test/{}", "u".repeat(MAX_URL_BYTES));
+        let long_summary = "\u{e9}".repeat(MAX_SUMMARY_BYTES);
+        let xml = format!(
+            "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>{long_title}</title>\
+             <item><title>{long_title}</title><link>{long_url}</link><dc:creator>{long_author}</dc:creator>\
+             <description>{long_summary}</description>\
+             <enclosure url=\"{long_url}\" type=\"audio/mpeg\" length=\"1\"/></item></channel></rss>"
+        );
+        let feed = parse_feed(xml.as_bytes(), "http://example.test/feed").unwrap();
+        assert_eq!(feed.title.unwrap().chars().count(), MAX_TITLE_CHARS);
+        let entry = &feed.entries[0];
+        assert_eq!(
+            entry.title.as_ref().unwrap().chars().count(),
+            MAX_TITLE_CHARS
+        );
+        assert_eq!(
+            entry.author.as_ref().unwrap().chars().count(),
+            MAX_AUTHOR_CHARS
+        );
+        assert_eq!(entry.link, None, "a cut URL would point elsewhere");
+        assert!(entry.enclosures.is_empty());
+        assert_eq!(entry.base_url, "http://example.test/feed");
+        let summary = entry.summary_html.as_ref().unwrap();
+        assert!(summary.len() <= MAX_SUMMARY_BYTES, "{}", summary.len());
+    }
+
+    #[test]
+    fn base64_atom_content_is_decoded_and_binary_content_dropped() {
+        use base64::Engine as _;
+        let text = base64::engine::general_purpose::STANDARD.encode("caf\u{e9} & co");
+        let binary = base64::engine::general_purpose::STANDARD.encode([0xFFu8, 0xD8, 0xFF, 0x00]);
+        let xml = format!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>B</title>\
+             <entry><title>a</title><id>1</id><content type=\"application/octet-stream\">{text}</content></entry>\
+             <entry><title>b</title><id>2</id><content type=\"image/jpeg\">{binary}</content></entry></feed>"
+        );
+        let feed = parse_feed(xml.as_bytes(), "http://example.test/feed").unwrap();
+        assert_eq!(
+            feed.entries[0].content_html.as_deref(),
+            Some("<p>caf\u{e9} &amp; co</p>")
+        );
+        assert_eq!(feed.entries[1].content_html, None);
+    }
+
+    #[test]
+    fn a_late_xml_declaration_is_no_panic_but_a_feed() {
+        // feed-rs 3's XML reader panics when a declaration naming another encoding comes
+        // after its first buffer: the whole refresh went down with it.
+        let pad = " ".repeat(20_000);
+        for doc in [
+            format!("<rss version=\"2.0\"><channel><title>x</title></channel><!--{pad}--><?xml version=\"1.0\" encoding=\"iso-8859-1\"?></rss>"),
+            format!("<!--{pad}--><?xml version=\"1.0\" encoding=\"windows-1252\"?><rss version=\"2.0\"><channel><title>x</title></channel></rss>"),
+            format!("{pad}<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>x</title></channel></rss>"),
+        ] {
+            let feed = parse_feed(doc.as_bytes(), "http://example.test/feed").unwrap();
+            assert_eq!(feed.title.as_deref(), Some("x"));
+        }
     }
 
     #[test]
