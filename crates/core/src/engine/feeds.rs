@@ -242,11 +242,25 @@ impl Engine {
 
     /// Adds the feeds of an OPML file without fetching them (the next refresh does).
     pub fn import_opml(&self, path: &Path) -> Result<OpmlImportReport> {
+        use std::io::Read;
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| FeedError::OpmlUnreadable {
+        let unreadable = |e: std::io::Error| FeedError::OpmlUnreadable {
             path: shown.clone(),
             detail: e.to_string(),
-        })?;
+        };
+        // Read one byte past the cap so a file over it is refused without reading it all.
+        let cap = crate::feeds::opml::MAX_OPML_BYTES;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(cap as u64 + 1).read_to_end(&mut bytes))
+            .map_err(unreadable)?;
+        if bytes.len() > cap {
+            return Err(FeedError::OpmlTooLarge {
+                path: shown,
+                limit: cap,
+            }
+            .into());
+        }
         self.import_opml_text(&String::from_utf8_lossy(&bytes), &shown)
     }
 

@@ -1,8 +1,13 @@
 //! A URL the user typed → the feed to subscribe to. A feed URL is used as is; a web page is
 //! searched for `<link rel="alternate">` feeds (RSS, Atom, JSON Feed), then a few common
 //! feed paths on the same site are tried.
+//!
+//! A page is written by a stranger: at most [`MAX_CANDIDATES`] URLs are tried, links are
+//! deduplicated in linear time, and the whole search shares one deadline
+//! ([`super::FeedSettings::discover_timeout`]) instead of a timeout per candidate.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 use html5ever::tokenizer::{
     BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
@@ -22,6 +27,13 @@ pub const COMMON_FEED_PATHS: &[&str] = &[
     "/feed.json",
     "/rss",
 ];
+
+/// Candidate feed URLs fetched for one subscribe, page links first, then common paths.
+pub const MAX_CANDIDATES: usize = 10;
+
+/// `<link>` tags remembered from one page. Only feed-typed alternates are kept, so real
+/// pages stay far below this; it bounds the memory a page of millions of links can take.
+const MAX_LINK_TAGS: usize = 1_000;
 
 const FEED_TYPES: &[&str] = &[
     "application/rss+xml",
@@ -48,6 +60,24 @@ struct LinkTag {
     title: Option<String>,
 }
 
+impl LinkTag {
+    /// `rel="alternate"` with a feed's MIME type and an href.
+    fn is_feed(&self) -> bool {
+        let is_alternate = self.rel.as_deref().is_some_and(|r| {
+            r.split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("alternate"))
+        });
+        is_alternate
+            && self.href.as_deref().is_some_and(|h| !h.trim().is_empty())
+            && FEED_TYPES.contains(&mime_essence(self.mime.as_deref()).as_str())
+    }
+}
+
+fn mime_essence(mime: Option<&str>) -> String {
+    let mime = mime.unwrap_or_default().trim().to_ascii_lowercase();
+    mime.split(';').next().unwrap_or("").trim().to_string()
+}
+
 #[derive(Default)]
 struct LinkSink {
     links: RefCell<Vec<LinkTag>>,
@@ -71,12 +101,17 @@ impl TokenSink for LinkSink {
                 .map(|a| a.value.to_string())
         };
         match &*tag.name {
-            "link" => self.links.borrow_mut().push(LinkTag {
-                rel: attr("rel"),
-                mime: attr("type"),
-                href: attr("href"),
-                title: attr("title"),
-            }),
+            "link" if self.links.borrow().len() < MAX_LINK_TAGS => {
+                let link = LinkTag {
+                    rel: attr("rel"),
+                    mime: attr("type"),
+                    href: attr("href"),
+                    title: attr("title"),
+                };
+                if link.is_feed() {
+                    self.links.borrow_mut().push(link);
+                }
+            }
             "base" if self.base.borrow().is_none() => *self.base.borrow_mut() = attr("href"),
             // Raw-text bodies, so "<link" inside a script is not mistaken for a tag.
             "script" if !tag.self_closing => {
@@ -107,36 +142,22 @@ pub fn find_feed_links(html: &[u8], page_url: &url::Url) -> Vec<FeedLink> {
         .unwrap_or_else(|| page_url.clone());
 
     let mut found: Vec<FeedLink> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for LinkTag {
-        rel,
-        mime,
-        href,
-        title,
+        mime, href, title, ..
     } in tokenizer.sink.links.take()
     {
-        let is_alternate = rel.as_deref().is_some_and(|r| {
-            r.split_ascii_whitespace()
-                .any(|r| r.eq_ignore_ascii_case("alternate"))
-        });
-        let mime = mime.unwrap_or_default().trim().to_ascii_lowercase();
-        let mime_essence = mime.split(';').next().unwrap_or("").trim().to_string();
-        let Some(href) = href.filter(|h| !h.trim().is_empty()) else {
-            continue;
-        };
-        if !is_alternate || !FEED_TYPES.contains(&mime_essence.as_str()) {
-            continue;
-        }
+        let Some(href) = href else { continue };
         let Ok(url) = base.join(href.trim()) else {
             continue;
         };
-        if !matches!(url.scheme(), "http" | "https") || found.iter().any(|f| f.url == url.as_str())
-        {
+        if !matches!(url.scheme(), "http" | "https") || !seen.insert(url.to_string()) {
             continue;
         }
         found.push(FeedLink {
             url: url.to_string(),
             title: title.filter(|t| !t.trim().is_empty()),
-            mime_type: mime_essence,
+            mime_type: mime_essence(mime.as_deref()),
         });
     }
     // Dedicated feed types first; generic XML/JSON alternates are weaker hints.
@@ -181,10 +202,20 @@ pub struct Discovered {
 /// module docs. The error for the URL itself is kept when nothing else is found, since it
 /// says most (a 404, a timeout, ...).
 pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedError> {
+    let limit = fetcher.settings().discover_timeout;
+    let deadline = tokio::time::Instant::now() + limit;
+    let out_of_time = || FeedError::DiscoveryTimeout {
+        url: url.to_string(),
+        seconds: limit.as_secs_f64().ceil() as u64,
+    };
+    let fetch = |target: String| async move {
+        tokio::time::timeout_at(deadline, fetcher.fetch(&target, &Validators::default())).await
+    };
+
     let page_url = parse_http_url(url)?;
-    let fetched = match fetcher
-        .fetch(page_url.as_str(), &Validators::default())
-        .await?
+    let fetched = match fetch(page_url.to_string())
+        .await
+        .map_err(|_| out_of_time())??
     {
         FetchOutcome::Fetched(f) => f,
         FetchOutcome::NotModified => {
@@ -207,19 +238,11 @@ pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedEr
     }
 
     let final_url = url::Url::parse(&fetched.final_url).unwrap_or(page_url);
-    let mut candidates: Vec<String> = find_feed_links(&fetched.body, &final_url)
-        .into_iter()
-        .map(|l| l.url)
-        .collect();
-    for common in common_feed_urls(&final_url) {
-        if !candidates.contains(&common) {
-            candidates.push(common);
-        }
-    }
-    for candidate in candidates {
-        let Ok(FetchOutcome::Fetched(body)) =
-            fetcher.fetch(&candidate, &Validators::default()).await
-        else {
+    for candidate in candidates(&fetched.body, &final_url) {
+        let Ok(outcome) = fetch(candidate.clone()).await else {
+            return Err(out_of_time());
+        };
+        let Ok(FetchOutcome::Fetched(body)) = outcome else {
             continue;
         };
         if let Ok(feed) = parse_feed(&body.body, &body.final_url) {
@@ -232,6 +255,19 @@ pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedEr
     Err(FeedError::NoFeedFound {
         url: url.to_string(),
     })
+}
+
+/// The URLs worth trying for a page: its feed links, then the common paths, without
+/// repeats, at most [`MAX_CANDIDATES`].
+pub fn candidates(html: &[u8], page_url: &url::Url) -> Vec<String> {
+    let mut seen = HashSet::new();
+    find_feed_links(html, page_url)
+        .into_iter()
+        .map(|l| l.url)
+        .chain(common_feed_urls(page_url))
+        .filter(|u| seen.insert(u.clone()))
+        .take(MAX_CANDIDATES)
+        .collect()
 }
 
 #[cfg(test)]

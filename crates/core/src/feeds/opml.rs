@@ -33,98 +33,264 @@ pub struct OpmlImport {
     pub skipped: Vec<Skipped>,
 }
 
+/// OPML files bigger than this are refused before parsing; real subscription lists of
+/// thousands of feeds are well under a megabyte.
+pub const MAX_OPML_BYTES: usize = 8 * 1024 * 1024;
+/// Folder nesting kept from a file; deeper outlines land in the deepest folder kept.
+pub const MAX_FOLDER_DEPTH: usize = 16;
+/// Outline titles and folder names, in characters.
+const MAX_LABEL_CHARS: usize = 300;
+
 /// Reads the feeds out of an OPML document. `source` names the file in error messages. A
 /// document that is not OPML at all is an error; individual bad outlines are `skipped`.
+///
+/// The walk is a loop over XML events with an explicit stack, never recursion, so no
+/// nesting depth can overflow the stack; the size is capped at [`MAX_OPML_BYTES`].
 pub fn parse_opml(text: &str, source: &str) -> Result<OpmlImport, FeedError> {
-    let document = opml::OPML::from_str(text).map_err(|e| FeedError::OpmlInvalid {
+    use quick_xml::events::Event;
+
+    let invalid = |detail: String| FeedError::OpmlInvalid {
         path: source.to_string(),
-        detail: opml_error_text(&e),
-    })?;
+        detail,
+    };
+    if text.len() > MAX_OPML_BYTES {
+        return Err(FeedError::OpmlTooLarge {
+            path: source.to_string(),
+            limit: MAX_OPML_BYTES,
+        });
+    }
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+
     let mut import = OpmlImport::default();
     let mut seen = std::collections::HashSet::new();
-    for outline in &document.body.outlines {
-        walk(outline, &[], &mut import, &mut seen);
+    // One frame per open element.
+    let mut stack: Vec<Frame> = Vec::new();
+    // Names of the open folder outlines, outermost first (at most MAX_FOLDER_DEPTH).
+    let mut folders: Vec<String> = Vec::new();
+    let mut saw_root = false;
+    let mut saw_body = false;
+    let mut outlines = 0usize;
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            invalid(format!(
+                "{} (at byte {})",
+                super::describe_chain(&e),
+                reader.error_position()
+            ))
+        })?;
+        let (start, is_empty) = match event {
+            Event::Start(start) => (start, false),
+            Event::Empty(start) => (start, true),
+            Event::End(_) => {
+                match stack.pop() {
+                    Some(Frame::Folder {
+                        named,
+                        label,
+                        children,
+                    }) => {
+                        if named {
+                            folders.pop();
+                        }
+                        if children == 0 {
+                            import.skipped.push(no_url(label));
+                        }
+                    }
+                    Some(_) => {}
+                    None => return Err(invalid("it closes an element it never opened".into())),
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = start.local_name();
+        let name = name.as_ref();
+        let parent_is_root = matches!(stack.last(), Some(Frame::Root));
+        let parent_holds_outlines =
+            matches!(stack.last(), Some(Frame::Body | Frame::Folder { .. }));
+        let frame = if stack.is_empty() && !saw_root {
+            if !name.eq_ignore_ascii_case("opml") {
+                return Err(invalid(format!("its root element is <{name}>, not <opml>")));
+            }
+            saw_root = true;
+            Frame::Root
+        } else if parent_is_root && name.eq_ignore_ascii_case("body") {
+            saw_body = true;
+            Frame::Body
+        } else if parent_holds_outlines && name.eq_ignore_ascii_case("outline") {
+            outlines += 1;
+            if let Some(Frame::Folder { children, .. }) = stack.last_mut() {
+                *children += 1;
+            }
+            let outline = Outline::read(&start);
+            match outline.feed_url() {
+                Some(url) => {
+                    add_feed(&outline, url, &folders, &mut import, &mut seen);
+                    // A feed outline's children are not feeds of their own in any
+                    // reader's export.
+                    Frame::Other
+                }
+                None if is_empty => {
+                    import.skipped.push(no_url(outline.label()));
+                    Frame::Other
+                }
+                None => {
+                    let label = outline.label();
+                    let named = label.is_some() && folders.len() < MAX_FOLDER_DEPTH;
+                    if let Some(name) = label.as_ref().filter(|_| named) {
+                        folders.push(name.replace('/', "-"));
+                    }
+                    Frame::Folder {
+                        named,
+                        label,
+                        children: 0,
+                    }
+                }
+            }
+        } else {
+            Frame::Other
+        };
+        if !is_empty {
+            stack.push(frame);
+        }
+    }
+    if !stack.is_empty() {
+        return Err(invalid(
+            "it ends before all its elements are closed (a truncated file?)".into(),
+        ));
+    }
+    if !saw_root {
+        return Err(invalid("it has no <opml> element".into()));
+    }
+    if !saw_body || outlines == 0 {
+        return Err(invalid("its <body> has no outlines".into()));
     }
     Ok(import)
 }
 
-fn opml_error_text(e: &opml::Error) -> String {
-    match e {
-        opml::Error::BodyHasNoOutlines => "its <body> has no outlines".to_string(),
-        opml::Error::UnsupportedVersion(v) => format!("OPML version {v:?} is not supported"),
-        other => super::describe_chain(other),
+/// What an open element means to the walk.
+enum Frame {
+    Root,
+    Body,
+    /// An outline without a feed URL: a folder, `named` when it added to the folder path.
+    Folder {
+        named: bool,
+        label: Option<String>,
+        children: usize,
+    },
+    /// Anything else, including a feed outline's (ignored) children.
+    Other,
+}
+
+/// The attributes of an `<outline>` that import uses. Names are matched without regard to
+/// case (`xmlUrl`, `xmlurl` and `XMLURL` all occur in the wild).
+#[derive(Default)]
+struct Outline {
+    text: Option<String>,
+    title: Option<String>,
+    kind: Option<String>,
+    xml_url: Option<String>,
+    url: Option<String>,
+    html_url: Option<String>,
+    category: Option<String>,
+}
+
+impl Outline {
+    fn read(start: &quick_xml::events::BytesStart<'_>) -> Self {
+        let mut outline = Outline::default();
+        for attr in start.attributes().with_checks(false).flatten() {
+            let key = attr.key.local_name();
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| attr.value.to_string());
+            let slot = match key.as_ref().to_ascii_lowercase().as_str() {
+                "text" => &mut outline.text,
+                "title" => &mut outline.title,
+                "type" => &mut outline.kind,
+                "xmlurl" => &mut outline.xml_url,
+                "url" => &mut outline.url,
+                "htmlurl" => &mut outline.html_url,
+                "category" => &mut outline.category,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+        outline
+    }
+
+    fn label(&self) -> Option<String> {
+        non_empty(&self.title)
+            .or_else(|| non_empty(&self.text))
+            .map(|l| l.chars().take(MAX_LABEL_CHARS).collect())
+    }
+
+    fn feed_url(&self) -> Option<String> {
+        non_empty(&self.xml_url).or_else(|| {
+            // Some exporters put the feed in `url` with type="rss".
+            (self.kind.as_deref().map(str::trim) == Some("rss"))
+                .then(|| non_empty(&self.url))
+                .flatten()
+        })
     }
 }
 
-fn walk(
-    outline: &opml::Outline,
+fn no_url(label: Option<String>) -> Skipped {
+    Skipped {
+        outline: label.unwrap_or_else(|| "(untitled outline)".to_string()),
+        reason: "it has no xmlUrl (feed URL) and no child outlines".to_string(),
+    }
+}
+
+fn add_feed(
+    outline: &Outline,
+    url: String,
     folders: &[String],
     import: &mut OpmlImport,
     seen: &mut std::collections::HashSet<String>,
 ) {
-    let label = non_empty(&outline.title)
-        .or_else(|| Some(outline.text.trim().to_string()).filter(|t| !t.is_empty()));
-    let feed_url = non_empty(&outline.xml_url).or_else(|| {
-        // Some exporters put the feed in `url` with type="rss".
-        (outline.r#type.as_deref() == Some("rss"))
-            .then(|| non_empty(&outline.url))
-            .flatten()
-    });
-
-    match feed_url {
-        Some(url) => {
-            let shown = label.clone().unwrap_or_else(|| url.clone());
-            match super::fetch::parse_http_url(&url) {
-                Err(e) => import.skipped.push(Skipped {
-                    outline: shown,
-                    reason: match e {
-                        FeedError::InvalidUrl { reason, .. } => {
-                            format!("its feed URL {url:?} is not usable: {reason}")
-                        }
-                        other => other.to_string(),
-                    },
-                }),
-                Ok(parsed) => {
-                    let key = crate::domain::feed_url_key(parsed.as_str());
-                    if !seen.insert(key) {
-                        import.skipped.push(Skipped {
-                            outline: shown,
-                            reason: format!("{url} appears more than once in the file"),
-                        });
-                    } else {
-                        let mut tags: Vec<String> = folders.to_vec();
-                        for category in outline.category.iter().flat_map(|c| c.split(',')) {
-                            let category = category.trim().trim_matches('/');
-                            if !category.is_empty() && !tags.iter().any(|t| t == category) {
-                                tags.push(category.to_string());
-                            }
-                        }
-                        import.feeds.push(OpmlFeed {
-                            url: url.trim().to_string(),
-                            title: label,
-                            site_url: non_empty(&outline.html_url),
-                            folder: (!folders.is_empty()).then(|| folders.join("/")),
-                            tags,
-                        });
+    let label = outline.label();
+    let shown = label.clone().unwrap_or_else(|| url.clone());
+    let parsed = match super::fetch::parse_http_url(&url) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            import.skipped.push(Skipped {
+                outline: shown,
+                reason: match e {
+                    FeedError::InvalidUrl { reason, .. } => {
+                        format!("its feed URL {url:?} is not usable: {reason}")
                     }
-                }
-            }
-            // A feed outline's children are not feeds of their own in any reader's export.
+                    other => other.to_string(),
+                },
+            });
+            return;
         }
-        None if outline.outlines.is_empty() => import.skipped.push(Skipped {
-            outline: label.unwrap_or_else(|| "(untitled outline)".to_string()),
-            reason: "it has no xmlUrl (feed URL) and no child outlines".to_string(),
-        }),
-        None => {
-            let mut nested = folders.to_vec();
-            if let Some(name) = label {
-                nested.push(name.replace('/', "-"));
-            }
-            for child in &outline.outlines {
-                walk(child, &nested, import, seen);
-            }
+    };
+    let key = crate::domain::feed_url_key(parsed.as_str());
+    if !seen.insert(key) {
+        import.skipped.push(Skipped {
+            outline: shown,
+            reason: format!("{url} appears more than once in the file"),
+        });
+        return;
+    }
+    let mut tags: Vec<String> = folders.to_vec();
+    for category in outline.category.iter().flat_map(|c| c.split(',')) {
+        let category = category.trim().trim_matches('/');
+        if !category.is_empty() && !tags.iter().any(|t| t == category) {
+            tags.push(category.to_string());
         }
     }
+    import.feeds.push(OpmlFeed {
+        url: url.trim().to_string(),
+        title: label,
+        site_url: non_empty(&outline.html_url),
+        folder: (!folders.is_empty()).then(|| folders.join("/")),
+        tags,
+    });
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -173,7 +339,12 @@ pub fn export_opml(feeds: &[FeedRecord]) -> String {
         };
         let mut siblings = &mut document.body.outlines;
         if let Some(folder) = feed.folder.as_deref() {
-            for name in folder.split('/').filter(|n| !n.is_empty()) {
+            // Bounded nesting: the opml crate's writer recurses once per level.
+            for name in folder
+                .split('/')
+                .filter(|n| !n.is_empty())
+                .take(MAX_FOLDER_DEPTH)
+            {
                 let index = match siblings
                     .iter()
                     .position(|o| o.xml_url.is_none() && o.text == name)
