@@ -1,5 +1,9 @@
 //! `#[tauri::command]`s: take the arguments, call the engine, return
 //! `Result<T, CommandError>`. Nothing here decides anything the CLI would also need.
+//!
+//! Every command is `async` (a sync command runs on the main thread, and the window waits
+//! for it), and every call that reads or writes the store, trains or embeds runs through
+//! [`blocking`], off the async workers. The test below fails when a sync command is added.
 
 use std::path::PathBuf;
 
@@ -22,29 +26,38 @@ use crate::AppState;
 pub type CommandResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
-    Ok(state.engine.info()?)
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
+    let engine = state.engine.clone();
+    blocking(move || engine.info()).await
+}
+
+/// Where the model is looked for and whether it is there (reads the disk).
+#[tauri::command]
+pub async fn model_info(state: State<'_, AppState>) -> CommandResult<ModelInfo> {
+    let engine = state.engine.clone();
+    blocking(move || Ok::<_, CommandError>(engine.model_info())).await
 }
 
 #[tauri::command]
-pub fn model_info(state: State<'_, AppState>) -> ModelInfo {
-    state.engine.model_info()
-}
-
-#[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
-    Ok(state.engine.settings()?)
+pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
+    let engine = state.engine.clone();
+    blocking(move || engine.settings()).await
 }
 
 /// Saves the settings (the engine validates them) and applies the refresh interval.
 #[tauri::command]
-pub fn update_settings(
+pub async fn update_settings(
     app: AppHandle,
     state: State<'_, AppState>,
     settings: Settings,
 ) -> CommandResult<Settings> {
-    let before = state.engine.settings()?;
-    let saved = state.engine.update_settings(settings)?;
+    let engine = state.engine.clone();
+    let (before, saved) = blocking(move || {
+        let before = engine.settings()?;
+        let saved = engine.update_settings(settings)?;
+        Ok::<_, sift_core::Error>((before, saved))
+    })
+    .await?;
     if saved.refresh_interval_minutes != before.refresh_interval_minutes {
         state
             .jobs
@@ -54,17 +67,22 @@ pub fn update_settings(
 }
 
 #[tauri::command]
-pub fn feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedSummary>> {
-    Ok(state.engine.feeds()?)
+pub async fn feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedSummary>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.feeds()).await
 }
 
-fn feed_summary(state: &AppState, id: FeedId) -> CommandResult<FeedSummary> {
-    state
-        .engine
-        .feeds()?
-        .into_iter()
-        .find(|f| f.id == id)
-        .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("feed {id} is gone")))
+/// One feed as the sidebar lists it (counts every feed's articles: off the async workers).
+async fn feed_summary(state: &AppState, id: FeedId) -> CommandResult<FeedSummary> {
+    let engine = state.engine.clone();
+    blocking(move || {
+        engine
+            .feeds()?
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("feed {id} is gone")))
+    })
+    .await
 }
 
 /// Subscribes (with autodiscovery), then ingests the new feed's articles in the background.
@@ -76,7 +94,7 @@ pub async fn subscribe(
 ) -> CommandResult<FeedSummary> {
     let record = state.engine.subscribe(&url).await?;
     background::ingest_detached(&app, state.engine.clone(), FeedSelection::One(record.id));
-    feed_summary(&state, record.id)
+    feed_summary(&state, record.id).await
 }
 
 /// Adds the bundled offline sample (a few hundred real articles); returns once they are
@@ -84,14 +102,16 @@ pub async fn subscribe(
 /// answer within a minute.
 #[tauri::command]
 pub async fn load_sample(app: AppHandle, state: State<'_, AppState>) -> CommandResult<FeedSummary> {
-    let feed = state.engine.sample_feed()?;
+    let engine = state.engine.clone();
+    let feed = blocking(move || engine.sample_feed()).await?;
     background::ingest(&app, state.engine.clone(), FeedSelection::One(feed.id)).await?;
-    feed_summary(&state, feed.id)
+    feed_summary(&state, feed.id).await
 }
 
 #[tauri::command]
-pub fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<FeedId> {
-    Ok(state.engine.unsubscribe(&id.to_string())?)
+pub async fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<FeedId> {
+    let engine = state.engine.clone();
+    blocking(move || engine.unsubscribe(&id.to_string())).await
 }
 
 /// Fetches every feed now, reporting progress after each; returns when all are stored
@@ -139,10 +159,16 @@ pub async fn import_opml_dialog(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<Option<OpmlImportReport>> {
-    let Some(path) = pick_file(&app, "Import subscriptions (OPML)") else {
+    // The dialog waits for the user: on a blocking thread, not an async worker.
+    let picker = app.clone();
+    let picked =
+        blocking(move || Ok::<_, CommandError>(pick_file(&picker, "Import subscriptions (OPML)")))
+            .await?;
+    let Some(path) = picked else {
         return Ok(None);
     };
-    let report = state.engine.import_opml(&path)?;
+    let engine = state.engine.clone();
+    let report = blocking(move || engine.import_opml(&path)).await?;
     if report.added > 0 {
         background::ingest_detached(&app, state.engine.clone(), FeedSelection::All);
     }
@@ -155,40 +181,47 @@ pub async fn export_opml_dialog(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<Option<String>> {
-    let opml = state.engine.export_opml()?;
-    let Some(path) = app
-        .dialog()
-        .file()
-        .set_title("Export subscriptions (OPML)")
-        .set_file_name("sift-subscriptions.opml")
-        .add_filter("OPML", &["opml"])
-        .blocking_save_file()
-        .and_then(|f| f.into_path().ok())
-    else {
-        return Ok(None);
-    };
-    std::fs::write(&path, opml).map_err(|e| {
-        CommandError::new(
-            ErrorKind::Internal,
-            format!("could not write {}: {e}", path.display()),
-        )
-    })?;
-    Ok(Some(path.display().to_string()))
+    let engine = state.engine.clone();
+    // The dialog waits for the user: on a blocking thread, not an async worker.
+    blocking(move || -> CommandResult<Option<String>> {
+        let opml = engine.export_opml()?;
+        let picked = app
+            .dialog()
+            .file()
+            .set_title("Export subscriptions (OPML)")
+            .set_file_name("sift-subscriptions.opml")
+            .add_filter("OPML", &["opml"])
+            .blocking_save_file()
+            .and_then(|f| f.into_path().ok());
+        let Some(path) = picked else {
+            return Ok(None);
+        };
+        std::fs::write(&path, opml).map_err(|e| {
+            CommandError::new(
+                ErrorKind::Internal,
+                format!("could not write {}: {e}", path.display()),
+            )
+        })?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
 }
 
 /// Stored articles, newest first, narrowed by `filter` (feeds, rating, read mark, words)
 /// in the core; lists ask for `without_content`.
 #[tauri::command]
-pub fn articles(
+pub async fn articles(
     state: State<'_, AppState>,
     filter: ArticleFilter,
 ) -> CommandResult<Vec<ArticleView>> {
-    Ok(state.engine.articles(&filter)?)
+    let engine = state.engine.clone();
+    blocking(move || engine.articles(&filter)).await
 }
 
 #[tauri::command]
-pub fn article(state: State<'_, AppState>, id: ArticleId) -> CommandResult<ArticleView> {
-    Ok(state.engine.article(id)?)
+pub async fn article(state: State<'_, AppState>, id: ArticleId) -> CommandResult<ArticleView> {
+    let engine = state.engine.clone();
+    blocking(move || engine.article(id)).await
 }
 
 fn open_in_browser(app: &AppHandle, url: &str) -> CommandResult<()> {
@@ -209,22 +242,26 @@ fn open_in_browser(app: &AppHandle, url: &str) -> CommandResult<()> {
 /// Opens an article's original page in the system browser. The webview passes an id, not a
 /// URL, so the link is the one the feed gave.
 #[tauri::command]
-pub fn open_article_link(
+pub async fn open_article_link(
     app: AppHandle,
     state: State<'_, AppState>,
     id: ArticleId,
 ) -> CommandResult<()> {
-    let article = state.engine.article(id)?;
-    let link = article.link.ok_or_else(|| {
-        CommandError::new(ErrorKind::NotFound, "this article has no link to open")
-    })?;
-    open_in_browser(&app, &link)
+    let engine = state.engine.clone();
+    blocking(move || {
+        let article = engine.article(id)?;
+        let link = article.link.ok_or_else(|| {
+            CommandError::new(ErrorKind::NotFound, "this article has no link to open")
+        })?;
+        open_in_browser(&app, &link)
+    })
+    .await
 }
 
 /// Opens a link found inside an article in the system browser (web links only).
 #[tauri::command]
-pub fn open_external(app: AppHandle, url: String) -> CommandResult<()> {
-    open_in_browser(&app, &url)
+pub async fn open_external(app: AppHandle, url: String) -> CommandResult<()> {
+    blocking(move || open_in_browser(&app, &url)).await
 }
 
 /// Records an answer (`None` clears it). The model retrains before this returns, so the
@@ -260,13 +297,15 @@ pub async fn for_you(
 
 /// The reader calls this when it opens an article.
 #[tauri::command]
-pub fn mark_read(state: State<'_, AppState>, id: ArticleId) -> CommandResult<()> {
-    Ok(state.engine.mark_read(id)?)
+pub async fn mark_read(state: State<'_, AppState>, id: ArticleId) -> CommandResult<()> {
+    let engine = state.engine.clone();
+    blocking(move || engine.mark_read(id)).await
 }
 
 #[tauri::command]
-pub fn read_ids(state: State<'_, AppState>) -> CommandResult<Vec<ArticleId>> {
-    Ok(state.engine.read_ids()?)
+pub async fn read_ids(state: State<'_, AppState>) -> CommandResult<Vec<ArticleId>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.read_ids()).await
 }
 
 #[tauri::command]
@@ -287,13 +326,73 @@ pub async fn map(state: State<'_, AppState>) -> CommandResult<Vec<MapPoint>> {
     blocking(move || engine.map()).await
 }
 
-/// Training, clustering and projecting take real CPU time: run them off the async
-/// workers so IPC and events keep flowing.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> sift_core::Result<T> + Send + 'static,
+/// Store reads and writes, training, clustering and projecting take real time: run them
+/// on Tauri's blocking pool, so neither the main thread (the window) nor the async workers
+/// (IPC and events) wait for them.
+async fn blocking<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(work)
         .await
         .map_err(|e| CommandError::new(ErrorKind::Internal, format!("the work stopped: {e}")))?
-        .map_err(CommandError::from)
+        .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Tauri runs a sync command on the main thread, where it freezes the window while it
+    /// works. Every command here must be `async` (and hand its work to [`super::blocking`]),
+    /// and every command the app registers must be one of them.
+    #[test]
+    fn every_command_is_async_and_registered_from_here() {
+        let source = include_str!("commands.rs");
+        let mut commands = Vec::new();
+        let mut lines = source.lines().map(str::trim);
+        while let Some(line) = lines.by_ref().find(|l| *l == "#[tauri::command]") {
+            let signature = lines
+                .by_ref()
+                .find(|l| !l.starts_with("#[") && !l.starts_with("//"))
+                .unwrap_or_else(|| panic!("nothing follows {line}"));
+            let name = signature
+                .split("fn ")
+                .nth(1)
+                .and_then(|rest| rest.split(['(', '<']).next())
+                .unwrap_or_else(|| panic!("not a function after #[tauri::command]: {signature}"));
+            assert!(
+                signature.starts_with("pub async fn "),
+                "command `{name}` is not async, so Tauri would run it on the main thread: \
+                 make it `pub async fn` and move its work into `blocking(..)`"
+            );
+            commands.push(name.to_string());
+        }
+        commands.sort();
+        let mut expected: Vec<String> = crate::command_names::COMMANDS
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        expected.sort();
+        assert_eq!(
+            commands, expected,
+            "commands.rs and command_names.rs disagree"
+        );
+
+        let lib = include_str!("lib.rs");
+        let handler = lib
+            .split("generate_handler![")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .expect("lib.rs registers commands with generate_handler!");
+        let mut registered: Vec<String> = handler
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                c.strip_prefix("commands::")
+                    .unwrap_or_else(|| panic!("{c} is registered from outside commands.rs"))
+                    .to_string()
+            })
+            .collect();
+        registered.sort();
+        assert_eq!(registered, expected, "lib.rs registers other commands");
+    }
 }
