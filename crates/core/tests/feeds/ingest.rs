@@ -207,3 +207,111 @@ async fn concurrent_ingestions_embed_each_article_once() {
     assert_eq!(items.len(), 10, "each article embedded exactly once");
     assert_eq!(recorder.items().len(), 10);
 }
+
+/// The hashing embedder behind a gate: once armed, the next batch stops inside `embed`
+/// (after saying so) until the test opens the gate.
+#[derive(Default)]
+struct Gate {
+    inner: HashingEmbedder,
+    armed: AtomicBool,
+    inside: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    open: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl Embedder for Gate {
+    fn embed(&self, texts: &[&str]) -> sift_core::Result<Vec<Vec<f32>>> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            if let Some(inside) = self.inside.lock().unwrap().take() {
+                let _ = inside.send(());
+            }
+            if let Some(open) = self.open.lock().unwrap().take() {
+                let _ = open.recv_timeout(std::time::Duration::from_secs(30));
+            }
+        }
+        self.inner.embed(texts)
+    }
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+}
+
+/// While a batch is inside the model, every view and an answer still complete: embedding
+/// holds no lock they need. (A batch of the real model takes seconds; a view must not wait
+/// for it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_and_answers_do_not_wait_for_a_batch_being_embedded() {
+    use sift_core::domain::Rating;
+    let server = TestServer::start();
+    server.route("/a.xml", rss("A", 0..6));
+    server.route("/b.xml", rss("B", 0..6));
+    let gate = Arc::new(Gate::default());
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(
+        Engine::open_with_settings(dir.path(), quick_settings())
+            .unwrap()
+            .with_embedder(gate.clone()),
+    );
+    engine.subscribe(&server.url("/a.xml")).await.unwrap();
+    engine.ingest(FeedSelection::All, |_| {}).await.unwrap();
+    let first = engine.articles(&ArticleFilter::default()).unwrap()[0].id;
+    engine.rate(first, Some(Rating::Like)).unwrap();
+
+    let (inside_tx, inside_rx) = std::sync::mpsc::channel();
+    let (open_tx, open_rx) = std::sync::mpsc::channel();
+    *gate.inside.lock().unwrap() = Some(inside_tx);
+    *gate.open.lock().unwrap() = Some(open_rx);
+    gate.armed.store(true, Ordering::SeqCst);
+    let b = engine.subscribe(&server.url("/b.xml")).await.unwrap();
+    let ingesting = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.ingest(FeedSelection::One(b.id), |_| {}).await }
+    });
+    tokio::task::spawn_blocking(move || {
+        inside_rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the embedding queue reached the model")
+    })
+    .await
+    .unwrap();
+
+    // The batch is stuck inside the model now. Each call gets its own thread and a
+    // deadline, so a call that waits on the batch fails the test instead of hanging it.
+    let views = tokio::task::spawn_blocking({
+        let engine = engine.clone();
+        move || {
+            let listed = engine.articles(&ArticleFilter::default()).unwrap();
+            assert_eq!(
+                listed.len(),
+                12,
+                "the new articles are listed while they embed"
+            );
+            engine.for_you(Some(10)).unwrap();
+            engine.recommend(Some(10)).unwrap();
+            engine.cards(Some(5)).unwrap();
+            engine.rate(listed[1].id, Some(Rating::Dislike)).unwrap();
+            engine.clusters().unwrap();
+            engine.map().unwrap();
+            engine.feeds().unwrap();
+        }
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(10), views)
+        .await
+        .expect("views and answers finished while a batch was inside the model")
+        .unwrap();
+    assert!(
+        !ingesting.is_finished(),
+        "the batch was still inside the model"
+    );
+
+    open_tx.send(()).unwrap();
+    let report = ingesting.await.unwrap().unwrap();
+    assert_eq!(report.embedding.unwrap().embedded, 6);
+    assert!(engine
+        .articles(&ArticleFilter::default())
+        .unwrap()
+        .iter()
+        .all(|a| a.score.is_some()));
+}
