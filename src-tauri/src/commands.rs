@@ -292,7 +292,8 @@ pub async fn for_you(
     limit: Option<usize>,
 ) -> CommandResult<Vec<ForYouItem>> {
     let engine = state.engine.clone();
-    blocking(move || engine.for_you(limit)).await
+    // Read ones too: the list greys them (the UI's unread flow comes with the app's part).
+    blocking(move || engine.for_you(limit, true)).await
 }
 
 /// The reader calls this when it opens an article.

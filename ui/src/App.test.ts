@@ -11,6 +11,9 @@ const SETTINGS: Settings = {
   notifications: false,
   refresh_interval_minutes: 60,
   recommend_threshold: 0.5,
+  retention_days: 90,
+  close_to_tray: true,
+  start_at_login: false,
 };
 
 describe("App", () => {

@@ -56,6 +56,8 @@ enum Command {
     Info,
     #[command(flatten)]
     Learn(commands::learn::LearnCommand),
+    #[command(flatten)]
+    Reader(commands::reader::ReaderCommand),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +108,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Sample => commands::feeds::sample(&engine, &out).await,
         Command::Articles(args) => commands::feeds::articles(&engine, &out, &args),
         Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),
+        Command::Reader(cmd) => commands::reader::run(cmd, &engine, &out),
         Command::Info => {
             let info = engine.info()?;
             out.print(&info, |i| {

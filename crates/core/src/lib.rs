@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod learn;
 pub mod paths;
 pub mod recommender;
+pub mod rules;
 pub mod store;
 
 pub use engine::{Engine, EngineInfo};

@@ -4,16 +4,27 @@
 mod ingest;
 mod learn;
 mod reading;
+mod retention;
+mod rules;
 mod sample;
+mod saved;
 mod scheduler;
 mod settings;
+mod unread;
+
+#[cfg(test)]
+mod reader_tests;
 pub use ingest::{
     FeedRefreshResult, FeedSelection, IngestEvent, IngestEvents, IngestReport, RefreshProgress,
     RefreshReport, RefreshStatus,
 };
-pub use reading::ForYouItem;
+pub use reading::{ForYouItem, ReadState};
+pub use retention::{PruneReport, StoreStats};
+pub use rules::RuleView;
+pub use saved::SavedState;
 pub use scheduler::Scheduler;
 pub use settings::ModelInfo;
+pub use unread::{FeedUnread, FolderUnread, MarkReadReport, MarkReadScope, UnreadCounts};
 
 pub use learn::{
     ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,

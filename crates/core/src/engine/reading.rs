@@ -1,21 +1,38 @@
 //! What the app's reading views need beyond the learner's ranking: which articles were
-//! opened, and the For you list with each article's date and read mark.
+//! read, and the For you list with each article's date, read and saved marks, and the
+//! reader's rules applied after the model's score.
 
 use serde::Serialize;
 
+use super::rules::rule_for;
 use super::{Engine, Recommendation};
 use crate::domain::ArticleId;
 use crate::error::{Error, Result};
+use crate::rules::{RuleAction, RuleHit};
 
-/// One line of For you: the learner's recommendation, with the date and whether it was read.
+/// One line of For you: the learner's recommendation (its `score` and `reason` after the
+/// rules), with the date and whether it was read or saved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ForYouItem {
     #[serde(flatten)]
     #[cfg_attr(feature = "ts", ts(flatten))]
     pub recommendation: Recommendation,
+    /// The model's own score, before any rule.
+    pub model_score: f32,
+    /// The mute or boost rule that applied.
+    pub rule: Option<RuleHit>,
     /// RFC 3339, when the feed says.
     pub published: Option<String>,
+    pub read: bool,
+    pub saved: bool,
+}
+
+/// Whether an article is read, after a change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReadState {
+    pub id: ArticleId,
     pub read: bool,
 }
 
@@ -23,13 +40,22 @@ impl Engine {
     /// Marks an article as read (opened in the reader). Reading is not a rating: the
     /// learner does not use it.
     pub fn mark_read(&self, id: ArticleId) -> Result<()> {
+        self.set_read(id, true).map(|_| ())
+    }
+
+    /// Marks an article read or unread (the reader's toggle).
+    pub fn set_read(&self, id: ArticleId, read: bool) -> Result<ReadState> {
         if self.store.get_article_meta(id)?.is_none() {
             return Err(Error::NotFound(format!(
                 "no stored article has the id {id}"
             )));
         }
-        self.store.mark_read(id)?;
-        Ok(())
+        if read {
+            self.store.mark_read(id)?;
+        } else {
+            self.store.mark_unread(id)?;
+        }
+        Ok(ReadState { id, read })
     }
 
     /// Every article marked read.
@@ -39,22 +65,42 @@ impl Engine {
         Ok(ids)
     }
 
-    /// [`Engine::recommend`] with each article's date and read mark.
-    pub fn for_you(&self, limit: Option<usize>) -> Result<Vec<ForYouItem>> {
+    /// For you: unrated articles ranked by score after the rules (a muted article sinks to
+    /// the bottom and says why), unread ones only unless `include_read`.
+    pub fn for_you(&self, limit: Option<usize>, include_read: bool) -> Result<Vec<ForYouItem>> {
         let read = self.store.read_ids()?;
-        self.recommend(limit)?
-            .into_iter()
-            .map(|recommendation| {
-                let published = self
-                    .store
-                    .get_article_meta(recommendation.id)?
-                    .and_then(|a| a.published);
-                Ok(ForYouItem {
-                    read: read.contains(&recommendation.id),
-                    published,
-                    recommendation,
-                })
-            })
-            .collect()
+        let saved = self.store.saved_articles()?;
+        let rules = self.active_rules()?;
+        let mut items = Vec::new();
+        for mut recommendation in self.recommend(None)? {
+            let is_read = read.contains(&recommendation.id);
+            if is_read && !include_read {
+                continue;
+            }
+            let Some(record) = self.store.get_article_meta(recommendation.id)? else {
+                continue; // removed since the snapshot was built
+            };
+            let model_score = recommendation.score;
+            let rule = rule_for(&rules, &record);
+            if let Some(hit) = &rule {
+                recommendation.score = hit.adjust(model_score);
+                recommendation.reason = match hit.action {
+                    RuleAction::Mute => hit.reason.clone(),
+                    RuleAction::Boost => format!("{} · {}", hit.reason, recommendation.reason),
+                };
+            }
+            items.push(ForYouItem {
+                read: is_read,
+                saved: saved.contains_key(&recommendation.id),
+                published: record.published,
+                model_score,
+                rule,
+                recommendation,
+            });
+        }
+        // Stable: ties keep the model's order.
+        items.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
+        items.truncate(limit.unwrap_or(usize::MAX));
+        Ok(items)
     }
 }

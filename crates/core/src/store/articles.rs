@@ -244,6 +244,8 @@ impl Store {
 
                 for (entry_keys, new) in &keyed {
                     let mut existing = None;
+                    // A key that points at no article: retention pruned it (see retention.rs).
+                    let mut pruned = false;
                     for key in entry_keys {
                         if let Some(id) = keys.get(key.as_bytes())? {
                             if let Some(id) = ArticleId::from_key(&id) {
@@ -252,9 +254,14 @@ impl Store {
                                         existing = Some(found);
                                         break;
                                     }
+                                } else {
+                                    pruned = true;
                                 }
                             }
                         }
+                    }
+                    if existing.is_none() && pruned {
+                        continue;
                     }
                     match existing {
                         None => {
@@ -352,7 +359,7 @@ impl Store {
     }
 
     /// Removes a subscription and the articles only it carried, except rated ones (ratings
-    /// are the user's training data). Articles other feeds also carry move to one of them.
+    /// are the user's training data) and saved ones (the reader's own collection). Articles other feeds also carry move to one of them.
     /// Returns the feed's record, or `None` if there was no such feed.
     pub fn remove_feed(&self, feed_id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
         let Some(feed) = self.get_feed(feed_id)? else {
@@ -371,7 +378,10 @@ impl Store {
             let rated: HashSet<ArticleId> = ids
                 .iter()
                 .copied()
-                .filter(|id| matches!(self.ratings.get(id.to_key()), Ok(Some(_))))
+                .filter(|id| {
+                    matches!(self.ratings.get(id.to_key()), Ok(Some(_)))
+                        || self.is_saved(*id).unwrap_or(true)
+                })
                 .collect();
             (
                 &self.feeds,

@@ -12,10 +12,14 @@ mod embeddings;
 mod feeds;
 mod ratings;
 mod read;
+mod retention;
+mod rules;
+mod saved;
 mod settings;
 
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
 pub use ratings::RatingRecord;
+pub use retention::PruneOutcome;
 pub use settings::{Settings, Theme};
 
 use crate::domain::FeedId;

@@ -32,6 +32,13 @@ pub struct Settings {
     pub refresh_interval_minutes: u32,
     /// An article is "interesting" when its score is above this.
     pub recommend_threshold: f32,
+    /// Unrated, unsaved articles are deleted (with their vectors) this many days after they
+    /// were published or fetched, whichever is later; 0 keeps everything.
+    pub retention_days: u32,
+    /// Closing the window keeps Sift running in the tray (refresh and notifications go on).
+    pub close_to_tray: bool,
+    /// Start Sift (in the tray) when the user logs in. Opt-in.
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -42,6 +49,9 @@ impl Default for Settings {
             notifications: false,
             refresh_interval_minutes: 60,
             recommend_threshold: 0.5,
+            retention_days: 90,
+            close_to_tray: true,
+            start_at_login: false,
         }
     }
 }
@@ -51,6 +61,8 @@ impl Settings {
     pub const MAX_REFRESH_MINUTES: u32 = 7 * 24 * 60;
     /// Shortest non-zero interval: more often than this only annoys the feeds' servers.
     pub const MIN_REFRESH_MINUTES: u32 = 5;
+    /// Longest retention: ten years (0, keep for ever, is also accepted).
+    pub const MAX_RETENTION_DAYS: u32 = 3650;
 
     /// Why these settings cannot be saved, or `None` when they can.
     pub fn problem(&self) -> Option<String> {
@@ -68,6 +80,13 @@ impl Settings {
         if !(threshold.is_finite() && (0.0..=1.0).contains(&threshold)) {
             return Some(format!(
                 "the recommendation threshold must be between 0 and 1, not {threshold}"
+            ));
+        }
+        if self.retention_days > Self::MAX_RETENTION_DAYS {
+            return Some(format!(
+                "articles are kept between 1 and {} days (or 0 for ever), not {}",
+                Self::MAX_RETENTION_DAYS,
+                self.retention_days
             ));
         }
         None

@@ -18,4 +18,17 @@ refresh_interval_minutes: number,
 /**
  * An article is "interesting" when its score is above this.
  */
-recommend_threshold: number, };
+recommend_threshold: number, 
+/**
+ * Unrated, unsaved articles are deleted (with their vectors) this many days after they
+ * were published or fetched, whichever is later; 0 keeps everything.
+ */
+retention_days: number, 
+/**
+ * Closing the window keeps Sift running in the tray (refresh and notifications go on).
+ */
+close_to_tray: boolean, 
+/**
+ * Start Sift (in the tray) when the user logs in. Opt-in.
+ */
+start_at_login: boolean, };

@@ -81,7 +81,7 @@ impl Engine {
         Ok(self.learn.embedder.get().expect("just set").clone())
     }
 
-    pub(super) fn model_id(&self) -> String {
+    pub(crate) fn model_id(&self) -> String {
         self.learn.model_id.read().expect("lock").clone()
     }
 }

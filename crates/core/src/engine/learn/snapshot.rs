@@ -47,7 +47,7 @@ pub(super) struct ArticleMeta {
 }
 
 impl Engine {
-    pub(super) fn invalidate(&self) {
+    pub(crate) fn invalidate(&self) {
         *self.learn.snapshot.write().expect("lock") = None;
     }
 

@@ -1,0 +1,368 @@
+//! The daily loop over one engine: read marks, bulk marking and its undo, saving, rules and
+//! retention, with the deterministic fake embedder.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::*;
+use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
+use crate::embed::HashingEmbedder;
+use crate::rules::{NewRule, RuleAction, RuleField};
+use crate::store::Settings;
+
+const TOPICS: [&str; 3] = [
+    "rust compiler borrow checker",
+    "football league match goal",
+    "stock market shares earnings",
+];
+const FLAVOURS: [&str; 5] = ["today", "analysis", "report", "update", "preview"];
+
+/// Feed 1 (folder "Tech/Rust") carries rust, feed 2 (folder "Sport") football, feed 3
+/// (no folder) markets; ids are topic * 100 + n; all published in January 2026.
+fn engine() -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    for (t, folder) in [Some("Tech/Rust"), Some("Sport"), None]
+        .into_iter()
+        .enumerate()
+    {
+        let mut feed = FeedRecord::new(
+            FeedId(t as u64 + 1),
+            format!("https://feed{t}.test/"),
+            format!("Feed {t}"),
+            None,
+        );
+        feed.folder = folder.map(str::to_string);
+        engine.store().insert_feed(&feed).unwrap();
+    }
+    for (t, topic) in TOPICS.iter().enumerate() {
+        for (n, flavour) in FLAVOURS.iter().enumerate() {
+            let id = ArticleId((t * 100 + n) as u64);
+            let title = format!("{topic} {flavour}");
+            engine
+                .store()
+                .put_article(&ArticleRecord {
+                    id,
+                    feed_id: FeedId(t as u64 + 1),
+                    title: title.clone(),
+                    author: Some(if n == 0 { "Jane Doe" } else { "Staff" }.to_string()),
+                    published: Some(format!("2026-01-{:02}T00:00:00Z", n + 1)),
+                    text: title,
+                    content_hash: format!("hash-{}", id.0),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+    }
+    engine.embed_pending(|_, _| {}).unwrap();
+    (dir, engine)
+}
+
+fn id(topic: usize, n: usize) -> ArticleId {
+    ArticleId((topic * 100 + n) as u64)
+}
+
+fn for_you_ids(engine: &Engine, include_read: bool) -> Vec<ArticleId> {
+    engine
+        .for_you(None, include_read)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.recommendation.id)
+        .collect()
+}
+
+/// Likes two rust articles, dislikes two football ones.
+fn teach(engine: &Engine) {
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    engine.rate(id(1, 1), Some(Rating::Dislike)).unwrap();
+}
+
+#[test]
+fn for_you_hides_read_articles_unless_asked_and_reading_can_be_undone() {
+    let (_dir, engine) = engine();
+    assert_eq!(for_you_ids(&engine, false).len(), 15);
+    engine.mark_read(id(2, 3)).unwrap();
+    assert!(!for_you_ids(&engine, false).contains(&id(2, 3)));
+    let all = engine.for_you(None, true).unwrap();
+    let item = all
+        .iter()
+        .find(|i| i.recommendation.id == id(2, 3))
+        .unwrap();
+    assert!(item.read);
+    assert_eq!(
+        engine.set_read(id(2, 3), false).unwrap(),
+        ReadState {
+            id: id(2, 3),
+            read: false
+        }
+    );
+    assert!(for_you_ids(&engine, false).contains(&id(2, 3)));
+    assert!(engine.set_read(ArticleId(9999), true).is_err());
+}
+
+#[test]
+fn dismissing_the_rest_marks_exactly_what_scores_below_the_threshold_and_undo_restores_it() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    engine.mark_read(id(1, 2)).unwrap(); // read before: must stay read after the undo
+    let threshold = engine.interest_threshold().unwrap();
+    let before: HashSet<ArticleId> = engine.read_ids().unwrap().into_iter().collect();
+    let below: HashSet<ArticleId> = engine
+        .for_you(None, false)
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.recommendation.score < threshold)
+        .map(|i| i.recommendation.id)
+        .collect();
+    assert!(below.contains(&id(1, 3)), "football is below the threshold");
+    assert!(!below.contains(&id(0, 2)), "rust is above it");
+
+    let report = engine
+        .mark_read_where(&MarkReadScope {
+            below_threshold: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(report.ids.iter().copied().collect::<HashSet<_>>(), below);
+    let left = for_you_ids(&engine, false);
+    assert!(left.contains(&id(0, 2)));
+    assert!(left.iter().all(|i| !below.contains(i)));
+    assert!(engine.unread_counts().unwrap().can_undo);
+
+    let undone = engine.undo_mark_read().unwrap();
+    assert_eq!(undone.changed, report.changed);
+    let after: HashSet<ArticleId> = engine.read_ids().unwrap().into_iter().collect();
+    assert_eq!(
+        after, before,
+        "the undo restores exactly the previous read marks"
+    );
+    assert!(!engine.unread_counts().unwrap().can_undo);
+}
+
+#[test]
+fn bulk_marks_by_feed_folder_ids_and_age_and_refuse_an_empty_scope() {
+    let (_dir, engine) = engine();
+    let mark = |scope: MarkReadScope| engine.mark_read_where(&scope).unwrap().changed;
+    assert!(engine.mark_read_where(&MarkReadScope::default()).is_err());
+    assert_eq!(
+        mark(MarkReadScope {
+            ids: Some(vec![id(2, 0), id(2, 1)]),
+            ..Default::default()
+        }),
+        2
+    );
+    assert_eq!(
+        mark(MarkReadScope {
+            folder: Some("Tech".into()),
+            ..Default::default()
+        }),
+        5,
+        "a folder takes its subfolders"
+    );
+    assert_eq!(
+        mark(MarkReadScope {
+            feed: Some(FeedId(2)),
+            older_than_days: Some(100_000),
+            ..Default::default()
+        }),
+        0,
+        "nothing is that old"
+    );
+    let counts = engine.unread_counts().unwrap();
+    assert_eq!(counts.total, 8);
+    assert_eq!(
+        counts.feeds.iter().map(|f| f.unread).collect::<Vec<_>>(),
+        [0, 5, 3]
+    );
+    let folder = |name: &str| {
+        counts
+            .folders
+            .iter()
+            .find(|f| f.folder == name)
+            .unwrap()
+            .unread
+    };
+    assert_eq!(
+        (folder("Tech"), folder("Tech/Rust"), folder("Sport")),
+        (0, 0, 5)
+    );
+    assert_eq!(
+        mark(MarkReadScope {
+            older_than_days: Some(30),
+            ..Default::default()
+        }),
+        8
+    );
+    assert_eq!(engine.unread_counts().unwrap().total, 0);
+}
+
+#[test]
+fn saving_does_not_train_and_liking_does_not_save() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    let scores = |e: &Engine| {
+        e.for_you(None, true)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.recommendation.id, i.model_score))
+            .collect::<Vec<_>>()
+    };
+    let before = scores(&engine);
+    engine.set_saved(id(1, 4), true).unwrap();
+    assert_eq!(scores(&engine), before, "saving changes no score");
+    assert_eq!(engine.store().get_rating(id(1, 4)).unwrap(), None);
+    assert_eq!(engine.saved_ids().unwrap(), [id(1, 4)]);
+    assert!(
+        !engine.saved_ids().unwrap().contains(&id(0, 0)),
+        "a like is not a save"
+    );
+    let saved = engine.saved().unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].title, "football league match goal preview");
+    assert!(engine
+        .for_you(None, false)
+        .unwrap()
+        .iter()
+        .any(|i| i.recommendation.id == id(1, 4) && i.saved));
+    engine.set_saved(id(1, 4), false).unwrap();
+    assert!(engine.saved().unwrap().is_empty());
+    assert!(engine.set_saved(ArticleId(9999), true).is_err());
+}
+
+#[test]
+fn a_mute_rule_sinks_what_it_matches_and_says_why_and_a_boost_lifts() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    let top = engine.for_you(None, false).unwrap()[0]
+        .recommendation
+        .clone();
+    assert!(top.title.contains("rust"));
+    let rule = engine
+        .add_rule(NewRule {
+            action: RuleAction::Mute,
+            field: RuleField::Words,
+            pattern: "Borrow".into(),
+            days: Some(7),
+        })
+        .unwrap();
+    assert!(rule.expires_at.is_some());
+    let items = engine.for_you(None, false).unwrap();
+    let muted: Vec<_> = items.iter().filter(|i| i.rule.is_some()).collect();
+    assert_eq!(muted.len(), 3, "the three unrated rust articles");
+    for item in &muted {
+        assert_eq!(item.recommendation.score, 0.0);
+        assert_eq!(item.recommendation.reason, "muted: 'Borrow'");
+        assert!(item.model_score > 0.0);
+    }
+    assert!(
+        items[items.len() - 3..].iter().all(|i| i.rule.is_some()),
+        "at the bottom"
+    );
+    assert_eq!(
+        engine.store().list_articles().unwrap().len(),
+        15,
+        "nothing deleted"
+    );
+
+    let boost = engine
+        .add_rule(NewRule {
+            action: RuleAction::Boost,
+            field: RuleField::Author,
+            pattern: "jane".into(),
+            days: None,
+        })
+        .unwrap();
+    let items = engine.for_you(None, false).unwrap();
+    let jane = items
+        .iter()
+        .find(|i| i.recommendation.id == id(2, 0))
+        .unwrap();
+    assert!(jane.recommendation.score > jane.model_score);
+    assert!(jane
+        .recommendation
+        .reason
+        .starts_with("boosted: author 'jane'"));
+
+    assert!(engine
+        .add_rule(NewRule {
+            action: RuleAction::Mute,
+            field: RuleField::Feed,
+            pattern: "42".into(),
+            days: None,
+        })
+        .is_err());
+    assert_eq!(engine.rules().unwrap().len(), 2);
+    engine.remove_rule(rule.id).unwrap();
+    engine.remove_rule(boost.id).unwrap();
+    assert!(engine.remove_rule(rule.id).is_err());
+    assert!(engine
+        .for_you(None, false)
+        .unwrap()
+        .iter()
+        .all(|i| i.rule.is_none()));
+}
+
+#[test]
+fn pruning_keeps_rated_and_saved_articles_and_removes_the_rest_with_their_vectors() {
+    let (_dir, engine) = engine();
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Skip)).unwrap();
+    engine.set_saved(id(2, 0), true).unwrap();
+    engine.mark_read(id(2, 1)).unwrap();
+    let vectors_before = engine.store_stats().unwrap().vectors;
+    assert_eq!(vectors_before, 15);
+
+    // Everything is from January: 10,000 days keeps it all, the default 90 does not.
+    assert_eq!(engine.prune(Some(10_000)).unwrap().removed_articles, 0);
+    let report = engine.prune(None).unwrap();
+    assert_eq!(report.retention_days, Settings::default().retention_days);
+    assert_eq!(report.removed_articles, 12);
+    assert_eq!(report.removed_vectors, 12);
+    assert_eq!((report.kept_rated, report.kept_saved), (2, 1));
+    let left: HashSet<ArticleId> = engine
+        .store()
+        .list_articles()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(left, HashSet::from([id(0, 0), id(1, 0), id(2, 0)]));
+    let stats = engine.store_stats().unwrap();
+    assert_eq!(
+        (stats.articles, stats.vectors, stats.saved, stats.rated),
+        (3, 3, 1, 2)
+    );
+    assert!(
+        engine.read_ids().unwrap().is_empty(),
+        "read marks of pruned articles go too"
+    );
+    let listed: HashSet<ArticleId> = for_you_ids(&engine, true).into_iter().collect();
+    assert_eq!(
+        listed,
+        HashSet::from([id(1, 0), id(2, 0)]),
+        "skipped and saved stay unrated"
+    );
+
+    // Keeping for ever (0) in Settings prunes nothing.
+    engine
+        .update_settings(Settings {
+            retention_days: 0,
+            ..Settings::default()
+        })
+        .unwrap();
+    engine
+        .store()
+        .put_article(&ArticleRecord {
+            id: ArticleId(777),
+            feed_id: FeedId(1),
+            title: "old".into(),
+            published: Some("2001-01-01T00:00:00Z".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(engine.prune(None).unwrap().removed_articles, 0);
+}

@@ -1,0 +1,138 @@
+//! Deleting old articles for good (retention), and the store's size. Only the engine decides
+//! *which* articles go (never rated or saved ones); this removes them with everything that
+//! points at them — the feed index, read marks and their vectors — except their dedup keys:
+//! those stay, pointing at an id that no longer exists, so a feed that still carries a
+//! pruned entry does not bring it back as new (see `apply_refresh`).
+
+use std::collections::HashSet;
+
+use super::{Store, StoreError};
+use crate::domain::{ArticleId, FeedId};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PruneOutcome {
+    pub removed_articles: usize,
+    pub removed_vectors: usize,
+}
+
+fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&feed.to_key());
+    key[8..].copy_from_slice(&article.to_key());
+    key
+}
+
+impl Store {
+    /// Removes the given articles, their feed index entries, read marks and vectors (of every
+    /// model) unless another kept article has the same text.
+    pub fn remove_articles(&self, ids: &[ArticleId]) -> Result<PruneOutcome, StoreError> {
+        let mut outcome = PruneOutcome::default();
+        let mut hashes: HashSet<String> = HashSet::new();
+        let mut removed = Vec::new();
+        for &id in ids {
+            let Some(record) = self.get_article_meta(id)? else {
+                continue;
+            };
+            let mut index = sled::Batch::default();
+            index.remove(&feed_article_key(record.feed_id, id));
+            for also in &record.also_in {
+                index.remove(&feed_article_key(*also, id));
+            }
+            self.feed_articles.apply_batch(index)?;
+            self.articles.remove(id.to_key())?;
+            self.article_content.remove(id.to_key())?;
+            hashes.insert(record.content_hash);
+            removed.push(id);
+            outcome.removed_articles += 1;
+        }
+        self.forget_read(&removed)?;
+        if hashes.is_empty() {
+            return Ok(outcome);
+        }
+        // Two articles may share a text (the same story in two feeds that did not dedup).
+        for value in self.articles.iter().values() {
+            let record: crate::domain::ArticleMeta = serde_json::from_slice(&value?)?;
+            hashes.remove(&record.content_hash);
+        }
+        let mut batch = sled::Batch::default();
+        for key in self.embeddings.iter().keys() {
+            let key = key?;
+            let hash = key
+                .iter()
+                .position(|&b| b == 0)
+                .map(|at| &key[at + 1..])
+                .and_then(|h| std::str::from_utf8(h).ok());
+            if hash.is_some_and(|h| hashes.contains(h)) {
+                batch.remove(key);
+                outcome.removed_vectors += 1;
+            }
+        }
+        self.embeddings.apply_batch(batch)?;
+        Ok(outcome)
+    }
+
+    /// Bytes the store takes on disk (sled's own count: its log and snapshots).
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    pub fn embedding_count(&self) -> usize {
+        self.embeddings.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{FeedRecord, NewArticle};
+    use crate::store::RefreshWrite;
+
+    #[test]
+    fn a_pruned_entry_the_feed_still_carries_does_not_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let feed = FeedRecord::new(FeedId(1), "http://a.test/feed".into(), "A".into(), None);
+        store.insert_feed(&feed).unwrap();
+        let entry = |guid: &str| NewArticle {
+            guid: Some(guid.into()),
+            title: guid.into(),
+            link: Some(format!("http://a.test/{guid}")),
+            text: guid.into(),
+            content_hash: format!("h-{guid}"),
+            ..Default::default()
+        };
+        let write = |entries: Vec<NewArticle>| {
+            store
+                .apply_refresh(&RefreshWrite {
+                    feed: feed.clone(),
+                    articles: entries,
+                })
+                .unwrap()
+        };
+        let first = write(vec![entry("old"), entry("kept")]);
+        store.put_embedding("m", "h-old", &[1.0]).unwrap();
+        store.put_embedding("m", "h-kept", &[1.0]).unwrap();
+        store.mark_read(first.new_ids[0]).unwrap();
+        let outcome = store.remove_articles(&[first.new_ids[0]]).unwrap();
+        assert_eq!(
+            outcome,
+            PruneOutcome {
+                removed_articles: 1,
+                removed_vectors: 1
+            }
+        );
+        assert!(store.get_embedding("m", "h-kept").unwrap().is_some());
+        assert!(store.read_ids().unwrap().is_empty());
+        assert_eq!(
+            store.feed_article_ids(FeedId(1)).unwrap(),
+            [first.new_ids[1]]
+        );
+        let again = write(vec![entry("old"), entry("kept"), entry("new")]);
+        assert_eq!(
+            again.new_ids.len(),
+            1,
+            "only the really new entry is stored"
+        );
+        assert_eq!(store.article_count(), 2);
+    }
+}
