@@ -288,7 +288,7 @@ async fn views_and_answers_do_not_wait_for_a_batch_being_embedded() {
                 12,
                 "the new articles are listed while they embed"
             );
-            engine.for_you(Some(10)).unwrap();
+            engine.for_you(Some(10), true).unwrap();
             engine.recommend(Some(10)).unwrap();
             engine.cards(Some(5)).unwrap();
             engine.rate(listed[1].id, Some(Rating::Dislike)).unwrap();
