@@ -12,7 +12,7 @@ APP_DEBUG := $(CARGO_TARGET_DIR)/debug/sift-app
 APP_RELEASE := $(CARGO_TARGET_DIR)/release/sift-app
 
 .PHONY: run test setup setup-tests ui build build-release lint fmt-check clippy \
-        test-rust test-ui test-e2e screenshot screenshots bundle eval clean
+        test-rust test-ui test-e2e screenshot screenshots bundle eval fuzz clean
 
 run: setup build-release
 	@scripts/run-app.sh $(APP_RELEASE)
@@ -69,6 +69,12 @@ bundle: setup ui
 
 eval: setup
 	cargo run --release --bin sift -- eval --corpus ../shared/data/ag_news/test.csv
+
+# The fuzz targets of crates/core/tests/feeds/fuzz.rs (feeds + sanitizer, OPML, discovery
+# HTML) at length; `cargo test` runs 256 cases of each. FUZZ_CASES=... to change.
+FUZZ_CASES ?= 20000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p sift-core --test feeds fuzz -- --nocapture
 
 clean:
 	cargo clean

@@ -88,10 +88,10 @@ pub const MAX_ENCLOSURES: usize = 32;
 
 fn read_leniently(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, String> {
     // feed-rs reads Atom 1.0 only, so Atom 0.3 always goes through the repair that
-    // upgrades it; a misplaced XML declaration or UTF-16/32 can make feed-rs's XML reader
-    // panic, so those are repaired before feed-rs sees them.
+    // upgrades it; a misplaced or long XML declaration or UTF-16/32 can make feed-rs's XML
+    // reader panic, so those are repaired before feed-rs sees them.
     let repair_first = super::repair::is_atom_03(bytes)
-        || super::repair::has_misplaced_xml_declaration(bytes)
+        || super::repair::xml_declaration_trips_feed_rs(bytes)
         || super::repair::is_wide_encoding(bytes);
     let strict = if repair_first {
         None
@@ -445,13 +445,15 @@ mod tests {
 
     #[test]
     fn a_late_xml_declaration_is_no_panic_but_a_feed() {
-        // feed-rs 3's XML reader panics when a declaration naming another encoding comes
-        // after its first buffer: the whole refresh went down with it.
+        // feed-rs 3's XML reader panics when a declaration naming another encoding ends
+        // past its first 64 bytes: the whole refresh went down with it.
         let pad = " ".repeat(20_000);
         for doc in [
             format!("<rss version=\"2.0\"><channel><title>x</title></channel><!--{pad}--><?xml version=\"1.0\" encoding=\"iso-8859-1\"?></rss>"),
             format!("<!--{pad}--><?xml version=\"1.0\" encoding=\"windows-1252\"?><rss version=\"2.0\"><channel><title>x</title></channel></rss>"),
             format!("{pad}<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>x</title></channel></rss>"),
+            // Well-formed, merely long.
+            "<?xml version=\"1.0\"   encoding=\"windows-1252\"   standalone=\"yes\" ?><rss version=\"2.0\"><channel><title>x</title></channel></rss>".to_string(),
         ] {
             let feed = parse_feed(doc.as_bytes(), "http://example.test/feed").unwrap();
             assert_eq!(feed.title.as_deref(), Some("x"));

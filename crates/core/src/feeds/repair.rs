@@ -21,19 +21,56 @@ pub(crate) fn is_atom_03(bytes: &[u8]) -> bool {
     find(head, ATOM_03_NS, 0).is_some()
 }
 
-/// Whether an XML declaration (`<?xml ...?>`) appears anywhere but at the very start, after
-/// whitespace, say, or a second one in a concatenated document. Strict readers refuse it;
-/// feed-rs 3's XML reader panics on one that names an encoding.
-pub(crate) fn has_misplaced_xml_declaration(bytes: &[u8]) -> bool {
+/// Whether the XML declaration would trip feed-rs 3's XML reader, which panics when a
+/// declaration naming an encoding ends beyond the first 64 bytes it decodes: a declaration
+/// anywhere but at the very start (after whitespace, a comment, or a second one in a
+/// concatenated document), or a long one (`standalone="yes"`, extra spaces).
+pub(crate) fn xml_declaration_trips_feed_rs(bytes: &[u8]) -> bool {
     let start = bom_len(bytes);
     let mut from = start;
     while let Some(at) = find(bytes, b"<?xml", from) {
-        if at != start && bytes.get(at + 5).is_some_and(u8::is_ascii_whitespace) {
-            return true;
+        if bytes.get(at + 5).is_some_and(u8::is_ascii_whitespace) {
+            let ends_late =
+                find(bytes, b"?>", at).is_none_or(|end| end + 2 > start + COMPACT_DECLARATION_MAX);
+            if at != start || ends_late {
+                return true;
+            }
         }
         from = at + 5;
     }
     false
+}
+
+/// How many open elements an end tag may close at once (the ones above its own).
+const MAX_AUTO_CLOSE: usize = 64;
+
+/// The longest declaration the repair writes (BOM excluded), safely inside feed-rs's
+/// 64-byte window.
+const COMPACT_DECLARATION_MAX: usize = 58;
+
+/// `<?xml version="1.0" encoding="..."?>` with nothing else, the encoding named by the
+/// original declaration (or UTF-8 when the document was transcoded).
+fn compact_declaration(declaration: &[u8], transcoded: bool) -> Vec<u8> {
+    let encoding: Option<Vec<u8>> = if transcoded {
+        Some(b"utf-8".to_vec())
+    } else {
+        declared_encoding(declaration)
+            .map(|r| declaration[r].to_vec())
+            .filter(|e| {
+                !e.is_empty()
+                    && e.len() <= 20
+                    && e.iter()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(b))
+            })
+    };
+    let mut out = b"<?xml version=\"1.0\"".to_vec();
+    if let Some(encoding) = encoding {
+        out.extend_from_slice(b" encoding=\"");
+        out.extend_from_slice(&encoding);
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"?>");
+    out
 }
 
 /// Whether the document is in UTF-16 or UTF-32, which feed-rs's XML reader cannot read
@@ -103,10 +140,10 @@ pub(crate) fn repair_xml(bytes: &[u8]) -> Option<Vec<u8>> {
                     && opaque.get(5).is_some_and(u8::is_ascii_whitespace);
                 if is_declaration && Some(span.start) != first_markup {
                     edits.push(span, Vec::new());
-                } else if is_declaration && transcoded.is_some() {
-                    if let Some(value) = declared_encoding(opaque) {
-                        let value = span.start + value.start..span.start + value.end;
-                        edits.push(value, b"utf-8".to_vec());
+                } else if is_declaration {
+                    let compact = compact_declaration(opaque, transcoded.is_some());
+                    if compact != opaque {
+                        edits.push(span, compact);
                     }
                 } else if opaque.starts_with(b"<![CDATA[") && !opaque.ends_with(b"]]>") {
                     edits.push(span.end..span.end, b"]]>".to_vec());
@@ -137,7 +174,14 @@ pub(crate) fn repair_xml(bytes: &[u8]) -> Option<Vec<u8>> {
         let name = &bytes[tag.name.clone()];
 
         if tag.kind == TagKind::End {
-            match open.iter().rposition(|(n, _)| bytes[n.clone()] == *name) {
+            // Only the innermost few open elements are searched, so a document of many
+            // unclosed elements and stray end tags stays linear.
+            let search_from = open.len().saturating_sub(MAX_AUTO_CLOSE);
+            let matching = open[search_from..]
+                .iter()
+                .rposition(|(n, _)| bytes[n.clone()] == *name)
+                .map(|i| i + search_from);
+            match matching {
                 Some(index) => {
                     let mut closers = Vec::new();
                     for (_, out_name) in open.drain(index + 1..).rev() {

@@ -144,3 +144,51 @@ fn oversized_opml_is_refused_and_changes_nothing() {
     assert!(err.to_string().contains("too large for an OPML"), "{err}");
     assert!(engine.feeds().unwrap().is_empty());
 }
+
+/// Deep nesting inside a feed (a stranger's markup in a description) must not overflow the
+/// stack of a worker thread, neither in the parser nor in the repair's walk or the sanitizer,
+/// nor make cleaning quadratic.
+#[test]
+fn deeply_nested_feed_markup_does_not_overflow_the_stack() {
+    const DEPTH: usize = 100_000;
+    let nested = |open: &str, close: &str| {
+        let mut xml = String::from(
+            "<rss version=\"2.0\"><channel><title>Deep</title><item><title>t</title><description>",
+        );
+        xml.push_str(&open.repeat(DEPTH));
+        xml.push_str("deep");
+        xml.push_str(&close.repeat(DEPTH));
+        xml.push_str("</description></item></channel></rss>");
+        xml
+    };
+    let cases = [
+        // Well-formed XML nesting, escaped HTML nesting, and unclosed tags the repair closes.
+        nested("<div>", "</div>"),
+        nested("&lt;div&gt;", "&lt;/div&gt;"),
+        nested("<b>", ""),
+    ];
+    for xml in cases {
+        let started = std::time::Instant::now();
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let feed = sift_core::feeds::parse::parse_feed(
+                    xml.as_bytes(),
+                    "https://deep.example/feed",
+                );
+                if let Ok(feed) = &feed {
+                    for entry in &feed.entries {
+                        let _ = sift_core::feeds::article::prepare_article(entry);
+                    }
+                }
+                feed.map(|f| f.entries.len()).map_err(|e| e.to_string())
+            })
+            .unwrap()
+            .join();
+        assert!(outcome.is_ok(), "the parse thread died");
+        // Not a benchmark: a hang guard. Cleaning 100,000 nested elements took 28 s here
+        // before the sanitizer flattened deep markup (about 2 s now, debug build).
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(12), "took {took:?}");
+    }
+}

@@ -5,6 +5,7 @@ mod server;
 
 mod engine;
 mod fetching;
+mod fuzz;
 mod ingest;
 mod limits;
 mod opml;
