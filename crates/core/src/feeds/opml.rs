@@ -253,6 +253,17 @@ fn add_feed(
     seen: &mut std::collections::HashSet<String>,
 ) {
     let label = outline.label();
+    if url.len() > super::parse::MAX_URL_BYTES {
+        import.skipped.push(Skipped {
+            outline: label.unwrap_or_else(|| "(untitled outline)".to_string()),
+            reason: format!(
+                "its feed URL is {} bytes long, more than the {} a feed URL may have",
+                url.len(),
+                super::parse::MAX_URL_BYTES
+            ),
+        });
+        return;
+    }
     let shown = label.clone().unwrap_or_else(|| url.clone());
     let parsed = match super::fetch::parse_http_url(&url) {
         Ok(parsed) => parsed,
@@ -403,6 +414,22 @@ mod tests {
         assert!(reasons[0].contains("more than once"));
         assert!(reasons[1].contains("no xmlUrl"));
         assert!(reasons[2].contains("not file:"));
+    }
+
+    #[test]
+    fn an_overlong_feed_url_is_skipped_with_a_reason() {
+        let long = format!("https://long.example/{}", "x".repeat(10_000));
+        let text = format!(
+            r#"<opml version="2.0"><body><outline text="Long" xmlUrl="{long}"/><outline text="Ok" xmlUrl="https://ok.example/feed"/></body></opml>"#
+        );
+        let import = parse_opml(&text, "long.opml").unwrap();
+        assert_eq!(import.feeds.len(), 1);
+        assert_eq!(import.skipped[0].outline, "Long");
+        assert!(
+            import.skipped[0].reason.contains("bytes long"),
+            "{:?}",
+            import.skipped
+        );
     }
 
     #[test]

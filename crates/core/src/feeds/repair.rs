@@ -415,8 +415,19 @@ enum RootKind {
 /// namespace, UserLand's RSS 2 namespace and others on the root become that one.
 fn repair_rss_namespace(bytes: &[u8], tag: &Tag, edits: &mut Edits) {
     const RSS_10_NS: &[u8] = b"http://purl.org/rss/1.0/";
-    if let Some(attr) = tag.attr(bytes, b"xmlns") {
-        if bytes[attr.value.clone()] != *RSS_10_NS {
+    // The default namespace, and the one of the root's own prefix (`<r:rss xmlns:r=...>`:
+    // the whole document is then written with that prefix); not RDF's.
+    let name = &bytes[tag.name.clone()];
+    let prefix = name
+        .iter()
+        .position(|&b| b == b':')
+        .map(|colon| &name[..colon])
+        .filter(|p| *p != b"rdf");
+    for attr in &tag.attrs {
+        let key = &bytes[attr.name.clone()];
+        let rewrite = key == b"xmlns"
+            || prefix.is_some_and(|p| key.strip_prefix(b"xmlns:".as_slice()) == Some(p));
+        if rewrite && bytes[attr.value.clone()] != *RSS_10_NS {
             edits.push(attr.value.clone(), RSS_10_NS.to_vec());
         }
     }
@@ -1212,6 +1223,14 @@ mod tests {
         assert_eq!(
             repaired("<rdf:RDF xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><item rdf:about=\"http://x.example/1\"><title>t</title></item></rdf:RDF>"),
             "<rdf:RDF xmlns=\"http://purl.org/rss/1.0/\"><item rdf:about=\"http://x.example/1\"><title>t</title><link>http://x.example/1</link></item></rdf:RDF>"
+        );
+    }
+
+    #[test]
+    fn an_rss_document_written_with_a_prefix_gets_rss_namespace_for_it() {
+        assert_eq!(
+            repaired("<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><r:channel/></r:rss>"),
+            "<r:rss version=\"2.0\" xmlns:r=\"http://purl.org/rss/1.0/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><r:channel/></r:rss>"
         );
     }
 
