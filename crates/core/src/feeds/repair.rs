@@ -263,6 +263,9 @@ pub(crate) fn repair_xml(bytes: &[u8]) -> Option<Vec<u8>> {
                 _ => {}
             }
         }
+        if root_kind == Some(RootKind::Rss) && local_name(name) == b"item" {
+            close_channel_header(bytes, &tag, &mut open, &mut edits);
+        }
         let mut out_name = name.to_vec();
         let mut consumed = false;
         if root_kind == Some(RootKind::Atom) {
@@ -310,6 +313,41 @@ pub(crate) fn repair_xml(bytes: &[u8]) -> Option<Vec<u8>> {
         edits.push(bytes.len()..bytes.len(), closers);
     }
     edits.apply(bytes)
+}
+
+/// An `<item>` that starts while a channel-header element is still open (an unclosed
+/// `<itunes:category>`, say) belongs to the channel, as lenient readers see it: what is open
+/// above the channel is closed first. Items inside another item (SSE conflict copies) stay
+/// where they are.
+fn close_channel_header(
+    bytes: &[u8],
+    item: &Tag,
+    open: &mut Vec<(Range<usize>, Vec<u8>)>,
+    edits: &mut Edits,
+) {
+    let search_from = open.len().saturating_sub(MAX_AUTO_CLOSE);
+    let Some(channel) = open[search_from..]
+        .iter()
+        .rposition(|(n, _)| local_name(&bytes[n.clone()]) == b"channel")
+        .map(|i| i + search_from)
+    else {
+        return;
+    };
+    let above = &open[channel + 1..];
+    if above.is_empty()
+        || above
+            .iter()
+            .any(|(n, _)| local_name(&bytes[n.clone()]) == b"item")
+    {
+        return;
+    }
+    let mut closers = Vec::new();
+    for (_, out_name) in open.drain(channel + 1..).rev() {
+        closers.extend_from_slice(b"</");
+        closers.extend_from_slice(&out_name);
+        closers.push(b'>');
+    }
+    edits.push(item.span.start..item.span.start, closers);
 }
 
 /// An `<rss>` whose content is not in a `<channel>` (or that is empty) is an empty or
@@ -1211,6 +1249,14 @@ mod tests {
         assert_eq!(
             repaired("<rss version=\"2.0\"><channel><item><title><![CD"),
             "<rss version=\"2.0\"><channel><item><title></title></item></channel></rss>"
+        );
+    }
+
+    #[test]
+    fn an_unclosed_channel_header_element_is_closed_before_the_first_item() {
+        assert_eq!(
+            repaired("<rss version=\"2.0\"><channel><itunes:category text=\"T\"><item><title>t</title></item></channel></rss>"),
+            "<rss version=\"2.0\"><channel><itunes:category text=\"T\"></itunes:category><item><title>t</title></item></channel></rss>"
         );
     }
 

@@ -17,7 +17,7 @@ use sift_core::feeds::parse::parse_feed;
 /// The shares reached when these floors were set; a change that reads fewer fails here.
 /// Raise them when Sift reads more, never lower them to make a change pass.
 const VALID_FLOOR: f64 = 0.998;
-const ILLFORMED_FLOOR: f64 = 0.98;
+const ILLFORMED_FLOOR: f64 = 1.0;
 
 struct Case {
     path: String,
