@@ -315,3 +315,204 @@ async fn views_and_answers_do_not_wait_for_a_batch_being_embedded() {
         .iter()
         .all(|a| a.score.is_some()));
 }
+
+/// The hashing embedder, slowed to a given time per text without using the CPU: it
+/// isolates what embedding's locking and snapshot invalidation cost the views from the
+/// CPU the real model takes.
+struct Slow {
+    inner: HashingEmbedder,
+    per_text: std::time::Duration,
+}
+
+impl Embedder for Slow {
+    fn embed(&self, texts: &[&str]) -> sift_core::Result<Vec<Vec<f32>>> {
+        std::thread::sleep(self.per_text * texts.len() as u32);
+        self.inner.embed(texts)
+    }
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+}
+
+fn summary(name: &str, mut times: Vec<f64>) -> String {
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "{name:<9} n={:<4} median {:>7.1} ms  p90 {:>7.1} ms  max {:>7.1} ms",
+        times.len(),
+        at(0.5),
+        at(0.9),
+        at(1.0)
+    )
+}
+
+/// How long views and answers take while a long embedding run goes on, next to the same
+/// calls on the same store when nothing embeds (the reference, same run). A measurement:
+/// `cargo test -p sift-core --release --test feeds -- --ignored --nocapture views_while_embedding`
+/// (`SIFT_BENCH_ARTICLES`, default 2000: as many are stored and embedded first, then as
+/// many more embed while the views are timed; `SIFT_BENCH_EMBED_MS`, default 3 per text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check; run with --ignored --nocapture"]
+async fn views_while_embedding() {
+    use sift_core::domain::Rating;
+    use std::time::{Duration, Instant};
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let articles = env("SIFT_BENCH_ARTICLES", 2000);
+    let per_text = Duration::from_millis(env("SIFT_BENCH_EMBED_MS", 3) as u64);
+    let per_feed = 100;
+    let feeds = articles.div_ceil(per_feed);
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let slow = Arc::new(Slow {
+        inner: HashingEmbedder::default(),
+        per_text: Duration::ZERO,
+    });
+    let engine = Arc::new(
+        Engine::open_with_settings(dir.path(), quick_settings())
+            .unwrap()
+            .with_embedder(slow),
+    );
+    let feed = |set: &str, f: usize| {
+        let items: String = (0..per_feed)
+            .map(|i| {
+                format!(
+                    "<item><title>{set} feed {f} story {i} about topic{t} and theme{u}</title>\
+                     <link>http://{set}.test/{f}/{i}</link>\
+                     <pubDate>Tue, 05 Mar 2024 10:{:02}:00 GMT</pubDate>\
+                     <description>words on topic{t} with detail{i} from source{f}</description></item>",
+                    i % 60,
+                    t = (f * 7 + i) % 23,
+                    u = i % 11
+                )
+            })
+            .collect();
+        Response::ok(
+            "application/rss+xml",
+            format!(
+                r#"<?xml version="1.0"?><rss version="2.0"><channel><title>{set} {f}</title><link>http://{set}.test/</link>{items}</channel></rss>"#
+            ),
+        )
+    };
+    for f in 0..feeds {
+        server.route(&format!("/base{f}.xml"), feed("base", f));
+        engine
+            .subscribe(&server.url(&format!("/base{f}.xml")))
+            .await
+            .unwrap();
+    }
+    engine.ingest(FeedSelection::All, |_| {}).await.unwrap();
+    let listed = engine.articles(&ArticleFilter::default()).unwrap();
+    for (n, a) in listed.iter().take(20).enumerate() {
+        let rating = if n % 3 == 0 {
+            Rating::Dislike
+        } else {
+            Rating::Like
+        };
+        engine.rate(a.id, Some(rating)).unwrap();
+    }
+    let probe = listed[100].id;
+
+    // One round of what a reader does: open For you, get cards, answer one.
+    let round = move |engine: &Engine, times: &mut [Vec<f64>; 3]| {
+        let timed = |f: &dyn Fn()| {
+            let started = Instant::now();
+            f();
+            started.elapsed().as_secs_f64() * 1000.0
+        };
+        times[0].push(timed(&|| {
+            engine.for_you(Some(50), true).unwrap();
+        }));
+        times[1].push(timed(&|| {
+            engine.cards(Some(5)).unwrap();
+        }));
+        times[2].push(timed(&|| {
+            engine.rate(probe, Some(Rating::Like)).unwrap();
+        }));
+        engine.rate(probe, None).unwrap();
+    };
+    let idle = tokio::task::spawn_blocking({
+        let engine = engine.clone();
+        move || {
+            let mut times: [Vec<f64>; 3] = Default::default();
+            for _ in 0..20 {
+                round(&engine, &mut times);
+            }
+            times
+        }
+    })
+    .await
+    .unwrap();
+
+    // The embedder is set once per engine: the slow model comes with a second engine over
+    // the same store (the first one is closed).
+    drop(engine);
+    let engine = Arc::new(
+        Engine::open_with_settings(dir.path(), quick_settings())
+            .unwrap()
+            .with_embedder(Arc::new(Slow {
+                inner: HashingEmbedder::default(),
+                per_text,
+            })),
+    );
+    for f in 0..feeds {
+        server.route(&format!("/more{f}.xml"), feed("more", f));
+        engine
+            .subscribe(&server.url(&format!("/more{f}.xml")))
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    let ingesting = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.ingest(FeedSelection::All, |_| {}).await }
+    });
+    let during = tokio::task::spawn_blocking({
+        let engine = engine.clone();
+        move || {
+            let mut times: [Vec<f64>; 3] = Default::default();
+            // The views are timed only once the new articles are stored (the refresh is fast).
+            while engine
+                .articles(&ArticleFilter {
+                    limit: Some(1),
+                    without_content: true,
+                    ..Default::default()
+                })
+                .map(|a| !a[0].title.starts_with("more"))
+                .unwrap_or(true)
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let deadline = Instant::now() + Duration::from_secs(600);
+            while !ingesting.is_finished() && Instant::now() < deadline {
+                round(&engine, &mut times);
+            }
+            (times, ingesting)
+        }
+    })
+    .await
+    .unwrap();
+    let (times, ingesting) = during;
+    let report = ingesting.await.unwrap().unwrap();
+    let embedded = report.embedding.unwrap().embedded;
+    println!(
+        "{} articles stored and embedded, then {embedded} more embedded at {} ms per text in {:.1} s",
+        listed.len(),
+        per_text.as_millis(),
+        started.elapsed().as_secs_f64()
+    );
+    let names = ["for_you", "cards", "rate"];
+    for (name, times) in names.iter().zip(idle) {
+        println!("idle    {}", summary(name, times));
+    }
+    for (name, times) in names.iter().zip(times) {
+        println!("during  {}", summary(name, times));
+    }
+}
