@@ -26,4 +26,7 @@ pub const COMMANDS: &[&str] = &[
     "cards",
     "clusters",
     "map",
+    "search",
+    "more_like_this",
+    "set_full_text",
 ];

@@ -11,7 +11,7 @@ use sift_core::domain::{ArticleId, FeedId, Rating};
 use sift_core::engine::{
     ArticleFilter, ArticleView, Card, ClusterSummary, FeedRefreshResult, FeedSelection,
     FeedSummary, ForYouItem, MapPoint, ModelInfo, OpmlImportReport, RatedArticle, Recommendation,
-    RefreshReport,
+    RefreshReport, SearchHit, SearchQuery, WholeArticlesReport,
 };
 use sift_core::store::Settings;
 use sift_core::EngineInfo;
@@ -325,6 +325,44 @@ pub async fn clusters(state: State<'_, AppState>) -> CommandResult<Vec<ClusterSu
 pub async fn map(state: State<'_, AppState>) -> CommandResult<Vec<MapPoint>> {
     let engine = state.engine.clone();
     blocking(move || engine.map()).await
+}
+
+/// Search by words, meaning or both (the core ranks and highlights).
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    query: SearchQuery,
+) -> CommandResult<Vec<SearchHit>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.search(&query)).await
+}
+
+/// The articles closest in meaning to one article.
+#[tauri::command]
+pub async fn more_like_this(
+    state: State<'_, AppState>,
+    id: ArticleId,
+    limit: Option<usize>,
+) -> CommandResult<Vec<SearchHit>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.more_like_this(id, limit)).await
+}
+
+/// Turns whole-article fetching on or off for a feed; on fetches the recent pages now, and
+/// what changed is embedded in the background.
+#[tauri::command]
+pub async fn set_full_text(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: FeedId,
+    on: bool,
+) -> CommandResult<WholeArticlesReport> {
+    let report = state.engine.set_full_text(&id.to_string(), on).await?;
+    if !report.changed.is_empty() {
+        // Embeds the whole texts in the background, with progress, like any new articles.
+        background::ingest_detached(&app, state.engine.clone(), FeedSelection::One(id));
+    }
+    Ok(report)
 }
 
 /// Store reads and writes, training, clustering and projecting take real time: run them

@@ -129,6 +129,9 @@ pub fn run() {
             commands::cards,
             commands::clusters,
             commands::map,
+            commands::search,
+            commands::more_like_this,
+            commands::set_full_text,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 
 import { appBinary, launchApp } from "./lib/app.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings"];
+const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings", "search"];
 
 describe("the Sift window", { timeout: 180_000 }, () => {
   let app;

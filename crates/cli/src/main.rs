@@ -52,6 +52,10 @@ enum Command {
     Sample,
     /// List stored articles, newest first.
     Articles(commands::feeds::ArticlesArgs),
+    /// Find articles by words, by meaning (--meaning), or like another (--like ID).
+    Search(commands::search::SearchArgs),
+    /// Measure search by words, by meaning and blended on a labelled corpus (AG News).
+    EvalSearch(commands::search::EvalSearchArgs),
     /// Show the engine's version, data directory and schema version.
     Info,
     #[command(flatten)]
@@ -90,6 +94,9 @@ async fn run(cli: Cli) -> CliResult {
             return commands::learn::run_standalone(cmd, &out);
         }
     }
+    if let Command::EvalSearch(args) = &cli.command {
+        return commands::search::eval_search(&out, args);
+    }
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => sift_core::paths::default_data_dir().ok_or(sift_core::Error::NoDataDir)?,
@@ -107,6 +114,9 @@ async fn run(cli: Cli) -> CliResult {
         Command::Refresh => commands::feeds::refresh(&engine, &out).await,
         Command::Sample => commands::feeds::sample(&engine, &out).await,
         Command::Articles(args) => commands::feeds::articles(&engine, &out, &args),
+        Command::Search(args) => commands::search::search(&engine, &out, &args),
+        // Answered above, before the store is opened; kept here so the match stays total.
+        Command::EvalSearch(args) => commands::search::eval_search(&out, &args),
         Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),
         Command::Reader(cmd) => commands::reader::run(cmd, &engine, &out),
         Command::Info => {

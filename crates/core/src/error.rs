@@ -13,6 +13,9 @@ pub enum Error {
     #[error(transparent)]
     Feed(#[from] crate::feeds::FeedError),
 
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
+
     #[error(
         "no data directory could be found for this user; pass --data-dir or set SIFT_DATA_DIR"
     )]

@@ -13,6 +13,7 @@ pub mod learn;
 pub mod paths;
 pub mod recommender;
 pub mod rules;
+pub mod search;
 pub mod store;
 
 pub use engine::{Engine, EngineInfo};

@@ -30,15 +30,43 @@ export function topicFeed({ topics = 4, perTopic = 12 } = {}) {
   return JSON.stringify({ ...sample, title: "Topics (e2e fixture)", items });
 }
 
+const WHOLE_FIXTURES = join(REPO_ROOT, "tests", "fixtures", "whole");
+
+/**
+ * A summary-only RSS feed: two teasers ending in "Read more" whose links lead to whole
+ * articles on the same server (`base` is the server's own URL).
+ */
+export function teaserFeed(base) {
+  const items = [
+    ["lighthouse", "The lighthouse keeper's last season", "The old lighthouse on the point has had a keeper for 140 years… Read more"],
+    ["bees", "How a village keeps its bees alive through winter", "Twelve families share a cooperative in the hills… Read more"],
+    ["harbour", "Harbour dues rise again", "The harbour authority announced new fees… Read more"],
+  ]
+    .map(
+      ([slug, title, teaser], i) =>
+        `<item><title>${title}</title><link>${base}/post/${slug}</link><guid>${base}/post/${slug}</guid>` +
+        `<pubDate>Tue, 0${i + 1} Dec 2026 10:00:00 GMT</pubDate><description>${teaser}</description></item>`,
+    )
+    .join("");
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>Coastal Notes</title><link>${base}/</link>${items}</channel></rss>`;
+}
+
 /** Starts the server; returns { url(path), close() }. */
 export async function startFixtureServer() {
   const routes = new Map([
     ["/topics.json", { type: "application/feed+json", body: topicFeed() }],
     ["/hostile.xml", { type: "application/rss+xml", body: readFileSync(join(FEED_FIXTURES, "hostile.xml")) }],
     ["/atom.xml", { type: "application/atom+xml", body: readFileSync(join(FEED_FIXTURES, "atom10.xml")) }],
+    ["/post/lighthouse", { type: "text/html; charset=utf-8", body: readFileSync(join(WHOLE_FIXTURES, "lighthouse.html")) }],
+    ["/post/bees", { type: "text/html; charset=utf-8", body: readFileSync(join(WHOLE_FIXTURES, "bees.html")) }],
   ]);
   const server = createServer((req, res) => {
-    const route = routes.get(new URL(req.url, "http://x").pathname);
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/teasers.xml") {
+      res.writeHead(200, { "content-type": "application/rss+xml" }).end(teaserFeed(`http://${req.headers.host}`));
+      return;
+    }
+    const route = routes.get(path);
     if (!route) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;

@@ -21,6 +21,10 @@ import type { MapPoint } from "./bindings/MapPoint";
 import type { RatedArticle } from "./bindings/RatedArticle";
 import type { Rating } from "./bindings/Rating";
 import type { Recommendation } from "./bindings/Recommendation";
+import type { SearchHit } from "./bindings/SearchHit";
+import type { SearchMode } from "./bindings/SearchMode";
+import type { SearchQuery } from "./bindings/SearchQuery";
+import type { WholeArticlesReport } from "./bindings/WholeArticlesReport";
 
 export type {
   ArticleFilter,
@@ -41,7 +45,11 @@ export type {
   Rating,
   Recommendation,
   RefreshReport,
+  SearchHit,
+  SearchMode,
+  SearchQuery,
   Settings,
+  WholeArticlesReport,
 };
 
 function isCommandError(e: unknown): e is CommandError {
@@ -106,6 +114,13 @@ export const api = {
   cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),
   clusters: () => invoke<ClusterSummary[]>("clusters"),
   map: () => invoke<MapPoint[]>("map"),
+
+  /** Ranked, highlighted matches by words, meaning, or both blended. */
+  search: (query: SearchQuery) => invoke<SearchHit[]>("search", { query }),
+  /** The articles closest in meaning to one article. */
+  moreLikeThis: (id: ArticleId, limit?: number) => invoke<SearchHit[]>("more_like_this", { id, limit: limit ?? null }),
+  /** Fetch whole articles from the entries' pages for this feed (on fetches recent ones now). */
+  setFullText: (id: FeedId, on: boolean) => invoke<WholeArticlesReport>("set_full_text", { id, on }),
 
   /** The article's original page, in the system browser. */
   openArticleLink: (id: ArticleId) => invoke<void>("open_article_link", { id }),

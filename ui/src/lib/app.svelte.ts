@@ -6,7 +6,7 @@ import { getContext, setContext } from "svelte";
 
 import { Activity } from "./activity.svelte";
 import { CardDeck } from "./cards.svelte";
-import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type Settings } from "./api";
+import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type SearchMode, type Settings } from "./api";
 import { hostOf } from "./format";
 import { Toasts } from "./toasts.svelte";
 import type { ViewId } from "./views";
@@ -25,6 +25,8 @@ export class AppState {
   readonly deck = new CardDeck();
   /** What the last answers changed in For you, in words. */
   cardChanges: string[] = $state([]);
+  /** The Search view's box, kept across views; `like` shows "more like this" instead. */
+  search: { text: string; mode: SearchMode; like: ArticleId | null } = $state({ text: "", mode: "blend", like: null });
 
   navigate(view: ViewId): void {
     this.view = view;
@@ -36,6 +38,13 @@ export class AppState {
 
   closeReader(): void {
     this.readerId = null;
+  }
+
+  /** Search view listing the articles closest in meaning to `id`. */
+  moreLikeThis(id: ArticleId): void {
+    this.search.like = id;
+    this.readerId = null;
+    this.view = "search";
   }
 
   feedTitle(id: FeedId): string {

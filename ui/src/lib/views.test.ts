@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { VIEWS, viewForKey } from "./views";
 
 describe("views", () => {
-  it("lists the views in navigation order, on keys 1 to 7", () => {
+  it("lists the views in navigation order, on keys 1 to 8", () => {
     expect(VIEWS.map((v) => v.label)).toEqual([
-      "For you", "Cards", "All articles", "Map", "Clusters", "Feeds", "Settings",
+      "For you", "Cards", "All articles", "Map", "Clusters", "Feeds", "Settings", "Search",
     ]);
-    expect(VIEWS.map((v) => v.key).join("")).toBe("1234567");
+    expect(VIEWS.map((v) => v.key).join("")).toBe("12345678");
   });
   it("maps number keys to views and ignores other keys", () => {
     expect(viewForKey("2")?.id).toBe("cards");

@@ -1,5 +1,5 @@
 // The app's views, in navigation order. `id` is stable: tests and keyboard shortcuts use it.
-export type ViewId = "for-you" | "cards" | "articles" | "map" | "clusters" | "feeds" | "settings";
+export type ViewId = "for-you" | "cards" | "articles" | "map" | "clusters" | "feeds" | "settings" | "search";
 
 export interface ViewDef {
   id: ViewId;
@@ -15,6 +15,7 @@ export const VIEWS: ViewDef[] = [
   { id: "clusters", label: "Clusters", key: "5" },
   { id: "feeds", label: "Feeds", key: "6" },
   { id: "settings", label: "Settings", key: "7" },
+  { id: "search", label: "Search", key: "8" },
 ];
 
 /** The view a number key selects, or undefined when the key is not a view shortcut. */

@@ -4,3 +4,4 @@ pub mod eval;
 pub mod feeds;
 pub mod learn;
 pub mod reader;
+pub mod search;

@@ -43,6 +43,31 @@ pub struct ArticleRecord {
     pub dedup_keys: Vec<String>,
     #[serde(default)]
     pub read: bool,
+    /// Set once the whole article was fetched from its page (its feed asked for whole
+    /// articles): then `content_html`, `text` and `content_hash` are the page's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whole: Option<WholeArticle>,
+}
+
+/// How fetching the whole article from its page went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WholeArticle {
+    /// The page it came from, after redirects.
+    pub url: String,
+    /// RFC 3339.
+    pub fetched_at: String,
+    /// The content hash of the feed's own version, so a refresh can tell whether the
+    /// feed changed the entry (then it is fetched again) or merely repeats it.
+    pub feed_content_hash: String,
+    /// Why the page could not be used; the feed's content is kept then.
+    pub error: Option<String>,
+}
+
+impl WholeArticle {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
 }
 
 /// Words of an article's text kept in [`ArticleMeta::lead`].
@@ -79,6 +104,9 @@ pub struct ArticleMeta {
     pub dedup_keys: Vec<String>,
     #[serde(default)]
     pub read: bool,
+    /// See [`ArticleRecord::whole`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whole: Option<WholeArticle>,
 }
 
 /// An article's body: the sanitized HTML and the plain text that gets embedded.
@@ -110,6 +138,7 @@ impl ArticleRecord {
                 also_in: self.also_in,
                 dedup_keys: self.dedup_keys,
                 read: self.read,
+                whole: self.whole,
             },
             ArticleContent {
                 content_html: self.content_html,
@@ -138,6 +167,7 @@ impl ArticleRecord {
             also_in: meta.also_in,
             dedup_keys: meta.dedup_keys,
             read: meta.read,
+            whole: meta.whole,
         }
     }
 }

@@ -60,6 +60,13 @@ pub struct FeedRecord {
     pub next_retry_at: Option<String>,
     #[serde(default)]
     pub added_at: Option<String>,
+    /// Fetch each entry's linked page and keep the whole article, not the feed's summary.
+    #[serde(default)]
+    pub full_text: bool,
+    /// The last fetch's entries looked like teasers of longer articles (the Feeds view then
+    /// offers `full_text`).
+    #[serde(default)]
+    pub looks_truncated: bool,
 }
 
 impl FeedRecord {
@@ -79,6 +86,8 @@ impl FeedRecord {
             consecutive_failures: 0,
             next_retry_at: None,
             added_at: Some(chrono::Utc::now().to_rfc3339()),
+            full_text: false,
+            looks_truncated: false,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{ArticleScore, Engine};
-use crate::domain::{ArticleId, ArticleMeta, FeedId, FeedRecord, Rating};
+use crate::domain::{ArticleId, ArticleMeta, FeedId, FeedRecord, Rating, WholeArticle};
 use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
@@ -39,6 +39,10 @@ pub struct FeedSummary {
     pub liked_ratio: Option<f64>,
     pub folder: Option<String>,
     pub tags: Vec<String>,
+    /// Whole articles are fetched from the entries' pages.
+    pub full_text: bool,
+    /// The entries look like teasers: offer `full_text`.
+    pub looks_truncated: bool,
 }
 
 /// An article as listed (`sift articles`, the app's reading list).
@@ -59,6 +63,12 @@ pub struct ArticleView {
     pub confidence: Option<f64>,
     /// "like", "dislike", "skip" or `None`.
     pub rating: Option<Rating>,
+    /// Set when the feed asks for whole articles: where the page came from, or why the
+    /// feed's own content is shown instead. Left out of JSON when unset, so articles of
+    /// ordinary feeds keep the CLI contract's exact fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub whole: Option<WholeArticle>,
 }
 
 impl ArticleView {
@@ -80,6 +90,7 @@ impl ArticleView {
             author: a.author,
             summary: a.summary,
             content_html,
+            whole: a.whole,
         }
     }
 }
@@ -182,12 +193,14 @@ impl Engine {
     /// Removes a feed given by id or URL, with its unrated articles; rated articles stay.
     pub fn unsubscribe(&self, id_or_url: &str) -> Result<FeedId> {
         let feed = self.find_feed(id_or_url)?;
+        let carried = self.store.feed_article_ids(feed.id)?;
         self.store.remove_feed(feed.id)?;
         self.store.flush()?;
+        self.reindex_quietly(&carried);
         Ok(feed.id)
     }
 
-    fn find_feed(&self, id_or_url: &str) -> Result<FeedRecord> {
+    pub(super) fn find_feed(&self, id_or_url: &str) -> Result<FeedRecord> {
         let id_or_url = id_or_url.trim();
         let found = match id_or_url.parse::<FeedId>() {
             Ok(id) => self.store.get_feed(id)?,
@@ -235,6 +248,8 @@ impl Engine {
                     error: feed.last_error,
                     folder: feed.folder,
                     tags: feed.tags,
+                    full_text: feed.full_text,
+                    looks_truncated: feed.looks_truncated,
                 }
             })
             .collect())

@@ -38,6 +38,9 @@ pub struct FeedRefreshResult {
     /// The stored ids of the new articles (what the learner embeds next).
     #[serde(skip)]
     pub new_article_ids: Vec<ArticleId>,
+    /// The stored ids of the articles this fetch changed (what the search index re-reads).
+    #[serde(skip)]
+    pub updated_article_ids: Vec<ArticleId>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -52,6 +55,15 @@ impl RefreshReport {
         self.feeds
             .iter()
             .flat_map(|f| f.new_article_ids.iter().copied())
+            .collect()
+    }
+
+    /// New and updated articles: everything whose stored text this refresh wrote.
+    pub fn changed_article_ids(&self) -> Vec<ArticleId> {
+        let feeds = self.feeds.iter();
+        feeds
+            .flat_map(|f| f.new_article_ids.iter().chain(&f.updated_article_ids))
+            .copied()
             .collect()
     }
 
@@ -113,7 +125,7 @@ pub(super) struct IngestState {
     embed_lock: Arc<tokio::sync::Mutex<()>>,
     /// Whether stored articles may lack vectors: true at start (an earlier process may
     /// have stopped midway) and after a failed run, so a quiet refresh need not scan the store.
-    embedding_owed: AtomicBool,
+    pub(super) embedding_owed: AtomicBool,
 }
 
 impl Default for IngestState {
@@ -267,10 +279,12 @@ impl Engine {
         if let Err(e) = store_blocking(&self.store, |s| s.flush()).await {
             tracing::warn!("could not flush the store after a refresh: {e}");
         }
-        Ok(RefreshReport {
+        let report = RefreshReport {
             new_articles: results.iter().map(|r| r.new_articles).sum(),
             feeds: results,
-        })
+        };
+        self.after_refresh(&report.changed_article_ids()).await;
+        Ok(report)
     }
 }
 
@@ -286,6 +300,7 @@ async fn store_update(store: &Store, update: FeedUpdate) -> FeedRefreshResult {
         updated_articles: 0,
         error: None,
         new_article_ids: Vec::new(),
+        updated_article_ids: Vec::new(),
     };
     let written = match articles {
         FeedArticles::NotModified => {
@@ -300,6 +315,7 @@ async fn store_update(store: &Store, update: FeedUpdate) -> FeedRefreshResult {
                     result.new_articles = outcome.new_ids.len();
                     result.updated_articles = outcome.updated_ids.len();
                     result.new_article_ids = outcome.new_ids;
+                    result.updated_article_ids = outcome.updated_ids;
                 })
         }
         FeedArticles::Failed(message) => {
@@ -319,6 +335,7 @@ async fn store_update(store: &Store, update: FeedUpdate) -> FeedRefreshResult {
         result.new_articles = 0;
         result.updated_articles = 0;
         result.new_article_ids.clear();
+        result.updated_article_ids.clear();
     }
     result
 }

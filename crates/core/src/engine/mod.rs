@@ -9,8 +9,10 @@ mod rules;
 mod sample;
 mod saved;
 mod scheduler;
+mod search;
 mod settings;
 mod unread;
+mod whole;
 
 #[cfg(test)]
 mod reader_tests;
@@ -23,8 +25,10 @@ pub use retention::{PruneReport, StoreStats};
 pub use rules::RuleView;
 pub use saved::SavedState;
 pub use scheduler::Scheduler;
+pub use search::{SearchHit, SearchIndexReport, SearchMode, SearchQuery};
 pub use settings::ModelInfo;
 pub use unread::{FeedUnread, FolderUnread, MarkReadReport, MarkReadScope, UnreadCounts};
+pub use whole::WholeArticlesReport;
 
 pub use learn::{
     ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,
@@ -57,6 +61,7 @@ pub struct Engine {
     fetcher: crate::feeds::Fetcher,
     ingestion: ingest::IngestState,
     learn: learn::LearnState,
+    search: search::SearchState,
 }
 
 impl Engine {
@@ -84,6 +89,7 @@ impl Engine {
             fetcher,
             ingestion: ingest::IngestState::default(),
             learn: learn::LearnState::default(),
+            search: search::SearchState::default(),
         })
     }
 

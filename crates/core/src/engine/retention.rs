@@ -95,6 +95,7 @@ impl Engine {
             report.removed_vectors = outcome.removed_vectors;
             self.store.flush()?;
             self.invalidate();
+            self.reindex_quietly(&doomed);
         }
         report.size_after = self.store.size_on_disk()?;
         Ok(report)

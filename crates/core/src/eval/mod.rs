@@ -5,8 +5,12 @@
 
 mod corpus;
 mod metrics;
+mod search;
 mod simulate;
 
 pub use corpus::{clean_ag_news_text, embed_with_cache, load_ag_news, LabelledCorpus};
 pub use metrics::{auc, brier, precision_at_k};
+pub use search::{
+    evaluate_search, LabelledQuery, QueryKind, SearchEvalReport, SearchEvalRow, AG_NEWS_QUERIES,
+};
 pub use simulate::{evaluate, EvalConfig, EvalReport, EvalRow, Method};

@@ -10,6 +10,7 @@
 //! - [`opml`]: subscription lists in and out.
 //! - [`refresh`]: fetch → parse → sanitize for many feeds at once, with limits and backoff;
 //!   the engine stores what it hands back (nothing here depends on the store).
+//! - [`whole`]: whole articles from the entries' pages (readability), and teaser detection.
 
 pub mod article;
 pub mod bundled;
@@ -20,6 +21,7 @@ pub mod parse;
 pub mod refresh;
 mod repair;
 pub mod sanitize;
+pub mod whole;
 
 use std::time::Duration;
 

@@ -49,14 +49,21 @@ impl NewArticle {
 
     /// Whether storing `self` over `old` would change anything the user or learner sees.
     fn differs_from(&self, old: &ArticleMeta, old_content: &ArticleContent) -> bool {
-        self.title != old.title
+        let content_differs = match old.whole.as_ref().filter(|w| w.succeeded()) {
+            // The stored content is the page's: compare with the feed's version it replaced.
+            Some(whole) => self.content_hash != whole.feed_content_hash,
+            None => {
+                self.content_html != old_content.content_html
+                    || self.content_hash != old.content_hash
+            }
+        };
+        content_differs
+            || self.title != old.title
             || self.link != old.link
             || self.published != old.published
             || self.updated != old.updated
             || self.author != old.author
             || self.summary != old.summary
-            || self.content_html != old_content.content_html
-            || self.content_hash != old.content_hash
             || self.enclosures != old.enclosures
     }
 
@@ -284,6 +291,7 @@ impl Store {
                                 also_in: Vec::new(),
                                 dedup_keys: entry_keys.clone(),
                                 read: false,
+                                whole: None,
                             };
                             // A key already taken (a link shared by distinct entries) keeps
                             // pointing at the first article.
@@ -319,6 +327,9 @@ impl Store {
                             if record.feed_id == feed_id {
                                 let old_content = get_content_tx(contents, record.id)?;
                                 if new.differs_from(&record, &old_content) {
+                                    // The feed changed the entry: its content replaces a
+                                    // fetched page's, which is fetched again if wanted.
+                                    record.whole = None;
                                     record.title = new.title.clone();
                                     record.link = new.link.clone();
                                     record.published = new.published.clone();

@@ -13,3 +13,4 @@ mod parsing;
 mod shapes;
 mod store;
 mod throughput;
+mod whole;

@@ -2,6 +2,7 @@
 import type { ArticleId } from "./ArticleId";
 import type { FeedId } from "./FeedId";
 import type { Rating } from "./Rating";
+import type { WholeArticle } from "./WholeArticle";
 
 /**
  * An article as listed (`sift articles`, the app's reading list).
@@ -18,4 +19,10 @@ score: number | null, confidence: number | null,
 /**
  * "like", "dislike", "skip" or `None`.
  */
-rating: Rating | null, };
+rating: Rating | null, 
+/**
+ * Set when the feed asks for whole articles: where the page came from, or why the
+ * feed's own content is shown instead. Left out of JSON when unset, so articles of
+ * ordinary feeds keep the CLI contract's exact fields.
+ */
+whole?: WholeArticle, };

@@ -12,4 +12,12 @@ status: string, error: string | null, article_count: number,
 /**
  * Liked ÷ (liked + disliked) among this feed's rated articles; `None` until one is rated.
  */
-liked_ratio: number | null, folder: string | null, tags: Array<string>, };
+liked_ratio: number | null, folder: string | null, tags: Array<string>, 
+/**
+ * Whole articles are fetched from the entries' pages.
+ */
+full_text: boolean, 
+/**
+ * The entries look like teasers: offer `full_text`.
+ */
+looks_truncated: boolean, };

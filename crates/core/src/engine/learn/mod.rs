@@ -8,6 +8,7 @@
 
 mod embedding;
 mod rating;
+mod similar;
 mod snapshot;
 mod transfer;
 mod views;

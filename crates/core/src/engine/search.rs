@@ -1,0 +1,315 @@
+//! The search face of [`Engine`]: find articles by their words (the tantivy index under
+//! the data dir), by meaning (the query's embedding against every article's), or both
+//! blended; "more like this" from any article; and keeping the index in step with the
+//! store.
+//!
+//! The index is opened on first use and then reconciled with the store once (it may be
+//! missing, rebuilt after corruption, or behind after a crash). After that, whoever changes
+//! stored articles calls [`Engine::update_search_index`] with their ids.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use crate::domain::{ArticleId, ArticleRecord, FeedId, Rating};
+use crate::error::{Error, Result};
+use crate::search::{body_of, fingerprint, reciprocal_rank_fusion, IndexedArticle, SearchIndex};
+
+/// Where under the data dir the index lives.
+const INDEX_DIR: &str = "search";
+/// Results a search returns when no limit is given.
+const DEFAULT_LIMIT: usize = 50;
+/// Articles re-indexed per commit when catching up with the store.
+const SYNC_BATCH: usize = 500;
+
+/// The engine's handle on the index, opened lazily.
+#[derive(Default)]
+pub(crate) struct SearchState {
+    index: Mutex<Option<Arc<SearchIndex>>>,
+}
+
+/// How a search matches: by the words typed, by meaning, or both fused into one ranking.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    #[default]
+    Words,
+    Meaning,
+    Blend,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub mode: SearchMode,
+    pub limit: Option<usize>,
+}
+
+/// One search result, best first.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub id: ArticleId,
+    pub feed_id: FeedId,
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<String>,
+    pub author: Option<String>,
+    /// The title, HTML-escaped, with the query's words in `<mark>`.
+    pub title_html: String,
+    /// A passage of the text, HTML-escaped, with the query's words in `<mark>`.
+    pub snippet_html: String,
+    /// Higher is better; its scale depends on the mode (BM25, cosine similarity, or fused rank).
+    pub score: f32,
+    /// Cosine similarity to the query (or article) when meaning took part.
+    pub similarity: Option<f32>,
+    /// Whether the words matched (all of them).
+    pub matched_words: bool,
+    pub rating: Option<Rating>,
+}
+
+/// What catching the index up with the store did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SearchIndexReport {
+    pub indexed: usize,
+    pub removed: usize,
+    pub total: usize,
+}
+
+impl Engine {
+    /// The open index, opening (and if needed rebuilding) it and catching it up with the
+    /// store on first use.
+    fn search_index(&self) -> Result<Arc<SearchIndex>> {
+        let mut slot = self.search.index.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(index) = slot.as_ref() {
+            return Ok(index.clone());
+        }
+        let (index, _fresh) = SearchIndex::open_or_create(&self.data_dir.join(INDEX_DIR))?;
+        let index = Arc::new(index);
+        self.sync(&index)?;
+        *slot = Some(index.clone());
+        Ok(index)
+    }
+
+    /// Brings the index in line with the store: indexes articles it lacks or has stale,
+    /// drops ones the store no longer has. Opening the index does this once; this is for
+    /// a full check on demand (`sift search --reindex`).
+    pub fn sync_search_index(&self) -> Result<SearchIndexReport> {
+        let index = self.search_index()?;
+        self.sync(&index)
+    }
+
+    /// Re-indexes the given articles as the store has them now: stored ones are (re)indexed,
+    /// ones no longer stored are removed. Call it after anything that stores, updates or
+    /// deletes articles (refresh, whole-article fetching, unsubscribe, retention).
+    pub fn update_search_index(&self, changed: &[ArticleId]) -> Result<()> {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let index = self.search_index()?;
+        let mut present = Vec::new();
+        let mut removed = Vec::new();
+        for &id in changed {
+            match self.store.get_article(id)? {
+                Some(record) => present.push(record),
+                None => removed.push(id),
+            }
+        }
+        let upserts: Vec<IndexedArticle<'_>> = present.iter().map(indexed_article).collect();
+        index.apply(&upserts, &removed)?;
+        Ok(())
+    }
+
+    /// [`Engine::update_search_index`] for writers whose own work must not fail because the
+    /// index could not follow (it catches up when next opened): the failure is logged.
+    pub(crate) fn reindex_quietly(&self, changed: &[ArticleId]) {
+        if let Err(e) = self.update_search_index(changed) {
+            tracing::warn!("the search index could not follow a change: {e}");
+            // Reopening reconciles it with the store.
+            *self.search.index.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+
+    /// Compares the index with the store by fingerprint (metadata only), then indexes what
+    /// is missing or stale (reading those articles' text) and drops what is gone.
+    fn sync(&self, index: &SearchIndex) -> Result<SearchIndexReport> {
+        let mut known = index.fingerprints()?;
+        let stale: Vec<ArticleId> = self
+            .store
+            .list_article_meta()?
+            .into_iter()
+            .filter(|a| {
+                known.remove(&a.id) != Some(fingerprint(&a.content_hash, a.author.as_deref()))
+            })
+            .map(|a| a.id)
+            .collect();
+        // What is left in `known` is indexed but no longer stored.
+        let removed: Vec<ArticleId> = known.into_keys().collect();
+        index.apply(&[], &removed)?;
+        let mut indexed = 0;
+        for batch in stale.chunks(SYNC_BATCH) {
+            let records: Vec<ArticleRecord> = batch
+                .iter()
+                .filter_map(|id| self.store.get_article(*id).transpose())
+                .collect::<std::result::Result<_, _>>()?;
+            let upserts: Vec<IndexedArticle<'_>> = records.iter().map(indexed_article).collect();
+            index.apply(&upserts, &[])?;
+            indexed += records.len();
+        }
+        Ok(SearchIndexReport {
+            indexed,
+            removed: removed.len(),
+            total: index.len() as usize,
+        })
+    }
+
+    /// Articles matching `query`, best first.
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        let text = query.text.trim();
+        if text.is_empty() {
+            return Err(Error::InvalidInput(
+                "type something to search for".to_string(),
+            ));
+        }
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        let index = self.search_index()?;
+        let ranked: Vec<Ranked> = match query.mode {
+            SearchMode::Words => index
+                .search(text, limit)?
+                .into_iter()
+                .map(|h| Ranked::words(h.id, h.score))
+                .collect(),
+            SearchMode::Meaning => self
+                .nearest_to_text(text, limit)?
+                .into_iter()
+                .map(|(id, sim)| Ranked::meaning(id, sim, sim))
+                .collect(),
+            SearchMode::Blend => {
+                let pool = limit.max(DEFAULT_LIMIT);
+                blend(
+                    &index.search(text, pool)?,
+                    &self.nearest_to_text(text, pool)?,
+                    limit,
+                )
+            }
+        };
+        self.hits(&index, text, ranked)
+    }
+
+    /// The articles closest in meaning to article `id` (itself left out).
+    pub fn more_like_this(&self, id: ArticleId, limit: Option<usize>) -> Result<Vec<SearchHit>> {
+        let index = self.search_index()?;
+        let ranked = self
+            .nearest_to_article(id, limit.unwrap_or(DEFAULT_LIMIT))?
+            .into_iter()
+            .map(|(id, sim)| Ranked::meaning(id, sim, sim))
+            .collect();
+        self.hits(&index, "", ranked)
+    }
+
+    fn hits(&self, index: &SearchIndex, text: &str, ranked: Vec<Ranked>) -> Result<Vec<SearchHit>> {
+        let highlighter = (!text.is_empty())
+            .then(|| index.highlighter(text))
+            .transpose()?;
+        let ratings = self.store.ratings_by_article()?;
+        let mut hits = Vec::with_capacity(ranked.len());
+        for r in ranked {
+            // An article deleted since it was ranked is simply not shown.
+            let Some(a) = self.store.get_article(r.id)? else {
+                continue;
+            };
+            let body = body_of(&a.title, &a.text);
+            let (title_html, snippet_html) = match &highlighter {
+                Some(h) => (h.title_html(&a.title), h.snippet_html(body)),
+                None => (
+                    crate::search::highlight_html(&a.title, &[]),
+                    crate::search::lead_html(body),
+                ),
+            };
+            hits.push(SearchHit {
+                rating: ratings.get(&a.id).copied(),
+                id: a.id,
+                feed_id: a.feed_id,
+                title: a.title,
+                link: a.link,
+                published: a.published,
+                author: a.author,
+                title_html,
+                snippet_html,
+                score: r.score,
+                similarity: r.similarity,
+                matched_words: r.matched_words,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+fn indexed_article(a: &ArticleRecord) -> IndexedArticle<'_> {
+    IndexedArticle {
+        id: a.id,
+        title: &a.title,
+        author: a.author.as_deref(),
+        text: &a.text,
+        fingerprint: fingerprint(&a.content_hash, a.author.as_deref()),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    id: ArticleId,
+    score: f32,
+    similarity: Option<f32>,
+    matched_words: bool,
+}
+
+impl Ranked {
+    fn words(id: ArticleId, score: f32) -> Self {
+        Self {
+            id,
+            score,
+            similarity: None,
+            matched_words: true,
+        }
+    }
+
+    fn meaning(id: ArticleId, score: f32, similarity: f32) -> Self {
+        Self {
+            id,
+            score,
+            similarity: Some(similarity),
+            matched_words: false,
+        }
+    }
+}
+
+/// Both rankings fused ([`reciprocal_rank_fusion`]), each article marked with whether its
+/// words matched and how similar it is.
+fn blend(
+    words: &[crate::search::WordHit],
+    meaning: &[(ArticleId, f32)],
+    limit: usize,
+) -> Vec<Ranked> {
+    let word_ids: Vec<ArticleId> = words.iter().map(|h| h.id).collect();
+    let meaning_ids: Vec<ArticleId> = meaning.iter().map(|m| m.0).collect();
+    let similarity: HashMap<ArticleId, f32> = meaning.iter().copied().collect();
+    reciprocal_rank_fusion(&word_ids, &meaning_ids)
+        .into_iter()
+        .take(limit)
+        .map(|(id, score)| Ranked {
+            id,
+            score,
+            similarity: similarity.get(&id).copied(),
+            matched_words: word_ids.contains(&id),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

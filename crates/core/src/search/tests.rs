@@ -1,0 +1,168 @@
+use super::*;
+
+fn article<'a>(
+    id: u64,
+    title: &'a str,
+    author: Option<&'a str>,
+    text: &'a str,
+) -> IndexedArticle<'a> {
+    IndexedArticle {
+        id: ArticleId(id),
+        title,
+        author,
+        text,
+        fingerprint: fingerprint(text, author),
+    }
+}
+
+fn ids(hits: Vec<WordHit>) -> Vec<u64> {
+    hits.into_iter().map(|h| h.id.0).collect()
+}
+
+#[test]
+fn finds_words_in_titles_authors_and_bodies_ranked_and_stemmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, fresh) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    assert!(fresh && index.is_empty());
+    index
+        .apply(
+            &[
+                article(
+                    1,
+                    "Senate passes budget",
+                    None,
+                    "Senate passes budget\n\nThe vote was close.",
+                ),
+                article(
+                    2,
+                    "Garden notes",
+                    Some("Ada Lovelace"),
+                    "Garden notes\n\nTomatoes and an election of seeds.",
+                ),
+                article(
+                    3,
+                    "Elections in spring",
+                    None,
+                    "Elections in spring\n\nVoters go to the polls.",
+                ),
+                article(
+                    4,
+                    "Cooking",
+                    None,
+                    "Cooking\n\nA recipe for soup, nothing about votes.",
+                ),
+            ],
+            &[],
+        )
+        .unwrap();
+    assert_eq!(index.len(), 4);
+    // Stemming: "election" finds "Elections"; a title match outranks a body match.
+    assert_eq!(ids(index.search("election", 10).unwrap()), [3, 2]);
+    assert_eq!(
+        ids(index.search("lovelace", 10).unwrap()),
+        [2],
+        "authors are searched"
+    );
+    assert_eq!(
+        ids(index.search("tomatoes seeds", 10).unwrap()),
+        [2],
+        "whole bodies"
+    );
+    assert_eq!(
+        ids(index.search("senate soup", 10).unwrap()),
+        Vec::<u64>::new(),
+        "every word"
+    );
+    assert_eq!(
+        ids(index.search("\"budget\" -vote", 10).unwrap()),
+        Vec::<u64>::new()
+    );
+    // Stray syntax is read as words, never an error.
+    assert_eq!(ids(index.search("soup AND (", 10).unwrap()), [4]);
+    assert!(index.search("   ", 10).unwrap().is_empty());
+}
+
+#[test]
+fn updates_and_removals_are_incremental_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idx");
+    {
+        let (index, _) = SearchIndex::open_or_create(&path).unwrap();
+        index
+            .apply(
+                &[
+                    article(1, "Comets", None, "Comets\n\nIce and dust."),
+                    article(2, "Planets", None, "Planets\n\nRock and gas."),
+                ],
+                &[],
+            )
+            .unwrap();
+        index
+            .apply(
+                &[article(
+                    1,
+                    "Comets",
+                    None,
+                    "Comets\n\nTails point away from the sun.",
+                )],
+                &[ArticleId(2)],
+            )
+            .unwrap();
+        assert!(
+            index.search("dust", 10).unwrap().is_empty(),
+            "old text is gone"
+        );
+        assert_eq!(ids(index.search("tails", 10).unwrap()), [1]);
+        assert!(index.search("planets", 10).unwrap().is_empty());
+    }
+    let (index, fresh) = SearchIndex::open_or_create(&path).unwrap();
+    assert!(!fresh);
+    let prints = index.fingerprints().unwrap();
+    assert_eq!(prints.len(), 1);
+    assert_eq!(
+        prints[&ArticleId(1)],
+        fingerprint("Comets\n\nTails point away from the sun.", None)
+    );
+}
+
+#[test]
+fn a_corrupt_or_foreign_index_is_replaced_by_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idx");
+    {
+        let (index, _) = SearchIndex::open_or_create(&path).unwrap();
+        index
+            .apply(&[article(1, "Kept", None, "Kept")], &[])
+            .unwrap();
+    }
+    std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
+    let (index, fresh) = SearchIndex::open_or_create(&path).unwrap();
+    assert!(fresh && index.is_empty());
+
+    std::fs::write(path.join(VERSION_FILE), "sift-search-0").unwrap();
+    let (_index, fresh) = SearchIndex::open_or_create(&path).unwrap();
+    assert!(fresh, "another version is rebuilt");
+}
+
+#[test]
+fn highlights_mark_the_query_words_in_titles_and_snippets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    let text = "Rust <2024> edition\n\nThe new edition of Rust ships today with async closures.";
+    index
+        .apply(&[article(1, "Rust <2024> edition", None, text)], &[])
+        .unwrap();
+    let h = index.highlighter("rust closures").unwrap();
+    assert_eq!(
+        h.title_html("Rust <2024> edition"),
+        "<mark>Rust</mark> &lt;2024&gt; edition"
+    );
+    let snippet = h.snippet_html(body_of("Rust <2024> edition", text));
+    assert!(
+        snippet.contains("<mark>Rust</mark>") && snippet.contains("<mark>closures</mark>"),
+        "{snippet}"
+    );
+    // No match in the body: its beginning, escaped.
+    let h = index.highlighter("edition").unwrap();
+    assert_eq!(h.snippet_html("Plain <body>"), "Plain &lt;body&gt;");
+}
