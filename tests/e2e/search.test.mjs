@@ -5,10 +5,11 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { launchApp, REPO_ROOT } from "./lib/app.mjs";
+import { findExecutable, launchApp, REPO_ROOT } from "./lib/app.mjs";
 import { startFixtureServer } from "./lib/fixtures.mjs";
 
 const EMBED_TIMEOUT_MS = 150_000;
@@ -17,6 +18,26 @@ const EMBED_TIMEOUT_MS = 150_000;
 function sportsTitles() {
   const sample = JSON.parse(readFileSync(join(REPO_ROOT, "crates", "core", "sample", "sample.json"), "utf8"));
   return new Set(sample.items.filter((i) => i.tags?.[0] === "Sports").map((i) => i.title));
+}
+
+/**
+ * With SIFT_SHOTS_DIR set, saves what the X screen shows (the window) as NAME.png there:
+ * `SIFT_SHOTS_DIR=docs/screenshots npm run e2e -- ...` retakes the README's pictures.
+ */
+async function shot(app, name) {
+  const dir = process.env.SIFT_SHOTS_DIR;
+  const importTool = findExecutable("import");
+  if (!dir || !importTool) return;
+  // Notices of earlier steps would cover the view: close them, as a reader would.
+  await app.session.execute(`document.querySelectorAll('[data-testid="toast"] button').forEach((b) => b.click())`);
+  await app.session.execute("document.activeElement?.blur?.()");
+  await new Promise((r) => setTimeout(r, 800));
+  mkdirSync(dir, { recursive: true });
+  const png = execFileSync(importTool, ["-window", "root", "png:-"], {
+    env: { ...process.env, DISPLAY: app.display },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  writeFileSync(join(dir, `${name}.png`), png);
 }
 
 describe("whole articles and search", { timeout: 420_000 }, () => {
@@ -81,6 +102,7 @@ describe("whole articles and search", { timeout: 420_000 }, () => {
     assert.match(content, /great Fresnel lens/, "the page's text, not the teaser");
     assert.match(content, /enough for any man/);
     assert.doesNotMatch(content, /Cookies|Ten harbours/, "no navigation, sidebar or footer");
+    await shot(app, "reader-whole");
     await session.pressKeys(["\uE00C"]); // Escape
     await session.waitUntil(async () => !(await session.find('[data-testid="reader"]')), { what: "the reader to close" });
   });
@@ -131,6 +153,7 @@ describe("whole articles and search", { timeout: 420_000 }, () => {
     });
     assert.ok(sports.has(top[0]), `the best match is a sports article: ${top}`);
     assert.ok(top.filter((t) => sports.has(t)).length >= 4, `most of the top 5 are sports articles: ${top}`);
+    await shot(app, "search");
 
     // More like this, from the reader.
     await session.click('[data-testid="search-hit"] .title');

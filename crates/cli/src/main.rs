@@ -54,6 +54,8 @@ enum Command {
     Articles(commands::feeds::ArticlesArgs),
     /// Find articles by words, by meaning (--meaning), or like another (--like ID).
     Search(commands::search::SearchArgs),
+    /// Fetch whole articles from the entries' pages for a feed that sends only summaries.
+    FullText(commands::whole::FullTextArgs),
     /// Measure search by words, by meaning and blended on a labelled corpus (AG News).
     EvalSearch(commands::search::EvalSearchArgs),
     /// Show the engine's version, data directory and schema version.
@@ -115,6 +117,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Sample => commands::feeds::sample(&engine, &out).await,
         Command::Articles(args) => commands::feeds::articles(&engine, &out, &args),
         Command::Search(args) => commands::search::search(&engine, &out, &args),
+        Command::FullText(args) => commands::whole::full_text(&engine, &out, &args).await,
         // Answered above, before the store is opened; kept here so the match stays total.
         Command::EvalSearch(args) => commands::search::eval_search(&out, &args),
         Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),

@@ -414,3 +414,84 @@ fn killing_a_refresh_midway_leaves_the_store_intact() {
     );
     assert_eq!(json(&data, &["articles"]).as_array().unwrap().len(), 3);
 }
+
+/// A feed of teasers whose links lead to whole articles: `sift feeds` notices it,
+/// `sift full-text` fetches the pages, and `sift search` finds them by words (highlighted),
+/// by meaning, and as more like another.
+#[test]
+fn whole_articles_and_search_from_the_cli() {
+    let server = TestServer::start();
+    let items: String = [
+        ("lighthouse", "The lighthouse keeper's last season"),
+        ("bees", "How a village keeps its bees alive through winter"),
+        ("gone", "A page that disappeared"),
+    ]
+    .iter()
+    .map(|(slug, title)| {
+        format!(
+            "<item><title>{title}</title><link>{link}</link><guid>{link}</guid>\
+             <description>A short teaser… Read more</description></item>",
+            link = server.url(&format!("/post/{slug}"))
+        )
+    })
+    .collect();
+    server.route(
+        "/feed.xml",
+        Response::ok(
+            "application/rss+xml",
+            format!(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Coastal</title>{items}</channel></rss>"#),
+        ),
+    );
+    for slug in ["lighthouse", "bees"] {
+        server.route(
+            &format!("/post/{slug}"),
+            Response::ok("text/html", fixture(&format!("whole/{slug}.html"))),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    json(data, &["subscribe", &server.url("/feed.xml")]);
+    json(data, &["refresh"]);
+    let feeds = json(data, &["feeds"]);
+    assert_eq!(feeds[0]["looks_truncated"], true);
+    assert_eq!(feeds[0]["full_text"], false);
+
+    let report = json(data, &["full-text", &server.url("/feed.xml"), "on"]);
+    assert_eq!(
+        (report["fetched"].as_u64(), report["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(report["errors"][0].as_str().unwrap().contains("404"));
+    assert_eq!(json(data, &["feeds"])[0]["full_text"], true);
+
+    let hits = json(data, &["search", "fresnel lens"]);
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["title"], "The lighthouse keeper's last season");
+    assert!(hits[0]["snippet_html"]
+        .as_str()
+        .unwrap()
+        .contains("<mark>Fresnel</mark>"));
+    let lighthouse = hits[0]["id"].as_u64().unwrap().to_string();
+
+    let meaning = json(
+        data,
+        &[
+            "search",
+            "--meaning",
+            "keeping honey bees through the cold months",
+        ],
+    );
+    assert_eq!(
+        meaning[0]["title"],
+        "How a village keeps its bees alive through winter"
+    );
+    assert!(meaning[0]["similarity"].as_f64().unwrap() > 0.3);
+
+    let like = json(data, &["search", "--like", &lighthouse]);
+    let like = like.as_array().unwrap();
+    assert_eq!(like.len(), 2, "every other embedded article");
+    assert!(like
+        .iter()
+        .all(|h| h["id"].as_u64().unwrap().to_string() != lighthouse));
+}

@@ -5,3 +5,4 @@ pub mod feeds;
 pub mod learn;
 pub mod reader;
 pub mod search;
+pub mod whole;

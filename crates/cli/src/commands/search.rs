@@ -99,10 +99,15 @@ fn terminal_marks(html: &str, bold: bool) -> String {
 #[derive(clap::Args)]
 pub struct EvalSearchArgs {
     /// The AG News CSV (label, title, description), e.g. ../shared/data/ag_news/test.csv.
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "../shared/data/ag_news/test.csv"
+    )]
     pub corpus: std::path::PathBuf,
-    /// Articles drawn from it (class-balanced, seeded).
-    #[arg(long, default_value_t = 4000)]
+    /// Articles drawn from it (class-balanced, seeded like `sift eval`, whose embeddings
+    /// it reuses from the cache).
+    #[arg(long, default_value_t = 2000)]
     pub sample: usize,
 }
 

@@ -21,13 +21,19 @@ use tantivy::query::{Query, QueryParser};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::domain::ArticleId;
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt rather than read.
-const INDEX_VERSION: &str = "sift-search-1";
+const INDEX_VERSION: &str = "sift-search-2";
+/// Sift's English analysis: words, lower-cased, without stop words ("in", "a", "the":
+/// they would have to appear, since every word must, and would be highlighted), stemmed.
+const ANALYZER: &str = "sift_en";
 const VERSION_FILE: &str = "sift-index-version";
 /// tantivy's minimum budget for one indexing thread; one thread is plenty for a reader's
 /// articles and leaves the other core to the embedder.
@@ -85,7 +91,7 @@ fn schema() -> (Schema, Fields) {
     // Stemmed English: "elections" finds "election". Positions allow phrase queries.
     let stemmed = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("en_stem")
+            .set_tokenizer(ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let names = TextOptions::default().set_indexing_options(
@@ -168,6 +174,17 @@ impl SearchIndex {
     }
 
     fn from_index(dir: &Path, index: Index, fields: Fields) -> Result<Self, SearchError> {
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .dynamic();
+        if let Some(stop_words) = StopWordFilter::new(Language::English) {
+            analyzer = analyzer.filter_dynamic(stop_words);
+        }
+        let analyzer = analyzer
+            .filter_dynamic(Stemmer::new(Language::English))
+            .build();
+        index.tokenizers().register(ANALYZER, analyzer);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
