@@ -60,6 +60,9 @@ enum Command {
     EvalSearch(commands::search::EvalSearchArgs),
     /// Show the engine's version, data directory and schema version.
     Info,
+    /// Fill an empty data directory with a big synthetic store to benchmark on (hashing
+    /// vectors; the store keeps using that embedder).
+    GenerateStore(commands::bench::GenerateArgs),
     #[command(flatten)]
     Learn(commands::learn::LearnCommand),
     #[command(flatten)]
@@ -91,18 +94,16 @@ pub(crate) type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn run(cli: Cli) -> CliResult {
     let out = Output::new(cli.json);
+    let data_dir = cli.data_dir.or_else(sift_core::paths::default_data_dir);
     if let Command::Learn(cmd) = &cli.command {
         if !cmd.needs_store() {
-            return commands::learn::run_standalone(cmd, &out);
+            return commands::learn::run_standalone(cmd, &out, data_dir.as_deref());
         }
     }
     if let Command::EvalSearch(args) = &cli.command {
         return commands::search::eval_search(&out, args);
     }
-    let data_dir = match cli.data_dir {
-        Some(dir) => dir,
-        None => sift_core::paths::default_data_dir().ok_or(sift_core::Error::NoDataDir)?,
-    };
+    let data_dir = data_dir.ok_or(sift_core::Error::NoDataDir)?;
     // Shared: ingestion embeds on a blocking thread that holds its own handle.
     let engine = std::sync::Arc::new(Engine::open(&data_dir)?);
     match cli.command {
@@ -122,6 +123,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::EvalSearch(args) => commands::search::eval_search(&out, &args),
         Command::Learn(cmd) => commands::learn::run(cmd, &engine, &out),
         Command::Reader(cmd) => commands::reader::run(cmd, &engine, &out),
+        Command::GenerateStore(args) => commands::bench::generate(&engine, &out, &args),
         Command::Info => {
             let info = engine.info()?;
             out.print(&info, |i| {

@@ -3,6 +3,7 @@
 //! The desktop app (`src-tauri`) and the `sift` CLI are two thin faces over [`Engine`];
 //! whatever one can do, the other can.
 
+pub mod bench;
 pub mod domain;
 pub mod embed;
 pub mod engine;

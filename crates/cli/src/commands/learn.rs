@@ -1,6 +1,6 @@
 //! The learner's commands: each parses, calls one `Engine` (or core) function and prints.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Subcommand, ValueEnum};
@@ -58,12 +58,22 @@ pub enum LearnCommand {
         #[arg(long, default_value_t = 1.0, hide = true)]
         region_weight: f32,
     },
-    /// Time retraining and bulk scoring on synthetic embeddings.
-    Bench,
+    /// Benchmarks: with no name, time retraining and bulk scoring on synthetic embeddings.
+    Bench {
+        #[command(subcommand)]
+        suite: Option<BenchSuite>,
+    },
     /// Write the learner's state (ratings and their vectors) to a JSON file.
     ExportModel { file: PathBuf },
     /// Restore the learner's state from an export.
     ImportModel { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum BenchSuite {
+    /// Time every reading view on the store in --data-dir (e.g. one `sift generate-store`
+    /// made): cold CLI start, For you, cards, rate and rerank, articles, clusters, map.
+    Views(super::bench::ViewsArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,13 +100,14 @@ impl LearnCommand {
     pub fn needs_store(&self) -> bool {
         !matches!(
             self,
-            LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench
+            LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench { .. }
         )
     }
 }
 
-/// Runs a command that needs no store.
-pub fn run_standalone(cmd: &LearnCommand, out: &Output) -> CliResult {
+/// Runs a command that does not open the store itself (`bench views` opens and closes it
+/// in `data_dir` as it measures).
+pub fn run_standalone(cmd: &LearnCommand, out: &Output, data_dir: Option<&Path>) -> CliResult {
     match cmd {
         LearnCommand::Demo => {
             let embedder: Arc<dyn Embedder> =
@@ -141,7 +152,13 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output) -> CliResult {
             let report = super::eval::run(corpus, *sample, config, &embedder, out.is_json())?;
             out.print(&report, super::eval::format_report)
         }
-        LearnCommand::Bench => {
+        LearnCommand::Bench {
+            suite: Some(BenchSuite::Views(args)),
+        } => {
+            let data_dir = data_dir.ok_or(sift_core::Error::NoDataDir)?;
+            super::bench::views(data_dir, out, args)
+        }
+        LearnCommand::Bench { suite: None } => {
             let report = super::eval::bench();
             out.print(&report, |b| {
                 b.iter()
@@ -265,9 +282,9 @@ pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
                 )
             })
         }
-        standalone @ (LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench) => {
-            run_standalone(&standalone, out)
-        }
+        standalone @ (LearnCommand::Demo
+        | LearnCommand::Eval { .. }
+        | LearnCommand::Bench { .. }) => run_standalone(&standalone, out, Some(engine.data_dir())),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Command implementations, one module per area; `main.rs` only parses and dispatches.
 
+pub mod bench;
 pub mod eval;
 pub mod feeds;
 pub mod learn;

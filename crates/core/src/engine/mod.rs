@@ -83,14 +83,16 @@ impl Engine {
         })?;
         let store = Store::open(&data_dir.join("store"))?;
         let fetcher = crate::feeds::Fetcher::new(&feed_settings)?;
-        Ok(Self {
+        let engine = Self {
             data_dir,
             store,
             fetcher,
             ingestion: ingest::IngestState::default(),
             learn: learn::LearnState::default(),
             search: search::SearchState::default(),
-        })
+        };
+        engine.adopt_generated_embedder()?;
+        Ok(engine)
     }
 
     pub fn data_dir(&self) -> &Path {

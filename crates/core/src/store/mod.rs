@@ -2,7 +2,7 @@
 //!
 //! Trees: `meta` (schema version), `feeds`, `articles` (lean metadata), `article_content`
 //! (HTML and text, apart so listings never decode them), `ratings`, `embeddings`,
-//! `settings`, and the indexes ingestion keeps consistent with them in the same transactions:
+//! `settings`, `learner` (what the learner derives from the corpus, a cache), and the indexes ingestion keeps consistent with them in the same transactions:
 //! `feed_urls` (normalised feed URL → FeedId), `article_keys` (dedup key → ArticleId) and
 //! `feed_articles` (FeedId ‖ ArticleId → ()). Values are JSON so that a schema change is a readable migration, not a
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
@@ -10,6 +10,7 @@
 mod articles;
 mod embeddings;
 mod feeds;
+mod learner;
 mod ratings;
 mod read;
 mod retention;
@@ -94,6 +95,8 @@ pub struct Store {
     pub(crate) feed_articles: sled::Tree,
     /// Articles opened in the app's reader (key: article id, value: empty).
     pub(crate) read: sled::Tree,
+    /// What the learner derives from the whole corpus, kept between runs (`learner.rs`).
+    pub(crate) learner: sled::Tree,
 }
 
 impl Store {
@@ -126,6 +129,7 @@ impl Store {
             article_keys: open("article_keys")?,
             feed_articles: open("feed_articles")?,
             read: open("read")?,
+            learner: open("learner")?,
             db,
         };
         store.migrate()?;

@@ -25,12 +25,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use super::Engine;
-use crate::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
-use crate::error::Result;
+use crate::embed::{locate_model_dir, Embedder, FastEmbedder, HashingEmbedder, DEFAULT_MAX_TOKENS};
+use crate::error::{Error, Result};
 use snapshot::Snapshot;
 
 /// Every random choice in the learner (k-means, PCA starts) is seeded: same data, same output.
 const SEED: u64 = 0x5EED_5EED;
+
+/// Learner-cache key that marks a generated store (see [`Engine::use_generated_embedder`]).
+const GENERATED_EMBEDDER_KEY: &str = "generated_store_hashing_dim";
 
 /// The learner's part of the engine. Built empty by [`Engine::open`]; filled lazily.
 pub(crate) struct LearnState {
@@ -60,6 +63,40 @@ impl Engine {
         let _ = self.learn.embedder.set(embedder);
         *self.learn.snapshot.write().expect("lock") = None;
         self
+    }
+
+    /// Marks this (new, generated) store as embedded by the hashing embedder of `dim`
+    /// dimensions and uses it: a benchmark store of 100,000 articles is not embedded with
+    /// the real model (hours on two cores), and whoever opens it later — the CLI, the app —
+    /// must keep using the embedder its vectors came from.
+    pub fn use_generated_embedder(&self, dim: usize) -> Result<()> {
+        self.store.put_learner_cache(GENERATED_EMBEDDER_KEY, &dim)?;
+        self.adopt_generated_embedder()
+    }
+
+    /// Uses the hashing embedder when the store was generated with it (see above).
+    pub(crate) fn adopt_generated_embedder(&self) -> Result<()> {
+        let Some(dim) = self
+            .store
+            .get_learner_cache::<usize>(GENERATED_EMBEDDER_KEY)?
+        else {
+            return Ok(());
+        };
+        if dim < 8 {
+            return Err(Error::InvalidInput(format!(
+                "the store says it was generated with {dim}-dimensional vectors; that is no embedder Sift has"
+            )));
+        }
+        let embedder: Arc<dyn Embedder> = Arc::new(HashingEmbedder::new(dim));
+        let model_id = embedder.model_id().to_string();
+        if self.learn.embedder.set(embedder).is_err() {
+            return Err(Error::InvalidInput(
+                "a generated store needs the hashing embedder, but another one is loaded".into(),
+            ));
+        }
+        *self.learn.model_id.write().expect("lock") = model_id;
+        *self.learn.snapshot.write().expect("lock") = None;
+        Ok(())
     }
 
     /// Loads the model from `dir` (e.g. the app bundle's resource directory) instead of

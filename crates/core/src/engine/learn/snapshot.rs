@@ -65,6 +65,12 @@ impl Engine {
         Ok(snap)
     }
 
+    /// Recomputes the corpus regions now and retrains on them.
+    pub fn refresh_corpus_regions(&self) -> Result<()> {
+        self.invalidate();
+        self.snapshot().map(drop)
+    }
+
     pub(super) fn load_corpus(&self) -> Result<Corpus> {
         let model_id = self.model_id();
         let mut corpus = Corpus {

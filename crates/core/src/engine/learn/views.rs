@@ -174,6 +174,11 @@ impl Engine {
         Ok(self.store.get_settings()?.recommend_threshold)
     }
 
+    /// How many articles have a vector for their current text (the learner's corpus).
+    pub fn embedded_count(&self) -> Result<usize> {
+        Ok(self.snapshot()?.corpus.articles.len())
+    }
+
     /// Score and confidence of each given article that has a vector (others are absent).
     pub fn score_articles(&self, ids: &[ArticleId]) -> Result<HashMap<ArticleId, ArticleScore>> {
         let snap = self.snapshot()?;

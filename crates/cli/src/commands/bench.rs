@@ -1,0 +1,81 @@
+//! `sift generate-store` and `sift bench views`: a big store to measure on, and the views
+//! measured on it. Both are thin over `sift_core::bench`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use sift_core::bench::generate::{generate_store, GenerateConfig};
+use sift_core::bench::views::{bench_views, markdown, write_section, ViewsBenchConfig};
+use sift_core::Engine;
+
+use crate::output::Output;
+use crate::CliResult;
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// Articles to write.
+    #[arg(long, default_value_t = 100_000)]
+    pub articles: usize,
+    /// Feeds to spread them over.
+    #[arg(long, default_value_t = 500)]
+    pub feeds: usize,
+    /// Answers to give (half likes, half dislikes).
+    #[arg(long, default_value_t = 40)]
+    pub ratings: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Args)]
+pub struct ViewsArgs {
+    /// Repetitions of each measurement.
+    #[arg(long, default_value_t = 7)]
+    pub runs: usize,
+    /// Also replace the `<!-- bench:views -->` section of this Markdown file.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+pub fn generate(engine: &Engine, out: &Output, args: &GenerateArgs) -> CliResult {
+    let config = GenerateConfig {
+        articles: args.articles,
+        feeds: args.feeds,
+        ratings: args.ratings,
+        seed: args.seed,
+    };
+    let report = generate_store(engine, &config, |stage, done, total| {
+        eprint!("\r{stage} {done}/{total}   ");
+    })?;
+    eprintln!();
+    out.print(&report, |r| {
+        format!(
+            "{} articles over {} feeds, {} answers; written in {:.1}s, embedded in {:.1}s; \
+             store {:.1} MB ({:.0} bytes per article)",
+            r.articles,
+            r.feeds,
+            r.ratings,
+            r.seconds_writing,
+            r.seconds_embedding,
+            r.store_bytes as f64 / 1e6,
+            r.bytes_per_article
+        )
+    })
+}
+
+pub fn views(data_dir: &Path, out: &Output, args: &ViewsArgs) -> CliResult {
+    let config = ViewsBenchConfig {
+        data_dir: data_dir.to_path_buf(),
+        runs: args.runs,
+        cli: std::env::current_exe().ok(),
+    };
+    let report = bench_views(&config, |stage| eprintln!("{stage}"))?;
+    let command = format!(
+        "sift --data-dir STORE bench views --runs {} (STORE made by `sift generate-store --articles {} --feeds {}`)",
+        args.runs, report.articles, report.feeds
+    );
+    let section = markdown(&report, &command);
+    if let Some(file) = &args.write {
+        write_section(file, "views", &section)?;
+    }
+    out.print(&report, |_| section.clone())
+}
