@@ -316,10 +316,7 @@ mod tests {
             let engine = Engine::open(dir.path()).unwrap();
             generate_store(&engine, &config, |_, _, _| {}).unwrap()
         };
-        assert_eq!(
-            (report.articles, report.feeds, report.ratings),
-            (120, 4, 4)
-        );
+        assert_eq!((report.articles, report.feeds, report.ratings), (120, 4, 4));
         assert!(report.bytes_per_article > 100.0, "{report:?}");
 
         let engine = Engine::open(dir.path()).unwrap();

@@ -197,6 +197,8 @@ impl Engine {
         self.store.remove_feed(feed.id)?;
         self.store.flush()?;
         self.reindex_quietly(&carried);
+        // Its articles leave the learner's corpus (the only change that is not incremental).
+        self.invalidate();
         Ok(feed.id)
     }
 

@@ -6,7 +6,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use serde::Serialize;
 
 use super::metrics::{auc, brier, precision_at_k};
-use crate::learn::cards::{cold_start_cards, select_cards};
+use crate::learn::cards::{choose_cards, cold_start_cards};
 use crate::learn::linalg::dot;
 use std::sync::Arc;
 
@@ -267,18 +267,10 @@ fn run_method(
                     );
                     let vectors: Vec<&[f32]> = unasked.iter().map(|&i| pool[i]).collect();
                     let scores: Vec<f32> = vectors.iter().map(|x| model.score(x).0).collect();
-                    let regions = model.region_info(&vectors);
-                    select_cards(
-                        &vectors,
-                        &scores,
-                        model.coverage(),
-                        regions.as_ref(),
-                        want,
-                        seed,
-                    )
-                    .into_iter()
-                    .map(|j| unasked[j])
-                    .collect()
+                    choose_cards(&model, &vectors, &scores, None, want, seed)
+                        .into_iter()
+                        .map(|j| unasked[j])
+                        .collect()
                 }
                 Method::RandomCards => unasked.choose_multiple(&mut rng, want).copied().collect(),
                 Method::Prototype => {

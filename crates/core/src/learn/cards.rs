@@ -7,6 +7,7 @@
 
 use super::clusters::kmeans;
 use super::linalg::dot;
+use super::model::PreferenceModel;
 
 /// Above this cosine similarity two articles are "the same story" for card purposes.
 const NEAR_DUPLICATE: f32 = 0.8;
@@ -74,6 +75,30 @@ pub struct RegionInfo {
     pub centrality: Vec<f32>,
     /// Answers already given per region.
     pub answered: Vec<usize>,
+}
+
+/// The card selection Sift ships, used by both `Engine::cards` and the offline evaluation
+/// (`eval::simulate`), so the evaluation measures what users get. `vectors` are the
+/// unrated, unskipped articles, `scores` the model's scores for them; `regions` says where
+/// they sit among the corpus regions when the caller has it precomputed (the engine does,
+/// per article at load), else it is computed from the model's context.
+pub fn choose_cards(
+    model: &PreferenceModel,
+    vectors: &[&[f32]],
+    scores: &[f32],
+    regions: Option<RegionInfo>,
+    limit: usize,
+    seed: u64,
+) -> Vec<usize> {
+    let regions = regions.or_else(|| model.region_info(vectors));
+    select_cards(
+        vectors,
+        scores,
+        model.coverage(),
+        regions.as_ref(),
+        limit,
+        seed,
+    )
 }
 
 /// Picks up to `limit` cards among `vectors` (the unrated, unskipped articles) given the

@@ -9,7 +9,7 @@ use linfa_clustering::KMeans;
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::linalg::{dot, mean_direction};
 
@@ -227,7 +227,7 @@ pub fn ctfidf_keywords(docs: &[Vec<&str>], top: usize) -> Vec<Vec<String>> {
 
 /// In how many articles of a corpus each word occurs: the "how common is this word"
 /// half of the keyword score. Built once per corpus, not at every answer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct WordStats {
     articles: usize,
     article_frequency: HashMap<String, u32>,

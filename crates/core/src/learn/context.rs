@@ -79,6 +79,30 @@ impl CorpusContext {
             .unwrap_or((0, 0.0))
     }
 
+    /// Dimensions of the embeddings these regions were computed on.
+    pub fn dim(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// [`CorpusContext::membership`] and [`CorpusContext::region_of`] in one pass over the
+    /// centroids: what a corpus computes once per article.
+    pub fn describe(&self, x: &[f32]) -> (Vec<f32>, usize, f32) {
+        let sims: Vec<f32> = self.centroids.iter().map(|c| dot(c, x)).collect();
+        let (region, centrality) = sims
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        let max = centrality * self.temperature;
+        let exps: Vec<f32> = sims
+            .iter()
+            .map(|s| (s * self.temperature - max).exp())
+            .collect();
+        let sum: f32 = exps.iter().sum();
+        (exps.iter().map(|e| e / sum).collect(), region, centrality)
+    }
+
     /// Soft region membership of `x` (sums to 1). Depends only on the article, so callers
     /// scoring a store compute it once per article.
     pub fn membership(&self, x: &[f32]) -> Vec<f32> {
@@ -152,5 +176,12 @@ mod tests {
         raw.extend(m);
         let via_fold = sigmoid(dot(&folded, &raw) + bias);
         assert!((direct - via_fold).abs() < 1e-4, "{direct} vs {via_fold}");
+
+        // One pass gives what the two separate calls give.
+        let (membership, region, centrality) = ctx.describe(vr[5]);
+        assert_eq!((region, centrality), ctx.region_of(vr[5]));
+        for (a, b) in membership.iter().zip(ctx.membership(vr[5])) {
+            assert!((a - b).abs() < 1e-6);
+        }
     }
 }

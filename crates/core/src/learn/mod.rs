@@ -8,6 +8,7 @@ pub mod explain;
 pub mod linalg;
 pub mod logistic;
 pub mod map;
+pub mod matrix;
 pub mod model;
 pub mod prediction;
 

@@ -194,15 +194,20 @@ impl PreferenceModel {
     pub fn region_info(&self, candidates: &[&[f32]]) -> Option<super::cards::RegionInfo> {
         let ctx = self.context.as_ref()?;
         let (region, centrality) = candidates.iter().map(|x| ctx.region_of(x)).unzip();
+        Some(super::cards::RegionInfo {
+            region,
+            centrality,
+            answered: self.answers_per_region(ctx),
+        })
+    }
+
+    /// How many answers fall in each of `ctx`'s regions (this model's context).
+    pub fn answers_per_region(&self, ctx: &CorpusContext) -> Vec<usize> {
         let mut answered = vec![0usize; ctx.regions()];
         for x in self.liked.iter().chain(&self.disliked) {
             answered[ctx.region_of(x).0] += 1;
         }
-        Some(super::cards::RegionInfo {
-            region,
-            centrality,
-            answered,
-        })
+        answered
     }
 
     /// Points standing for everything rated (for "far from anything rated").

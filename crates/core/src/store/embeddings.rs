@@ -42,6 +42,20 @@ impl Store {
             }))
     }
 
+    /// Calls `read` with a stored vector's raw little-endian bytes, without copying them
+    /// into a `Vec` first (loading a whole corpus into one matrix reads 100,000 of them).
+    pub fn with_embedding_bytes<R>(
+        &self,
+        model_id: &str,
+        content_hash: &str,
+        read: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        Ok(self
+            .embeddings
+            .get(key(model_id, content_hash))?
+            .map(|bytes| read(&bytes)))
+    }
+
     pub fn has_embedding(&self, model_id: &str, content_hash: &str) -> Result<bool, StoreError> {
         Ok(self.embeddings.contains_key(key(model_id, content_hash))?)
     }

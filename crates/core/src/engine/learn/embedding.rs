@@ -1,10 +1,10 @@
 //! Embedding stored articles: newest first, in batches, never the same text twice.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::domain::ArticleMeta;
+use crate::domain::{ArticleId, ArticleMeta};
 use crate::engine::Engine;
 use crate::error::Result;
 
@@ -32,12 +32,15 @@ impl Engine {
         let mut articles = self.store.list_article_meta()?;
         // Newest first: what the user is about to read gets scored first.
         articles.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
-        let mut seen = HashSet::new();
+        // Articles by text: one vector serves every article with the same text.
+        let mut sharing: HashMap<&str, Vec<ArticleId>> = HashMap::new();
         let mut pending: Vec<&ArticleMeta> = Vec::new();
         let mut cached = 0;
         for a in &articles {
-            if !seen.insert(a.content_hash.as_str()) {
-                continue; // same text as another article: one vector serves both
+            let same_text = sharing.entry(a.content_hash.as_str()).or_default();
+            same_text.push(a.id);
+            if same_text.len() > 1 {
+                continue;
             }
             if self.store.has_embedding(&model_id, &a.content_hash)? {
                 cached += 1;
@@ -78,8 +81,13 @@ impl Engine {
             }
             done += batch.len();
             // Each batch is usable at once: the app's Cards and For you work on what is
-            // embedded so far while the rest is still being embedded.
-            self.invalidate();
+            // embedded so far while the rest is still being embedded. The batch joins the
+            // loaded snapshot; nothing is reloaded.
+            let ids: Vec<ArticleId> = batch
+                .iter()
+                .flat_map(|a| sharing[a.content_hash.as_str()].iter().copied())
+                .collect();
+            self.vectors_stored(&ids)?;
             progress(done, total);
         }
         Ok(EmbedReport {

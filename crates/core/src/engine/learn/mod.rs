@@ -41,8 +41,11 @@ pub(crate) struct LearnState {
     /// Where to load the model from; `None`: [`locate_model_dir`].
     model_dir: RwLock<Option<PathBuf>>,
     model_id: RwLock<String>,
-    /// `None` until first needed and after anything that changes the embedded corpus.
+    /// `None` until first needed and after anything that removes articles; new vectors
+    /// join it in place (`snapshot.rs`).
     snapshot: RwLock<Option<Arc<Snapshot>>>,
+    /// How often the corpus was loaded from the store (tests check that growth does not).
+    corpus_loads: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for LearnState {
@@ -52,6 +55,7 @@ impl Default for LearnState {
             model_dir: RwLock::new(None),
             model_id: RwLock::new(FastEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
+            corpus_loads: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 }
@@ -117,6 +121,13 @@ impl Engine {
         // Two threads may race to load; both succeed and the first one set is kept.
         let _ = self.learn.embedder.set(loaded);
         Ok(self.learn.embedder.get().expect("just set").clone())
+    }
+
+    /// How many times the learner's corpus was loaded from the store.
+    pub fn corpus_loads(&self) -> usize {
+        self.learn
+            .corpus_loads
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn model_id(&self) -> String {

@@ -1,7 +1,5 @@
 //! Answers: recording a rating and retraining before the call returns.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 
 use crate::domain::{ArticleId, Rating};
@@ -32,17 +30,5 @@ impl Engine {
         }
         self.retrain()?;
         Ok(RatedArticle { id, rating })
-    }
-
-    /// Rebuilds the model from the stored ratings, keeping the loaded vectors.
-    fn retrain(&self) -> Result<()> {
-        let mut slot = self.learn.snapshot.write().expect("lock");
-        let previous = slot.take();
-        let corpus = match &previous {
-            Some(s) => s.corpus.clone(),
-            None => Arc::new(self.load_corpus()?),
-        };
-        *slot = Some(Arc::new(self.train(corpus, previous.as_deref())?));
-        Ok(())
     }
 }

@@ -1,18 +1,41 @@
 //! The snapshot every view reads: the embedded corpus, the ratings, the trained model, the
-//! interest clusters and every article's score. Built lazily, dropped when the corpus
-//! changes, retrained (keeping the corpus) when an answer changes.
+//! interest clusters and every article's score.
+//!
+//! Built once per engine from the store's lean article metadata and raw vectors (never the
+//! article bodies). Afterwards it only changes incrementally:
+//! - new vectors ([`Engine::vectors_stored`]) join the loaded corpus and are scored with the
+//!   current model, without reloading or retraining;
+//! - an answer retrains the model on the loaded corpus ([`Engine::retrain`]);
+//! - the corpus regions and word statistics, the costly whole-corpus parts, are recomputed
+//!   only when the corpus has grown (or shrunk) by [`REGIONS_STALE_FRACTION`] since they were
+//!   computed, or on request ([`Engine::refresh_corpus_regions`]); they are kept in the store
+//!   so that a cold start does not recompute them either.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
 
 use super::SEED;
-use crate::domain::{ArticleId, FeedId, Rating};
+use crate::domain::{ArticleId, ArticleMeta, FeedId, Rating};
 use crate::engine::Engine;
-use crate::error::Result;
-use crate::learn::clusters::{interest_clusters_against, WordStats};
+use crate::error::{Error, Result};
+use crate::learn::cards::RegionInfo;
+use crate::learn::clusters::{closest_cluster, interest_clusters_against, WordStats};
+use crate::learn::matrix::Matrix;
 use crate::learn::{CorpusContext, InterestCluster, PreferenceModel, Regularisation};
 
+/// Regions and word statistics are recomputed when the corpus size differs from the size they
+/// were computed at by more than this fraction.
+pub(super) const REGIONS_STALE_FRACTION: f64 = 0.2;
+/// Below this many articles the regions are recomputed at every growth: it costs little, and
+/// a young corpus changes shape fast.
+const SMALL_CORPUS: usize = 1000;
+/// Key of the stored regions in the store's learner cache (one entry per embedding model).
+const REGIONS_CACHE_KEY: &str = "corpus_regions";
+
 /// The embedded articles and everything derived from them and the ratings.
+#[derive(Clone)]
 pub(super) struct Snapshot {
     pub(super) corpus: Arc<Corpus>,
     pub(super) ratings: HashMap<ArticleId, Rating>,
@@ -22,21 +45,70 @@ pub(super) struct Snapshot {
     pub(super) liked: Vec<usize>,
     /// (score, confidence) per corpus article.
     pub(super) scores: Vec<(f32, f32)>,
+    /// Each corpus article's closest interest cluster and its similarity to it.
+    pub(super) closest: Vec<Option<(usize, f32)>>,
+    /// The map's rows and positions, computed at the first map view of this corpus.
+    pub(super) map_layout: MapLayout,
 }
 
+pub(super) type MapLayout = OnceLock<Arc<Vec<(usize, (f32, f32))>>>;
+
+#[derive(Clone)]
 pub(super) struct Corpus {
-    pub(super) articles: Vec<ArticleMeta>,
-    pub(super) vectors: Vec<Vec<f32>>,
+    pub(super) articles: Vec<CorpusArticle>,
+    /// One row per article, in the order of `articles`.
+    pub(super) vectors: Matrix,
     pub(super) index: HashMap<ArticleId, usize>,
-    /// The corpus's regions and each article's region features: they depend only on the
-    /// articles, so they are computed when vectors are loaded, not at every answer.
+    pub(super) regions: Arc<Regions>,
+    /// Per article: its soft membership of the regions (a row of `regions.context`'s
+    /// regions count), its region and its similarity to that region's centre. Empty when
+    /// the corpus is too small for regions.
+    pub(super) membership: Matrix,
+    pub(super) region: Vec<(usize, f32)>,
+}
+
+/// The whole-corpus statistics that are costly to compute and change slowly.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Regions {
     pub(super) context: Option<Arc<CorpusContext>>,
-    pub(super) region_features: Vec<Vec<f32>>,
     /// How common each word is across the stored articles, for cluster keywords.
     pub(super) word_stats: WordStats,
+    /// Corpus size they were computed at.
+    pub(super) articles: usize,
 }
 
-pub(super) struct ArticleMeta {
+/// [`Regions`] as the store's learner cache keeps them (JSON).
+#[derive(Serialize, Deserialize)]
+struct StoredRegions {
+    context: Option<CorpusContext>,
+    word_stats: WordStats,
+    articles: usize,
+}
+
+impl Regions {
+    fn compute(corpus: &Corpus) -> Self {
+        let refs = corpus.vectors.row_refs();
+        Self {
+            context: CorpusContext::from_articles(&refs, SEED).map(Arc::new),
+            word_stats: WordStats::from_texts(corpus.articles.iter().map(|a| a.lead.as_str())),
+            articles: corpus.articles.len(),
+        }
+    }
+
+    pub(super) fn stale_for(&self, articles: usize) -> bool {
+        if articles == self.articles {
+            return false;
+        }
+        if articles < SMALL_CORPUS {
+            return true;
+        }
+        let change = (articles as f64 - self.articles as f64).abs();
+        change > self.articles as f64 * REGIONS_STALE_FRACTION
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct CorpusArticle {
     pub(super) id: ArticleId,
     pub(super) feed_id: FeedId,
     pub(super) title: String,
@@ -44,6 +116,115 @@ pub(super) struct ArticleMeta {
     /// The title and the first words of the text: what cluster keywords are drawn from
     /// (titles alone are too short to label a cluster, e.g. encyclopedia or podcast titles).
     pub(super) lead: String,
+}
+
+impl From<ArticleMeta> for CorpusArticle {
+    fn from(a: ArticleMeta) -> Self {
+        let lead = if a.lead.is_empty() {
+            a.title.clone()
+        } else {
+            a.lead
+        };
+        Self {
+            id: a.id,
+            feed_id: a.feed_id,
+            title: a.title,
+            link: a.link,
+            lead,
+        }
+    }
+}
+
+impl Corpus {
+    fn empty() -> Self {
+        Self {
+            articles: Vec::new(),
+            vectors: Matrix::default(),
+            index: HashMap::new(),
+            regions: Arc::new(Regions::default()),
+            membership: Matrix::default(),
+            region: Vec::new(),
+        }
+    }
+
+    /// Adds an article with its vector, or replaces the vector of one already present (its
+    /// text changed). Returns its row.
+    fn upsert(&mut self, article: CorpusArticle, vector: &[f32]) -> Result<usize> {
+        let dimension = |e: crate::learn::matrix::DimensionMismatch| {
+            Error::Embedding(format!("stored vector of article {}: {e}", article.id))
+        };
+        if let Some(&i) = self.index.get(&article.id) {
+            self.vectors.set_row(i, vector).map_err(dimension)?;
+            self.articles[i] = article;
+            self.describe_row(i);
+            return Ok(i);
+        }
+        self.vectors.push(vector).map_err(dimension)?;
+        let i = self.articles.len();
+        self.index.insert(article.id, i);
+        self.articles.push(article);
+        self.describe_row(i);
+        Ok(i)
+    }
+
+    /// Fills (or refreshes) row `i`'s region membership.
+    fn describe_row(&mut self, i: usize) {
+        let Some(ctx) = self.regions.context.clone() else {
+            return;
+        };
+        let (membership, region, centrality) = ctx.describe(self.vectors.row(i));
+        if i < self.region.len() {
+            // Same width as every row (one context); cannot fail.
+            let _ = self.membership.set_row(i, &membership);
+            self.region[i] = (region, centrality);
+        } else {
+            let _ = self.membership.push(&membership);
+            self.region.push((region, centrality));
+        }
+    }
+
+    /// Uses `regions` and recomputes every article's membership under them.
+    fn set_regions(&mut self, regions: Arc<Regions>) {
+        self.regions = regions;
+        self.membership = Matrix::default();
+        self.region.clear();
+        if let Some(ctx) = self.regions.context.clone() {
+            self.membership = Matrix::with_dim(ctx.regions());
+            self.membership.reserve(self.vectors.len());
+            self.region.reserve(self.vectors.len());
+            for i in 0..self.vectors.len() {
+                self.describe_row(i);
+            }
+        }
+    }
+
+    /// Row `i`'s region membership, empty without regions.
+    pub(super) fn membership_of(&self, i: usize) -> &[f32] {
+        if i < self.region.len() {
+            self.membership.row(i)
+        } else {
+            &[]
+        }
+    }
+
+    /// Where the given rows sit among the regions, and how many answers each region has,
+    /// for card selection; from the memberships computed at load, not recomputed.
+    pub(super) fn region_info(
+        &self,
+        rows: &[usize],
+        model: &PreferenceModel,
+    ) -> Option<RegionInfo> {
+        let ctx = self.regions.context.as_ref()?;
+        if self.region.len() != self.articles.len() {
+            return None;
+        }
+        let (region, centrality) = rows.iter().map(|&i| self.region[i]).unzip();
+        Some(RegionInfo {
+            region,
+            centrality,
+            answered: model.answers_per_region(ctx),
+        })
+    }
 }
 
 impl Engine {
@@ -65,42 +246,67 @@ impl Engine {
         Ok(snap)
     }
 
-    /// Recomputes the corpus regions now and retrains on them.
-    pub fn refresh_corpus_regions(&self) -> Result<()> {
-        self.invalidate();
-        self.snapshot().map(drop)
+    /// Every stored article that has a vector for its current text, read from the lean
+    /// metadata and the raw vectors; the regions come from the store unless stale.
+    pub(super) fn load_corpus(&self) -> Result<Corpus> {
+        self.learn
+            .corpus_loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let model_id = self.model_id();
+        let metas = self.store.list_article_meta()?;
+        let mut corpus = Corpus::empty();
+        corpus.articles.reserve(metas.len());
+        for a in metas {
+            let id = a.id;
+            let fits = self
+                .store
+                .with_embedding_bytes(&model_id, &a.content_hash, |bytes| {
+                    corpus.vectors.push_le_bytes(bytes)
+                })?;
+            match fits {
+                None => continue, // not embedded yet
+                Some(Err(e)) => {
+                    return Err(Error::Embedding(format!(
+                        "stored vector of article {id}: {e}"
+                    )))
+                }
+                Some(Ok(())) => {}
+            }
+            corpus.index.insert(id, corpus.articles.len());
+            corpus.articles.push(CorpusArticle::from(a));
+        }
+        let stored: Option<StoredRegions> =
+            self.store.get_learner_cache(&regions_key(&model_id))?;
+        let fresh = stored
+            .map(|r| Regions {
+                context: r.context.map(Arc::new),
+                word_stats: r.word_stats,
+                articles: r.articles,
+            })
+            .filter(|r| {
+                !r.stale_for(corpus.articles.len())
+                    && r.context
+                        .as_ref()
+                        .is_none_or(|c| c.dim() == corpus.vectors.dim())
+            });
+        let regions = match fresh {
+            Some(r) => r,
+            None => self.compute_regions(&corpus)?,
+        };
+        corpus.set_regions(Arc::new(regions));
+        Ok(corpus)
     }
 
-    pub(super) fn load_corpus(&self) -> Result<Corpus> {
-        let model_id = self.model_id();
-        let mut corpus = Corpus {
-            articles: Vec::new(),
-            vectors: Vec::new(),
-            index: HashMap::new(),
-            context: None,
-            region_features: Vec::new(),
-            word_stats: WordStats::default(),
+    fn compute_regions(&self, corpus: &Corpus) -> Result<Regions> {
+        let regions = Regions::compute(corpus);
+        let stored = StoredRegions {
+            context: regions.context.as_deref().cloned(),
+            word_stats: regions.word_stats.clone(),
+            articles: regions.articles,
         };
-        for a in self.store.list_article_meta()? {
-            if let Some(v) = self.store.get_embedding(&model_id, &a.content_hash)? {
-                corpus.index.insert(a.id, corpus.articles.len());
-                corpus.articles.push(ArticleMeta {
-                    lead: a.lead,
-                    id: a.id,
-                    feed_id: a.feed_id,
-                    title: a.title,
-                    link: a.link,
-                });
-                corpus.vectors.push(v);
-            }
-        }
-        let refs: Vec<&[f32]> = corpus.vectors.iter().map(Vec::as_slice).collect();
-        corpus.context = CorpusContext::from_articles(&refs, SEED).map(Arc::new);
-        if let Some(ctx) = &corpus.context {
-            corpus.region_features = refs.iter().map(|x| ctx.membership(x)).collect();
-        }
-        corpus.word_stats = WordStats::from_texts(corpus.articles.iter().map(|a| a.lead.as_str()));
-        Ok(corpus)
+        self.store
+            .put_learner_cache(&regions_key(&self.model_id()), &stored)?;
+        Ok(regions)
     }
 
     pub(super) fn train(
@@ -121,45 +327,60 @@ impl Engine {
             .map(|(id, r)| (*id, *r))
             .collect();
         rated.sort_by_key(|(id, _)| *id);
-        let liked: Vec<usize> = rated
-            .iter()
-            .filter(|(_, r)| *r == Rating::Like)
-            .map(|(id, _)| corpus.index[id])
-            .collect();
-        let disliked: Vec<usize> = rated
-            .iter()
-            .filter(|(_, r)| *r == Rating::Dislike)
-            .map(|(id, _)| corpus.index[id])
-            .collect();
-        let dim = corpus.vectors.first().map_or(0, Vec::len);
+        let rows_rated = |want: Rating| -> Vec<usize> {
+            rated
+                .iter()
+                .filter(|(_, r)| *r == want)
+                .map(|(id, _)| corpus.index[id])
+                .collect()
+        };
+        let liked = rows_rated(Rating::Like);
+        let disliked = rows_rated(Rating::Dislike);
         let model = PreferenceModel::train_in_context(
-            dim,
-            liked.iter().map(|&i| corpus.vectors[i].clone()).collect(),
+            corpus.vectors.dim(),
+            liked
+                .iter()
+                .map(|&i| corpus.vectors.row(i).to_vec())
+                .collect(),
             disliked
                 .iter()
-                .map(|&i| corpus.vectors[i].clone())
+                .map(|&i| corpus.vectors.row(i).to_vec())
                 .collect(),
             Regularisation::Auto,
-            corpus.context.clone(),
+            corpus.regions.context.clone(),
         );
-        let liked_vectors: Vec<&[f32]> = liked
-            .iter()
-            .map(|&i| corpus.vectors[i].as_slice())
-            .collect();
-        let liked_leads: Vec<&str> = liked
-            .iter()
-            .map(|&i| corpus.articles[i].lead.as_str())
-            .collect();
         // Clusters depend on the liked articles only: a dislike or a skip keeps them.
-        let clusters = match previous {
-            Some(p) if p.liked == liked && Arc::ptr_eq(&p.corpus, &corpus) => p.clusters.clone(),
-            _ => interest_clusters_against(&liked_vectors, &liked_leads, &corpus.word_stats, SEED),
+        let same_corpus = previous.filter(|p| Arc::ptr_eq(&p.corpus, &corpus));
+        let map_layout = same_corpus.map_or_else(OnceLock::new, |p| p.map_layout.clone());
+        let kept = same_corpus.filter(|p| p.liked == liked);
+        let (clusters, closest) = match kept {
+            Some(p) => (p.clusters.clone(), p.closest.clone()),
+            None => {
+                let liked_vectors: Vec<&[f32]> =
+                    liked.iter().map(|&i| corpus.vectors.row(i)).collect();
+                let liked_leads: Vec<&str> = liked
+                    .iter()
+                    .map(|&i| corpus.articles[i].lead.as_str())
+                    .collect();
+                let clusters = interest_clusters_against(
+                    &liked_vectors,
+                    &liked_leads,
+                    &corpus.regions.word_stats,
+                    SEED,
+                );
+                let closest = corpus
+                    .vectors
+                    .rows()
+                    .map(|x| closest_cluster(&clusters, x))
+                    .collect();
+                (clusters, closest)
+            }
         };
-        let scores = (0..corpus.vectors.len())
-            .map(|i| {
-                let regions = corpus.region_features.get(i).map_or(&[][..], Vec::as_slice);
-                model.score_with_regions(&corpus.vectors[i], regions)
-            })
+        let scores = corpus
+            .vectors
+            .rows()
+            .enumerate()
+            .map(|(i, x)| model.score_with_regions(x, corpus.membership_of(i)))
             .collect();
         Ok(Snapshot {
             corpus,
@@ -168,8 +389,104 @@ impl Engine {
             clusters,
             liked,
             scores,
+            closest,
+            map_layout,
         })
     }
+
+    /// The incremental hook of ingestion: `ids` just got vectors (new articles, or new text
+    /// of known ones). They join the loaded corpus and are scored with the current model;
+    /// nothing else is reloaded. When the corpus has grown past [`REGIONS_STALE_FRACTION`]
+    /// since its regions were computed, they are recomputed and the model retrained. Cheap
+    /// when no snapshot is loaded (the next view loads everything anyway).
+    pub fn vectors_stored(&self, ids: &[ArticleId]) -> Result<()> {
+        let mut slot = self.learn.snapshot.write().expect("lock");
+        let Some(current) = slot.take() else {
+            return Ok(());
+        };
+        // A view may still hold the old snapshot; then it is copied, else changed in place.
+        let mut snap = Arc::try_unwrap(current).unwrap_or_else(|shared| (*shared).clone());
+        let model_id = self.model_id();
+        let mut changed_rows = Vec::with_capacity(ids.len());
+        let mut rated_now = false;
+        {
+            let corpus = Arc::make_mut(&mut snap.corpus);
+            let mut seen = HashSet::new();
+            for &id in ids {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Some(meta) = self.store.get_article_meta(id)? else {
+                    continue; // deleted meanwhile
+                };
+                let Some(vector) = self.store.get_embedding(&model_id, &meta.content_hash)? else {
+                    continue;
+                };
+                let row = corpus.upsert(CorpusArticle::from(meta), &vector)?;
+                changed_rows.push(row);
+                rated_now |= snap.ratings.contains_key(&id);
+            }
+        }
+        if snap.corpus.regions.stale_for(snap.corpus.articles.len()) {
+            let regions = self.compute_regions(&snap.corpus)?;
+            let corpus = Arc::make_mut(&mut snap.corpus);
+            corpus.set_regions(Arc::new(regions));
+            *slot = Some(Arc::new(self.train(snap.corpus.clone(), None)?));
+            return Ok(());
+        }
+        if rated_now {
+            // An answer given before its article was embedded now counts.
+            *slot = Some(Arc::new(self.train(snap.corpus.clone(), None)?));
+            return Ok(());
+        }
+        snap.map_layout = OnceLock::new();
+        let corpus = snap.corpus.clone();
+        for row in changed_rows {
+            let x = corpus.vectors.row(row);
+            let scored = snap.model.score_with_regions(x, corpus.membership_of(row));
+            let closest = closest_cluster(&snap.clusters, x);
+            if row < snap.scores.len() {
+                snap.scores[row] = scored;
+                snap.closest[row] = closest;
+            } else {
+                snap.scores.push(scored);
+                snap.closest.push(closest);
+            }
+        }
+        *slot = Some(Arc::new(snap));
+        Ok(())
+    }
+
+    /// Recomputes the corpus regions and word statistics now and retrains on them (they
+    /// are otherwise refreshed when the corpus has grown by a fifth).
+    pub fn refresh_corpus_regions(&self) -> Result<()> {
+        let mut slot = self.learn.snapshot.write().expect("lock");
+        let mut corpus = match slot.take() {
+            Some(s) => s.corpus.clone(),
+            None => Arc::new(self.load_corpus()?),
+        };
+        let regions = self.compute_regions(&corpus)?;
+        Arc::make_mut(&mut corpus).set_regions(Arc::new(regions));
+        *slot = Some(Arc::new(self.train(corpus, None)?));
+        Ok(())
+    }
+
+    /// Rebuilds the model from the stored ratings, keeping the loaded vectors.
+    pub(super) fn retrain(&self) -> Result<()> {
+        let mut slot = self.learn.snapshot.write().expect("lock");
+        let previous = slot.take();
+        let corpus = match &previous {
+            Some(s) => s.corpus.clone(),
+            None => Arc::new(self.load_corpus()?),
+        };
+        *slot = Some(Arc::new(self.train(corpus, previous.as_deref())?));
+        Ok(())
+    }
+}
+
+/// The learner cache key of a model's regions.
+fn regions_key(model_id: &str) -> String {
+    format!("{REGIONS_CACHE_KEY}\u{0}{model_id}")
 }
 
 impl Snapshot {
@@ -179,7 +496,7 @@ impl Snapshot {
             .map(|&i| {
                 (
                     self.corpus.articles[i].title.as_str(),
-                    self.corpus.vectors[i].as_slice(),
+                    self.corpus.vectors.row(i),
                 )
             })
             .collect()

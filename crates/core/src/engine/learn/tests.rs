@@ -206,3 +206,117 @@ fn export_import_roundtrip_restores_the_model() {
         Err(Error::ModelFile { .. })
     ));
 }
+
+/// Articles stored after the snapshot was built, titled so their topic is clear.
+fn add_articles(engine: &Engine, topic: usize, ids: std::ops::Range<usize>) {
+    for n in ids {
+        let id = id(topic, n);
+        let title = format!("{} {}", TOPICS[topic], FLAVOURS[n % FLAVOURS.len()]);
+        engine
+            .store()
+            .put_article(&ArticleRecord {
+                id,
+                feed_id: FeedId(1),
+                title: title.clone(),
+                text: format!("{title} number {n}"),
+                content_hash: format!("hash-{}", id.0),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn new_vectors_join_the_loaded_snapshot_without_reloading_it() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    assert_eq!(engine.recommend(None).unwrap().len(), 22);
+    let loads = engine.corpus_loads();
+
+    add_articles(&engine, 0, 10..14);
+    engine.embed_pending(|_, _| {}).unwrap();
+    let recs = engine.recommend(None).unwrap();
+    assert_eq!(recs.len(), 26, "the new articles are ranked");
+    assert_eq!(
+        engine.corpus_loads(),
+        loads,
+        "nothing was reloaded from the store"
+    );
+    // The newcomers are scored by the current model: like the liked topic.
+    let new_score = engine.score_articles(&[id(0, 11)]).unwrap()[&id(0, 11)].score;
+    let other_score = engine.score_articles(&[id(1, 3)]).unwrap()[&id(1, 3)].score;
+    assert!(new_score > other_score, "{new_score} vs {other_score}");
+
+    // What the incremental path computed is what a fresh load computes.
+    engine.invalidate();
+    let fresh = engine.recommend(None).unwrap();
+    assert_eq!(engine.corpus_loads(), loads + 1);
+    assert_eq!(fresh.len(), recs.len());
+    for (a, b) in recs.iter().zip(&fresh) {
+        assert_eq!(a.id, b.id);
+        assert!((a.score - b.score).abs() < 1e-5, "{a:?} vs {b:?}");
+        assert_eq!(a.cluster, b.cluster);
+    }
+}
+
+#[test]
+fn an_answer_given_before_its_article_was_embedded_counts_once_it_is() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    add_articles(&engine, 3, 20..21);
+    engine.rate(id(3, 20), Some(Rating::Like)).unwrap();
+    assert!(engine.clusters().unwrap().is_empty(), "not embedded yet");
+    engine.embed_pending(|_, _| {}).unwrap();
+    let clusters = engine.clusters().unwrap();
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0].liked, 1);
+}
+
+#[test]
+fn regions_are_kept_in_the_store_and_refreshed_when_the_corpus_grows_by_a_fifth() {
+    use super::snapshot::Regions;
+    let regions = |articles| Regions {
+        articles,
+        ..Default::default()
+    };
+    assert!(!regions(5000).stale_for(5000));
+    assert!(!regions(5000).stale_for(5999));
+    assert!(regions(5000).stale_for(6001));
+    assert!(regions(5000).stale_for(3999), "a corpus that shrank a lot");
+    assert!(
+        regions(300).stale_for(301),
+        "a small corpus is cheap to redo"
+    );
+
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let built = engine.snapshot().unwrap().corpus.regions.clone();
+    assert_eq!(built.articles, 24);
+    // A new engine on the same store reads them instead of recomputing them.
+    engine.invalidate();
+    let again = engine.snapshot().unwrap().corpus.regions.clone();
+    assert_eq!(again.context, built.context);
+    assert_eq!(again.articles, 24);
+    // On request they are recomputed over what is there now.
+    add_articles(&engine, 2, 10..16);
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.refresh_corpus_regions().unwrap();
+    assert_eq!(engine.snapshot().unwrap().corpus.regions.articles, 30);
+}
+
+#[test]
+fn a_stored_vector_of_the_wrong_size_is_a_clear_error() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let model_id = engine.model_id();
+    engine
+        .store()
+        .put_embedding(&model_id, "hash-101", &[0.5; 7])
+        .unwrap();
+    engine.invalidate();
+    let err = engine.recommend(None).unwrap_err();
+    assert!(err.to_string().contains("101"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! interest clusters and the map.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -9,8 +10,7 @@ use super::SEED;
 use crate::domain::{ArticleId, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::learn::cards::select_cards;
-use crate::learn::clusters::closest_cluster;
+use crate::learn::cards::choose_cards;
 use crate::learn::map::project_2d;
 use crate::learn::{explain, predict, Prediction};
 
@@ -81,19 +81,27 @@ impl Engine {
                 )
             })
             .collect();
-        order.sort_by(|&a, &b| {
-            snap.scores[b]
+        // Ties go to the older article id, not the row: rows are in loading order, which
+        // differs between a fresh load and vectors that joined later.
+        let articles = &snap.corpus.articles;
+        let best_first = |a: &usize, b: &usize| {
+            snap.scores[*b]
                 .0
-                .total_cmp(&snap.scores[a].0)
-                .then(a.cmp(&b))
-        });
-        order.truncate(limit.unwrap_or(usize::MAX));
+                .total_cmp(&snap.scores[*a].0)
+                .then(articles[*a].id.cmp(&articles[*b].id))
+        };
+        // A page of 100,000 needs only its top ranked, not a full sort.
+        if let Some(limit) = limit.filter(|&l| l < order.len()) {
+            order.select_nth_unstable_by(limit, best_first);
+            order.truncate(limit);
+        }
+        order.sort_by(best_first);
         let liked = snap.liked_titles();
         Ok(order
             .into_iter()
             .map(|i| {
                 let meta = &snap.corpus.articles[i];
-                let x = &snap.corpus.vectors[i];
+                let x = snap.corpus.vectors.row(i);
                 Recommendation {
                     id: meta.id,
                     title: meta.title.clone(),
@@ -101,8 +109,7 @@ impl Engine {
                     feed_id: meta.feed_id,
                     score: snap.scores[i].0,
                     confidence: snap.scores[i].1,
-                    cluster: closest_cluster(&snap.clusters, x)
-                        .map(|(c, _)| snap.clusters[c].label.clone()),
+                    cluster: snap.closest[i].map(|(c, _)| snap.clusters[c].label.clone()),
                     reason: explain::reason(x, &liked, &snap.clusters),
                 }
             })
@@ -117,20 +124,13 @@ impl Engine {
             .collect();
         let vectors: Vec<&[f32]> = candidates
             .iter()
-            .map(|&i| snap.corpus.vectors[i].as_slice())
+            .map(|&i| snap.corpus.vectors.row(i))
             .collect();
         let scores: Vec<f32> = candidates.iter().map(|&i| snap.scores[i].0).collect();
         let limit = limit.unwrap_or(candidates.len());
         let cold = snap.model.answers() == 0;
-        let regions = snap.model.region_info(&vectors);
-        let picked = select_cards(
-            &vectors,
-            &scores,
-            snap.model.coverage(),
-            regions.as_ref(),
-            limit,
-            SEED,
-        );
+        let regions = snap.corpus.region_info(&candidates, &snap.model);
+        let picked = choose_cards(&snap.model, &vectors, &scores, regions, limit, SEED);
         Ok(picked
             .into_iter()
             .map(|j| {
@@ -198,8 +198,8 @@ impl Engine {
         let mut size = vec![0usize; snap.clusters.len()];
         let mut liked = vec![0usize; snap.clusters.len()];
         let mut disliked = vec![0usize; snap.clusters.len()];
-        for (i, x) in snap.corpus.vectors.iter().enumerate() {
-            if let Some((c, _)) = closest_cluster(&snap.clusters, x) {
+        for (i, closest) in snap.closest.iter().enumerate() {
+            if let Some((c, _)) = *closest {
                 size[c] += 1;
                 match snap.ratings.get(&snap.corpus.articles[i].id) {
                     Some(Rating::Like) => liked[c] += 1,
@@ -222,24 +222,58 @@ impl Engine {
             .collect())
     }
 
+    /// The map's points: every embedded article up to [`MAP_MAX_POINTS`]; above that, every
+    /// rated article plus an even sample of the rest (every k-th in store order), so the
+    /// picture keeps its shape and its answers while drawing stays fast.
     pub fn map(&self) -> Result<Vec<MapPoint>> {
         let snap = self.snapshot()?;
-        let vectors: Vec<&[f32]> = snap.corpus.vectors.iter().map(Vec::as_slice).collect();
-        let xy = project_2d(&vectors, SEED);
-        Ok(snap
-            .corpus
-            .articles
+        // The layout depends on the corpus only, so it is computed once per loaded corpus
+        // (answers change colours and marks, not positions).
+        let layout = snap.map_layout.get_or_init(|| {
+            let rows = map_rows(snap.corpus.articles.len(), MAP_MAX_POINTS, |i| {
+                snap.ratings.contains_key(&snap.corpus.articles[i].id)
+            });
+            let vectors: Vec<&[f32]> = rows.iter().map(|&i| snap.corpus.vectors.row(i)).collect();
+            let xy = project_2d(&vectors, SEED);
+            Arc::new(rows.into_iter().zip(xy).collect())
+        });
+        Ok(layout
             .iter()
-            .zip(xy)
-            .enumerate()
-            .map(|(i, (meta, (x, y)))| MapPoint {
-                id: meta.id,
-                x,
-                y,
-                cluster: closest_cluster(&snap.clusters, &snap.corpus.vectors[i]).map(|c| c.0),
-                rating: snap.ratings.get(&meta.id).copied(),
-                score: snap.scores[i].0,
+            .map(|&(i, (x, y))| {
+                let meta = &snap.corpus.articles[i];
+                MapPoint {
+                    id: meta.id,
+                    x,
+                    y,
+                    cluster: snap.closest[i].map(|c| c.0),
+                    rating: snap.ratings.get(&meta.id).copied(),
+                    score: snap.scores[i].0,
+                }
             })
             .collect())
     }
+}
+
+/// Points the map shows at most (its projection and drawing grow with them).
+pub const MAP_MAX_POINTS: usize = 3000;
+
+/// Rows shown on the map out of `n`: all when `n <= max`, else every rated row and an even
+/// stride over the others, in row order.
+fn map_rows(n: usize, max: usize, rated: impl Fn(usize) -> bool) -> Vec<usize> {
+    if n <= max {
+        return (0..n).collect();
+    }
+    let rated_rows = (0..n).filter(|&i| rated(i)).count();
+    let room = max.saturating_sub(rated_rows).max(1);
+    let stride = (n - rated_rows).div_ceil(room).max(1);
+    let mut unrated_seen = 0;
+    (0..n)
+        .filter(|&i| {
+            if rated(i) {
+                return true;
+            }
+            unrated_seen += 1;
+            (unrated_seen - 1) % stride == 0
+        })
+        .collect()
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Views over a large store (owner: corpus): `sift generate-store` builds a store of
+# VIEWS_ARTICLES articles over VIEWS_FEEDS feeds (default 100,000 over 500; hashing vectors,
+# real store I/O), then `sift bench views` times the reading views on it and prints the
+# Markdown section for docs/BENCHMARKS.md on stdout (progress goes to stderr).
+#
+#   scripts/bench.d/views.sh                      (or: make bench BENCH=views)
+#   VIEWS_ARTICLES=20000 VIEWS_FEEDS=200 scripts/bench.d/views.sh
+#
+# The store is generated afresh each run (into a temporary directory), so its layout and
+# bytes per article are this build's.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+ARTICLES=${VIEWS_ARTICLES:-100000}
+FEEDS=${VIEWS_FEEDS:-500}
+RUNS=${VIEWS_RUNS:-7}
+
+cargo build --release --bin sift >&2
+SIFT=$CARGO_TARGET_DIR/release/sift
+STORE=$(mktemp -d "${TMPDIR:-/tmp}/sift-views-XXXXXX")
+trap 'rm -rf "$STORE"' EXIT
+
+"$SIFT" --data-dir "$STORE" generate-store --articles "$ARTICLES" --feeds "$FEEDS" >&2
+"$SIFT" --data-dir "$STORE" bench views --runs "$RUNS"
