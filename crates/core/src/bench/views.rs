@@ -99,16 +99,16 @@ pub fn bench_views(config: &ViewsBenchConfig, progress: impl Fn(&str)) -> Result
         Some(1000.0),
         || {
             let engine = open_when_free(&config.data_dir)?;
-            engine.for_you(Some(PAGE))?;
+            engine.for_you(Some(PAGE), false)?;
             Ok(())
         },
     )?);
 
     let engine = open_when_free(&config.data_dir)?;
-    engine.for_you(Some(PAGE))?;
+    engine.for_you(Some(PAGE), false)?;
     progress("warm views");
     measurements.push(measure("For you (warm)", runs, Some(100.0), || {
-        engine.for_you(Some(PAGE)).map(drop)
+        engine.for_you(Some(PAGE), false).map(drop)
     })?);
     measurements.push(measure(
         &format!("cards ({CARDS})"),
@@ -137,7 +137,7 @@ pub fn bench_views(config: &ViewsBenchConfig, progress: impl Fn(&str)) -> Result
             like = !like;
             engine.rate(id, Some(if like { Rating::Like } else { Rating::Dislike }))?;
             rated.push(id);
-            engine.for_you(Some(PAGE)).map(drop)
+            engine.for_you(Some(PAGE), false).map(drop)
         },
     )?);
     for id in rated {
