@@ -3,6 +3,8 @@
 use crate::domain::ArticleId;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+// Vectors are unit length, so their dot product is their cosine similarity.
+use crate::learn::linalg::dot;
 
 impl Engine {
     /// The embedded articles closest to `text` (embedded now, not stored), most similar
@@ -28,14 +30,14 @@ impl Engine {
     ) -> Result<Vec<(ArticleId, f32)>> {
         let snap = self.snapshot()?;
         let Some(&i) = snap.corpus.index.get(&id) else {
-            return Err(match self.store.get_article(id)? {
+            return Err(match self.store.get_article_meta(id)? {
                 Some(_) => Error::InvalidInput(format!(
                     "article {id} is not embedded yet; similar articles are found once it is"
                 )),
                 None => Error::UnknownArticle(id),
             });
         };
-        let vector = snap.corpus.vectors[i].clone();
+        let vector = snap.corpus.vectors.row(i).to_vec();
         self.nearest_to_vector(&vector, Some(id), limit)
     }
 
@@ -50,7 +52,7 @@ impl Engine {
             .corpus
             .articles
             .iter()
-            .zip(&snap.corpus.vectors)
+            .zip(snap.corpus.vectors.rows())
             .filter(|(meta, _)| Some(meta.id) != exclude)
             .map(|(meta, v)| (meta.id, dot(vector, v)))
             .collect();
@@ -64,9 +66,4 @@ impl Engine {
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(scored)
     }
-}
-
-/// Vectors are unit length, so this is their cosine similarity.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
