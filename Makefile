@@ -1,7 +1,8 @@
 # Sift — the two commands a newcomer needs:
 #   make run    set everything up, build, and open the app
 #   make test   set everything up and run every test (what CI runs)
-# Both install what is missing (apt, npm, model files, tauri-driver) and are quick when
+#   make bench  run every benchmark and write docs/BENCHMARKS.md (BENCH=name for one)
+# They install what is missing (apt, npm, model files, tauri-driver) and are quick when
 # nothing is.
 
 SHELL := /bin/bash
@@ -12,7 +13,7 @@ APP_DEBUG := $(CARGO_TARGET_DIR)/debug/sift-app
 APP_RELEASE := $(CARGO_TARGET_DIR)/release/sift-app
 
 .PHONY: run test setup setup-tests ui build build-release lint fmt-check clippy \
-        test-rust test-ui test-e2e screenshot screenshots bundle eval fuzz clean
+        test-rust test-ui test-e2e screenshot screenshots bundle eval fuzz bench clean
 
 run: setup build-release
 	@scripts/run-app.sh $(APP_RELEASE)
@@ -75,6 +76,10 @@ eval: setup
 FUZZ_CASES ?= 20000
 fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p sift-core --test feeds fuzz -- --nocapture
+
+# Every benchmark in scripts/bench.d/ (release builds), written into docs/BENCHMARKS.md.
+bench: setup
+	scripts/bench.sh $(BENCH)
 
 clean:
 	cargo clean

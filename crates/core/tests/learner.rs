@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use sift_core::embed::{Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
+use sift_core::embed::{Embedder, OnnxEmbedder, DEFAULT_MAX_TOKENS};
 use sift_core::learn::linalg::dot;
 use sift_core::Error;
 
@@ -17,7 +17,7 @@ fn embedder() -> Arc<dyn Embedder> {
     MODEL
         .get_or_init(|| {
             Arc::new(
-                FastEmbedder::load(&model_dir(), DEFAULT_MAX_TOKENS).expect("run models/fetch.sh"),
+                OnnxEmbedder::load(&model_dir(), DEFAULT_MAX_TOKENS).expect("run models/fetch.sh"),
             )
         })
         .clone()
@@ -82,7 +82,7 @@ fn the_demo_recommends_graphql_and_photography_not_the_senate() {
 #[test]
 fn a_missing_model_dir_says_how_to_fix_it() {
     let dir = tempfile::tempdir().unwrap();
-    let err = match FastEmbedder::load(dir.path(), DEFAULT_MAX_TOKENS) {
+    let err = match OnnxEmbedder::load(dir.path(), DEFAULT_MAX_TOKENS) {
         Err(e) => e,
         Ok(_) => panic!("an empty directory cannot hold a model"),
     };
@@ -111,7 +111,7 @@ fn a_corrupt_model_is_reported_not_a_panic() {
         dir.path().join(ort),
     )
     .unwrap();
-    let err = match FastEmbedder::load(dir.path(), DEFAULT_MAX_TOKENS) {
+    let err = match OnnxEmbedder::load(dir.path(), DEFAULT_MAX_TOKENS) {
         Err(e) => e,
         Ok(_) => panic!("garbage loaded as a model"),
     };
@@ -218,4 +218,42 @@ fn views_over_ten_thousand_articles() {
     timed("map after ratings", &mut || {
         engine.map().unwrap();
     });
+}
+
+#[test]
+fn texts_run_sorted_by_length_keep_their_own_vectors_and_a_released_session_reloads() {
+    use sift_core::embed::EmbedOptions;
+    use std::time::{Duration, Instant};
+    let embedder = OnnxEmbedder::load_with(
+        &model_dir(),
+        EmbedOptions {
+            idle_release: Some(Duration::from_millis(100)),
+            ..EmbedOptions::default()
+        },
+    )
+    .unwrap();
+    let long =
+        "The city council met on Tuesday to discuss the new transport plan, which would add \
+                bus lanes and extend the tram line to the northern suburbs. "
+            .repeat(20);
+    // Longest first, so the embedder must reorder them and put every vector back in place.
+    let texts = [
+        long.as_str(),
+        "GraphQL schemas for REST API developers",
+        "Landscape photography at golden hour",
+    ];
+    let together = embedder.embed(&texts).unwrap();
+    for (text, vector) in texts.iter().zip(&together) {
+        let alone = embedder.embed(&[text]).unwrap();
+        let cosine: f32 = alone[0].iter().zip(vector).map(|(a, b)| a * b).sum();
+        assert!(cosine > 0.98, "{text:.40}: cosine {cosine}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while embedder.is_loaded() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!embedder.is_loaded(), "the idle session was not released");
+    let again = embedder.embed(&texts[1..2]).unwrap();
+    let cosine: f32 = again[0].iter().zip(&together[1]).map(|(a, b)| a * b).sum();
+    assert!(cosine > 0.98, "after reloading: cosine {cosine}");
 }

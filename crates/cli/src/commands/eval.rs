@@ -198,7 +198,7 @@ pub fn bench() -> BTreeMap<String, f64> {
 
 /// Article embedding throughput at two truncations (skipped when the model is missing).
 fn bench_embedding(results: &mut BTreeMap<String, f64>) {
-    use sift_core::embed::{locate_model_dir, FastEmbedder};
+    use sift_core::embed::{locate_model_dir, OnnxEmbedder};
     let paragraph = "The city council met on Tuesday to discuss the new transport plan, which \
         would add bus lanes on the main roads, extend the tram line to the northern suburbs and \
         raise parking charges in the centre. Supporters said the plan would cut congestion and \
@@ -206,7 +206,7 @@ fn bench_embedding(results: &mut BTreeMap<String, f64>) {
     let long_text = paragraph.repeat(6); // ~400 words: well past either truncation
     let texts: Vec<&str> = (0..64).map(|_| long_text.as_str()).collect();
     for tokens in [128, 256] {
-        let Ok(embedder) = FastEmbedder::load(&locate_model_dir(), tokens) else {
+        let Ok(embedder) = OnnxEmbedder::load(&locate_model_dir(), tokens) else {
             return;
         };
         let started = Instant::now();

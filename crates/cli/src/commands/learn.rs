@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Subcommand, ValueEnum};
 use sift_core::domain::{ArticleId, Rating};
-use sift_core::embed::{locate_model_dir, Embedder, FastEmbedder, DEFAULT_MAX_TOKENS};
+use sift_core::embed::{locate_model_dir, Embedder, OnnxEmbedder, DEFAULT_MAX_TOKENS};
 use sift_core::Engine;
 
 use crate::output::Output;
@@ -111,7 +111,7 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output, data_dir: Option<&Path>)
     match cmd {
         LearnCommand::Demo => {
             let embedder: Arc<dyn Embedder> =
-                Arc::new(FastEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?);
+                Arc::new(OnnxEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?);
             let outcome = sift_core::recommender::demo(embedder)?;
             out.print(&outcome, |o| {
                 let mut lines = vec!["Recommended content:".to_string()];
@@ -141,7 +141,7 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output, data_dir: Option<&Path>)
             temperature,
             region_weight,
         } => {
-            let embedder = FastEmbedder::load(&locate_model_dir(), *max_tokens)?;
+            let embedder = OnnxEmbedder::load(&locate_model_dir(), *max_tokens)?;
             let config = sift_core::eval::EvalConfig {
                 seeds: *seeds,
                 regions: *regions,

@@ -113,10 +113,10 @@ pub struct EvalSearchArgs {
 
 /// Words vs meaning vs blended on the labelled corpus (no store needed).
 pub fn eval_search(out: &Output, args: &EvalSearchArgs) -> CliResult {
-    use sift_core::embed::{locate_model_dir, FastEmbedder, DEFAULT_MAX_TOKENS};
+    use sift_core::embed::{locate_model_dir, OnnxEmbedder, DEFAULT_MAX_TOKENS};
     use sift_core::eval::{embed_with_cache, evaluate_search, load_ag_news, AG_NEWS_QUERIES};
 
-    let embedder = FastEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?;
+    let embedder = OnnxEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?;
     let (texts, labels) = load_ag_news(&args.corpus, args.sample, 2024)?;
     let cache = sift_core::paths::default_cache_dir()
         .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))

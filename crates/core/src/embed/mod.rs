@@ -1,16 +1,19 @@
-//! Sentence embeddings: the [`Embedder`] trait, the real model ([`FastEmbedder`]) and a
+//! Sentence embeddings: the [`Embedder`] trait, the real model ([`OnnxEmbedder`]) and a
 //! deterministic stand-in for unit tests ([`HashingEmbedder`]).
 //!
 //! Every vector an embedder returns is L2-normalised, so a dot product is a cosine similarity
 //! everywhere else in the crate.
 
 mod fake;
-mod fastembed_model;
 mod locate;
+mod onnx;
 
 pub use fake::HashingEmbedder;
-pub use fastembed_model::{FastEmbedder, DEFAULT_MAX_TOKENS, ORT_DYLIB_NAME};
 pub use locate::locate_model_dir;
+pub use onnx::{
+    onnx_environment, EmbedOptions, OnnxEmbedder, DEFAULT_BATCH_TOKENS, DEFAULT_IDLE_RELEASE,
+    DEFAULT_MAX_TOKENS, DEFAULT_THREADS, MAX_BATCH_TEXTS, ORT_DYLIB_NAME, TEXTS_PER_CALL,
+};
 
 use crate::error::Result;
 

@@ -39,7 +39,7 @@ impl Engine {
         let dir = crate::embed::locate_model_dir();
         let dir = dir.canonicalize().unwrap_or(dir);
         ModelInfo {
-            id: crate::embed::FastEmbedder::model_id_for(crate::embed::DEFAULT_MAX_TOKENS),
+            id: crate::embed::OnnxEmbedder::model_id_for(crate::embed::DEFAULT_MAX_TOKENS),
             found: dir.join("model.onnx").is_file(),
             dir,
         }

@@ -5,12 +5,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::domain::{ArticleId, ArticleMeta};
+use crate::embed::TEXTS_PER_CALL;
 use crate::engine::Engine;
 use crate::error::Result;
 
-/// Articles embedded per model call: large enough to amortise the call, small enough that
-/// progress moves and a cancelled refresh loses little.
-const EMBED_BATCH: usize = 32;
 /// Text beyond this many characters cannot survive the tokenizer's truncation anyway;
 /// cutting it first saves tokenizing whole long articles.
 const MAX_EMBED_CHARS: usize = 4000;
@@ -58,7 +56,7 @@ impl Engine {
         let embedder = self.embedder()?;
         let mut done = 0;
         progress(0, total);
-        for batch in pending.chunks(EMBED_BATCH) {
+        for batch in pending.chunks(TEXTS_PER_CALL) {
             // Only the bodies about to be embedded are read.
             let bodies: Vec<String> = batch
                 .iter()

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use super::Engine;
-use crate::embed::{locate_model_dir, Embedder, FastEmbedder, HashingEmbedder, DEFAULT_MAX_TOKENS};
+use crate::embed::{locate_model_dir, Embedder, HashingEmbedder, OnnxEmbedder, DEFAULT_MAX_TOKENS};
 use crate::error::{Error, Result};
 use snapshot::Snapshot;
 
@@ -53,7 +53,7 @@ impl Default for LearnState {
         Self {
             embedder: OnceLock::new(),
             model_dir: RwLock::new(None),
-            model_id: RwLock::new(FastEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
+            model_id: RwLock::new(OnnxEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
             corpus_loads: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -117,7 +117,7 @@ impl Engine {
         }
         let configured = self.learn.model_dir.read().expect("lock").clone();
         let dir = configured.unwrap_or_else(locate_model_dir);
-        let loaded: Arc<dyn Embedder> = Arc::new(FastEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
+        let loaded: Arc<dyn Embedder> = Arc::new(OnnxEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
         // Two threads may race to load; both succeed and the first one set is kept.
         let _ = self.learn.embedder.set(loaded);
         Ok(self.learn.embedder.get().expect("just set").clone())

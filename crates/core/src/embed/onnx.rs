@@ -1,0 +1,514 @@
+//! all-MiniLM-L6-v2 (int8 ONNX) run directly on ONNX Runtime through `ort`, with the
+//! tokenizer from `tokenizers`, loaded from local files only.
+//!
+//! What makes it fast and small on a laptop (measured: `make bench`, docs/BENCHMARKS.md):
+//! - every call tokenizes all its texts first and runs them **sorted by token length**, in
+//!   small batches padded only to the batch's longest text, so almost no compute or memory
+//!   goes to padding (attention grows with batch × length²);
+//! - a batch holds at most [`DEFAULT_BATCH_TOKENS`] padded tokens, so ONNX Runtime's CPU
+//!   arena, which keeps the peak of the largest batch ever run, stays small (batches of 32
+//!   full articles are what made embedding cost a gigabyte);
+//! - intra-op threads do not spin-wait (on a busy laptop spinning threads starve each other);
+//! - the session (weights and buffers) can be dropped after a quiet period and reloaded on
+//!   the next call (~0.3 s), so an idle app does not hold the model.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use ort::environment::Environment;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::Tensor;
+use tokenizers::{Tokenizer, TruncationParams};
+
+use super::{normalize, Embedder};
+use crate::error::{Error, Result};
+
+/// The ONNX Runtime build `models/fetch.sh` installs beside the model.
+pub const ORT_DYLIB_NAME: &str = "libonnxruntime.so.1.32.0";
+
+/// Tokens kept per text. Titles and feed summaries fit in far fewer; full articles are cut
+/// here because attention cost grows with length and the opening carries the topic.
+pub const DEFAULT_MAX_TOKENS: usize = 256;
+
+/// Padded tokens per model run: a batch holds as many texts as fit when each is padded to
+/// the batch's longest (texts run shortest first). Chosen from `make bench` on 2 cores: the
+/// best fixed batch is ~32 for titles, ~4 for summaries and 1 for full articles, i.e. a
+/// roughly constant 250–500 padded tokens; past that, attention (batch × length²) costs
+/// memory and speed alike.
+pub const DEFAULT_BATCH_TOKENS: usize = 256;
+
+/// Never more texts than this in one run, however short they are.
+pub const MAX_BATCH_TEXTS: usize = 32;
+
+/// ONNX Runtime intra-op threads; 0: one per available core. From `make bench` on 2 shared
+/// cores: both cores *without* spin-waiting was the fastest setup for every workload (titles
+/// ~3× one thread). ONNX Runtime's default, spin-waiting threads, was the slowest: on a
+/// machine doing anything else, a spinning thread steals the core its partner needs.
+pub const DEFAULT_THREADS: usize = 0;
+
+/// Texts the engine hands the embedder per call. Each call is sorted by token length, so a
+/// larger call pads less; a smaller one reports progress (and makes vectors usable) sooner.
+/// 64 full articles take ~5 s on 2 cores.
+pub const TEXTS_PER_CALL: usize = 64;
+
+/// How long an unused session is kept before its memory is given back.
+pub const DEFAULT_IDLE_RELEASE: Duration = Duration::from_secs(60);
+
+const DIM: usize = 384;
+
+/// How the model runs; [`EmbedOptions::default`] is what Sift ships.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbedOptions {
+    pub max_tokens: usize,
+    /// Padded tokens per model run (see [`DEFAULT_BATCH_TOKENS`]).
+    pub batch_tokens: usize,
+    /// Texts per model run at most.
+    pub max_batch: usize,
+    /// ONNX Runtime intra-op threads; 0: one per available core.
+    pub threads: usize,
+    /// Drop the session after this long without a call; `None`: keep it for good.
+    pub idle_release: Option<Duration>,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        Self {
+            max_tokens: DEFAULT_MAX_TOKENS,
+            batch_tokens: DEFAULT_BATCH_TOKENS,
+            max_batch: MAX_BATCH_TEXTS,
+            threads: DEFAULT_THREADS,
+            idle_release: Some(DEFAULT_IDLE_RELEASE),
+        }
+    }
+}
+
+pub struct OnnxEmbedder {
+    shared: Arc<Shared>,
+    model_id: String,
+}
+
+struct Shared {
+    model_path: PathBuf,
+    tokenizer: Tokenizer,
+    options: EmbedOptions,
+    threads: usize,
+    environment: Environment,
+    // `Session::run` takes `&mut self`; the lock lets one model serve every thread.
+    slot: Mutex<Slot>,
+}
+
+struct Slot {
+    session: Option<Session>,
+    last_used: Instant,
+}
+
+impl OnnxEmbedder {
+    /// The id [`OnnxEmbedder::load`] will report, known without loading anything (the
+    /// store's cached vectors are found by it). Batch size and threads are not part of it:
+    /// they change the vectors only by rounding noise.
+    pub fn model_id_for(max_tokens: usize) -> String {
+        format!("all-MiniLM-L6-v2-int8/max{max_tokens}")
+    }
+
+    /// Loads the model from `dir` with Sift's defaults and `max_tokens`.
+    pub fn load(dir: &Path, max_tokens: usize) -> Result<Self> {
+        Self::load_with(
+            dir,
+            EmbedOptions {
+                max_tokens,
+                ..EmbedOptions::default()
+            },
+        )
+    }
+
+    /// Loads the model from `dir`. ONNX Runtime comes from `ORT_DYLIB_PATH` when set, else
+    /// from `dir`. Any missing or unreadable file becomes [`Error::ModelUnavailable`].
+    pub fn load_with(dir: &Path, options: EmbedOptions) -> Result<Self> {
+        let unavailable = |detail: String| Error::ModelUnavailable {
+            dir: dir.to_path_buf(),
+            detail,
+        };
+        if options.max_batch == 0 || options.max_tokens < 2 {
+            return Err(Error::Embedding(format!(
+                "invalid embedding options: max batch {} and max tokens {} must be positive",
+                options.max_batch, options.max_tokens
+            )));
+        }
+        let model_path = dir.join("model.onnx");
+        if !model_path.is_file() {
+            return Err(unavailable("model.onnx: not found".into()));
+        }
+        let tokenizer =
+            load_tokenizer(&dir.join("tokenizer.json"), options.max_tokens).map_err(unavailable)?;
+        let environment = onnx_environment(dir).map_err(unavailable)?;
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let shared = Arc::new(Shared {
+            model_path,
+            tokenizer,
+            options,
+            threads,
+            environment,
+            slot: Mutex::new(Slot {
+                session: None,
+                last_used: Instant::now(),
+            }),
+        });
+        // Load now so that a corrupt model is reported by `load`, not by the first embed.
+        {
+            let mut slot = shared.lock_slot()?;
+            slot.session =
+                Some(shared.open_session().map_err(|e| {
+                    unavailable(format!("the model is unreadable or corrupt ({e})"))
+                })?);
+        }
+        if let Some(idle) = shared.options.idle_release {
+            spawn_idle_releaser(Arc::downgrade(&shared), idle);
+        }
+        Ok(Self {
+            model_id: Self::model_id_for(shared.options.max_tokens),
+            shared,
+        })
+    }
+
+    /// Whether the session is in memory now (it is reloaded on demand after an idle release).
+    pub fn is_loaded(&self) -> bool {
+        self.shared
+            .slot
+            .lock()
+            .map(|slot| slot.session.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Drops the session now; the next call reloads it.
+    pub fn release(&self) {
+        if let Ok(mut slot) = self.shared.slot.lock() {
+            slot.session = None;
+        }
+    }
+
+    pub fn options(&self) -> &EmbedOptions {
+        &self.shared.options
+    }
+}
+
+impl Embedder for OnnxEmbedder {
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encodings = self
+            .shared
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| Error::Embedding(format!("tokenizing failed: {e}")))?;
+        // Shortest first, so each batch pads to a length close to all of its texts.
+        let mut order: Vec<usize> = (0..encodings.len()).collect();
+        order.sort_by_key(|&i| encodings[i].get_ids().len());
+
+        let mut vectors = vec![Vec::new(); texts.len()];
+        let mut slot = self.shared.lock_slot()?;
+        slot.last_used = Instant::now();
+        if slot.session.is_none() {
+            slot.session = Some(self.shared.open_session()?);
+        }
+        let session = slot.session.as_mut().expect("loaded above");
+        let lengths: Vec<usize> = order
+            .iter()
+            .map(|&i| encodings[i].get_ids().len())
+            .collect();
+        let mut start = 0;
+        for size in batch_sizes(&lengths, &self.shared.options) {
+            let batch = &order[start..start + size];
+            start += size;
+            let rows: Vec<Row<'_>> = batch
+                .iter()
+                .map(|&i| Row {
+                    ids: encodings[i].get_ids(),
+                    mask: encodings[i].get_attention_mask(),
+                })
+                .collect();
+            for (&i, v) in batch.iter().zip(run_batch(session, &rows)?) {
+                vectors[i] = v;
+            }
+        }
+        slot.last_used = Instant::now();
+        Ok(vectors)
+    }
+
+    fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    fn dim(&self) -> usize {
+        DIM
+    }
+}
+
+impl Shared {
+    fn lock_slot(&self) -> Result<std::sync::MutexGuard<'_, Slot>> {
+        self.slot
+            .lock()
+            .map_err(|_| Error::Embedding("the model lock was poisoned".into()))
+    }
+
+    fn open_session(&self) -> Result<Session> {
+        let failed = |e: String| Error::Embedding(format!("ONNX Runtime session: {e}"));
+        session_builder(&self.environment, self.threads)
+            .map_err(failed)?
+            .commit_from_file(&self.model_path)
+            .map_err(|e| failed(e.to_string()))
+    }
+}
+
+/// Sift's session options. ONNX Runtime's CPU arena (and memory pattern) stay on: measured
+/// in `make bench`, turning them off made full articles 3× slower (every large tensor
+/// allocated afresh), while with batches capped at [`DEFAULT_BATCH_TOKENS`] the arena holds
+/// only ~20 MB more than without it. (Capping the batch is what fixes the arena's memory:
+/// it keeps the peak of the largest batch, which batches of 32 × 256 tokens made huge.)
+fn session_builder(
+    environment: &Environment,
+    threads: usize,
+) -> std::result::Result<ort::session::builder::SessionBuilder, String> {
+    let text = |e: ort::Error<ort::session::builder::SessionBuilder>| e.to_string();
+    Session::builder(environment)
+        .map_err(|e| e.to_string())?
+        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(true).build()])
+        .map_err(text)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(text)?
+        .with_intra_threads(threads)
+        .map_err(text)?
+        .with_memory_pattern(true)
+        .map_err(text)?
+        // Spin-waiting threads steal the cores the other threads (and the window) need.
+        .with_intra_op_spinning(false)
+        .map_err(text)
+}
+
+/// Splits texts sorted by ascending token length into consecutive batches: each as long as
+/// its texts, padded to the last (longest) one, fit in `batch_tokens`, and at least one text.
+fn batch_sizes(sorted_lengths: &[usize], options: &EmbedOptions) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    let mut size = 0;
+    for &len in sorted_lengths {
+        if size > 0 && ((size + 1) * len > options.batch_tokens || size == options.max_batch) {
+            sizes.push(size);
+            size = 0;
+        }
+        size += 1;
+    }
+    if size > 0 {
+        sizes.push(size);
+    }
+    sizes
+}
+
+/// One tokenized text: its ids and attention mask, unpadded.
+struct Row<'a> {
+    ids: &'a [u32],
+    mask: &'a [u32],
+}
+
+/// Runs one batch padded to its longest row; returns one mean-pooled unit vector per row.
+fn run_batch(session: &mut Session, rows: &[Row<'_>]) -> Result<Vec<Vec<f32>>> {
+    let failed = |e: ort::Error| Error::Embedding(e.to_string());
+    let width = rows.iter().map(|r| r.ids.len()).max().unwrap_or(0).max(1);
+    let shape = [rows.len(), width];
+    let mut ids = vec![0i64; rows.len() * width];
+    let mut mask = vec![0i64; rows.len() * width];
+    for (r, row) in rows.iter().enumerate() {
+        for (t, (&id, &m)) in row.ids.iter().zip(row.mask).enumerate() {
+            ids[r * width + t] = i64::from(id);
+            mask[r * width + t] = i64::from(m);
+        }
+    }
+    let types = vec![0i64; rows.len() * width];
+    let inputs = ort::inputs![
+        "input_ids" => Tensor::from_array((shape, ids)).map_err(failed)?,
+        "attention_mask" => Tensor::from_array((shape, mask.clone())).map_err(failed)?,
+        "token_type_ids" => Tensor::from_array((shape, types)).map_err(failed)?,
+    ];
+    let outputs = session.run(inputs).map_err(failed)?;
+    let (out_shape, hidden) = outputs[0].try_extract_tensor::<f32>().map_err(failed)?;
+    if out_shape.len() != 3
+        || out_shape[0] as usize != rows.len()
+        || out_shape[1] as usize != width
+        || out_shape[2] as usize != DIM
+    {
+        return Err(Error::Embedding(format!(
+            "unexpected model output shape {out_shape:?}"
+        )));
+    }
+    Ok(mean_pool(hidden, &mask, rows.len(), width))
+}
+
+/// Mean of the token vectors under the attention mask, scaled to unit length.
+fn mean_pool(hidden: &[f32], mask: &[i64], rows: usize, width: usize) -> Vec<Vec<f32>> {
+    (0..rows)
+        .map(|r| {
+            let mut v = vec![0.0f32; DIM];
+            let mut count = 0.0f32;
+            for t in 0..width {
+                if mask[r * width + t] == 0 {
+                    continue;
+                }
+                count += 1.0;
+                let token = &hidden[(r * width + t) * DIM..(r * width + t + 1) * DIM];
+                v.iter_mut().zip(token).for_each(|(a, b)| *a += b);
+            }
+            if count > 0.0 {
+                v.iter_mut().for_each(|a| *a /= count);
+            }
+            normalize(&mut v);
+            v
+        })
+        .collect()
+}
+
+fn load_tokenizer(path: &Path, max_tokens: usize) -> std::result::Result<Tokenizer, String> {
+    let name = "tokenizer.json";
+    let mut tokenizer = Tokenizer::from_file(path).map_err(|e| format!("{name}: {e}"))?;
+    // The file pads every text to a fixed 128; padding is done per batch here instead.
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length: max_tokens,
+            ..TruncationParams::default()
+        }))
+        .map_err(|e| format!("{name}: {e}"))?;
+    Ok(tokenizer)
+}
+
+/// The process's ONNX Runtime environment, loading the library on first use: from
+/// `ORT_DYLIB_PATH` when set, else [`ORT_DYLIB_NAME`] in `model_dir`.
+///
+/// This is the crate's one piece of process-global state, because ONNX Runtime allows one
+/// environment per process (ort refuses a second even after the first is dropped). The
+/// benchmark's bare-`ort` reference creates its sessions in it too.
+pub fn onnx_environment(model_dir: &Path) -> std::result::Result<Environment, String> {
+    static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
+    if let Some(environment) = ENVIRONMENT.get() {
+        return Ok(environment.clone());
+    }
+    let dylib = std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| model_dir.join(ORT_DYLIB_NAME));
+    if !dylib.is_file() {
+        return Err(format!(
+            "ONNX Runtime library {} not found",
+            dylib.display()
+        ));
+    }
+    let environment = ort::init_from(&dylib)
+        .map_err(|e| format!("ONNX Runtime {} could not be loaded: {e}", dylib.display()))?
+        .with_name("sift")
+        .build()
+        .map_err(|e| format!("ONNX Runtime environment: {e}"))?;
+    return_large_blocks_to_the_system();
+    // Two threads may race here; the loser's environment would be refused by ort anyway.
+    Ok(ENVIRONMENT.get_or_init(|| environment).clone())
+}
+
+/// Drops the session of `shared` once it has not been used for `idle`; ends with the embedder.
+fn spawn_idle_releaser(shared: Weak<Shared>, idle: Duration) {
+    let tick = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
+    let spawned = std::thread::Builder::new()
+        .name("sift-embed-idle".into())
+        .spawn(move || loop {
+            std::thread::sleep(tick);
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            // Never wait behind a running batch: that one is by definition not idle.
+            let Ok(mut slot) = shared.slot.try_lock() else {
+                continue;
+            };
+            if slot.session.is_some() && slot.last_used.elapsed() >= idle {
+                slot.session = None;
+                drop(slot);
+                release_freed_memory();
+            }
+        });
+    if let Err(e) = spawned {
+        // Without the thread the session simply stays loaded.
+        tracing::warn!("could not start the embedder's idle release: {e}");
+    }
+}
+
+/// glibc raises its mmap threshold to the largest block freed so far (up to 32 MB), after
+/// which blocks of MBs (ONNX Runtime's tensors, the tokenizer's buffers) come from heaps that
+/// fragment and never shrink: measured with the arena off, a `sift refresh` of 64 articles
+/// peaked at 575 MB with glibc's default and 331 MB with a fixed 1 MB threshold. A fixed
+/// threshold maps each large block on its own and unmaps it on free. Process-wide, like the
+/// environment it is set beside.
+fn return_large_blocks_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only changes glibc's allocation policy; valid for any value.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 1 << 20);
+        }
+    }
+}
+
+/// Hands memory freed by the dropped session back to the OS; glibc keeps it otherwise.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only walks glibc's own heaps; it has no preconditions.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_fill_a_token_budget_padded_to_their_longest_text() {
+        let options = EmbedOptions {
+            batch_tokens: 64,
+            max_batch: 4,
+            ..EmbedOptions::default()
+        };
+        // Titles of 10 tokens: 4 fit (the text cap), 6 would fit the budget.
+        assert_eq!(batch_sizes(&[10; 9], &options), vec![4, 4, 1]);
+        // 20 tokens: 3 × 20 = 60 fits, a fourth would pad to 80.
+        assert_eq!(batch_sizes(&[20; 6], &options), vec![3, 3]);
+        // Growing lengths: [10, 12, 30] would pad to 90, so 30 starts a batch; 100 alone
+        // exceeds the budget and still runs, by itself.
+        assert_eq!(batch_sizes(&[10, 12, 30, 100], &options), vec![2, 1, 1]);
+        assert!(batch_sizes(&[], &options).is_empty());
+    }
+
+    #[test]
+    fn mean_pool_ignores_padding_and_normalises() {
+        // Two rows of width 2: the second row's second token is padding and must not count.
+        let mut hidden = vec![0.0f32; 2 * 2 * DIM];
+        hidden[0] = 1.0; // row 0, token 0
+        hidden[DIM + 1] = 1.0; // row 0, token 1
+        hidden[2 * DIM + 2] = 3.0; // row 1, token 0
+        hidden[3 * DIM + 3] = 100.0; // row 1, padding
+        let mask = [1, 1, 1, 0];
+        let pooled = mean_pool(&hidden, &mask, 2, 2);
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        assert!((pooled[0][0] - s).abs() < 1e-6 && (pooled[0][1] - s).abs() < 1e-6);
+        assert_eq!(pooled[1][2], 1.0);
+        assert_eq!(pooled[1][3], 0.0);
+    }
+}
