@@ -65,6 +65,9 @@ screenshots: setup build
 # Run from src-tauri/: the Tauri CLI takes the folder of the first tauri.conf.json it finds as
 # the app crate, and the top-level one sits beside the workspace's Cargo.toml.
 bundle: setup ui
+	# The .deb carries the `sift` CLI beside the app (tauri.bundle.conf.json's deb files).
+	cargo build --release --bin sift
+	mkdir -p target/bundle-cli && cp $(CARGO_TARGET_DIR)/release/sift target/bundle-cli/sift
 	cd src-tauri && npx tauri build --bundles deb --config tauri.bundle.conf.json
 	@ls -1 $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
 

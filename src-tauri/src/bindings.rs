@@ -29,6 +29,15 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::engine::SearchQuery::export_all(&cfg)?;
     sift_core::engine::SearchHit::export_all(&cfg)?;
     sift_core::engine::WholeArticlesReport::export_all(&cfg)?;
+    sift_core::engine::ReadState::export_all(&cfg)?;
+    sift_core::engine::MarkReadScope::export_all(&cfg)?;
+    sift_core::engine::MarkReadReport::export_all(&cfg)?;
+    sift_core::engine::UnreadCounts::export_all(&cfg)?;
+    sift_core::engine::SavedState::export_all(&cfg)?;
+    sift_core::engine::RuleView::export_all(&cfg)?;
+    sift_core::engine::PruneReport::export_all(&cfg)?;
+    sift_core::engine::StoreStats::export_all(&cfg)?;
+    sift_core::rules::NewRule::export_all(&cfg)?;
     Ok(())
 }
 

@@ -58,6 +58,9 @@ pub async fn update_settings(
         Ok::<_, sift_core::Error>((before, saved))
     })
     .await?;
+    if saved.start_at_login != before.start_at_login {
+        crate::tray::apply_autostart(&app, &state.engine);
+    }
     if saved.refresh_interval_minutes != before.refresh_interval_minutes {
         state
             .jobs
@@ -290,10 +293,10 @@ pub async fn recommend(
 pub async fn for_you(
     state: State<'_, AppState>,
     limit: Option<usize>,
+    include_read: Option<bool>,
 ) -> CommandResult<Vec<ForYouItem>> {
     let engine = state.engine.clone();
-    // Read ones too: the list greys them (the UI's unread flow comes with the app's part).
-    blocking(move || engine.for_you(limit, true)).await
+    blocking(move || engine.for_you(limit, include_read.unwrap_or(false))).await
 }
 
 /// The reader calls this when it opens an article.
@@ -368,7 +371,7 @@ pub async fn set_full_text(
 /// Store reads and writes, training, clustering and projecting take real time: run them
 /// on Tauri's blocking pool, so neither the main thread (the window) nor the async workers
 /// (IPC and events) wait for them.
-async fn blocking<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
     work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(work)
@@ -384,7 +387,12 @@ mod tests {
     /// and every command the app registers must be one of them.
     #[test]
     fn every_command_is_async_and_registered_from_here() {
-        let source = include_str!("commands.rs");
+        // The daily loop's commands live in reader_commands.rs, under the same rule.
+        let source = [
+            include_str!("commands.rs"),
+            include_str!("reader_commands.rs"),
+        ]
+        .join("\n");
         let mut commands = Vec::new();
         let mut lines = source.lines().map(str::trim);
         while let Some(line) = lines.by_ref().find(|l| *l == "#[tauri::command]") {
@@ -427,6 +435,7 @@ mod tests {
             .filter(|c| !c.is_empty())
             .map(|c| {
                 c.strip_prefix("commands::")
+                    .or_else(|| c.strip_prefix("reader_commands::"))
                     .unwrap_or_else(|| panic!("{c} is registered from outside commands.rs"))
                     .to_string()
             })

@@ -8,6 +8,8 @@ mod command_names;
 mod commands;
 pub mod error;
 pub mod events;
+mod reader_commands;
+mod tray;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -65,10 +67,8 @@ pub fn run() {
         }
     };
     let focus_main_window = |app: &tauri::AppHandle, _argv: Vec<String>, _cwd: String| {
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.set_focus();
-        }
+        // Also brings back a window hidden in the tray.
+        tray::show_main_window(app);
     };
     // Window geometry belongs to the store it was used with, and tests never touch the
     // user's config directory. (An absolute file name replaces the plugin's config dir.)
@@ -91,6 +91,11 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--minimized"]),
+        ))
+        .on_window_event(tray::on_window_event)
         .setup(move |app| {
             let engine = Arc::new(Engine::open(&data_dir)?);
             let minutes = engine.settings()?.refresh_interval_minutes;
@@ -101,7 +106,16 @@ pub fn run() {
             // After `manage`: the scheduler's first run may finish at once and reach the state.
             app.state::<AppState>()
                 .jobs
-                .schedule_refresh(app.handle(), engine, minutes);
+                .schedule_refresh(app.handle(), engine.clone(), minutes);
+            tray::install(app.handle());
+            tray::apply_autostart(app.handle(), &engine);
+            // Started at login: stay in the tray until the user opens the window.
+            if std::env::args().any(|a| a == "--minimized") {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
+            reader_commands::prune_in_background(app.handle(), engine);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -132,6 +146,18 @@ pub fn run() {
             commands::search,
             commands::more_like_this,
             commands::set_full_text,
+            reader_commands::set_read,
+            reader_commands::mark_read_where,
+            reader_commands::undo_mark_read,
+            reader_commands::unread_counts,
+            reader_commands::set_saved,
+            reader_commands::saved,
+            reader_commands::saved_ids,
+            reader_commands::rules,
+            reader_commands::add_rule,
+            reader_commands::remove_rule,
+            reader_commands::prune,
+            reader_commands::store_stats,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

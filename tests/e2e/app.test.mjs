@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 
 import { appBinary, launchApp } from "./lib/app.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings", "search"];
+const VIEWS = ["for-you", "cards", "articles", "saved", "map", "clusters", "feeds", "settings", "search"];
 
 describe("the Sift window", { timeout: 180_000 }, () => {
   let app;
@@ -36,8 +36,8 @@ describe("the Sift window", { timeout: 180_000 }, () => {
     await session.execute("document.activeElement?.blur?.()");
     await session.pressKeys(["2"]);
     await session.waitFor('[data-testid="view-cards"]', { what: "the Cards view after pressing 2" });
-    await session.pressKeys(["6"]);
-    await session.waitFor('[data-testid="view-feeds"]', { what: "the Feeds view after pressing 6" });
+    await session.pressKeys(["7"]);
+    await session.waitFor('[data-testid="view-feeds"]', { what: "the Feeds view after pressing 7" });
   });
 
   it("shows the engine's answer in Settings: a real command round-trip", async () => {

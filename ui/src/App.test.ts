@@ -40,7 +40,14 @@ describe("App", () => {
         case "articles":
         case "clusters":
         case "map":
+        case "saved":
+        case "saved_ids":
+        case "rules":
           return [];
+        case "unread_counts":
+          return { total: 0, for_you: 0, saved: 0, feeds: [], folders: [], can_undo: false };
+        case "store_stats":
+          return { feeds: 0, articles: 0, unread: 0, rated: 0, saved: 0, vectors: 0, rules: 0, size_bytes: 0, retention_days: 90 };
         default:
           throw `unexpected command ${cmd} ${JSON.stringify(args)}`;
       }
@@ -62,19 +69,19 @@ describe("App", () => {
 
   it("switches views with number keys but not while typing", async () => {
     render(App);
-    await fireEvent.keyDown(window, { key: "6" });
+    await fireEvent.keyDown(window, { key: "7" });
     expect(screen.getByTestId("view-feeds")).toBeTruthy();
     const input = await screen.findByTestId("feed-url");
     await fireEvent.keyDown(input, { key: "2" });
     expect(screen.getByTestId("view-feeds")).toBeTruthy();
-    await fireEvent.keyDown(window, { key: "7" });
+    await fireEvent.keyDown(window, { key: "8" });
     expect(screen.getByTestId("view-settings")).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId("info-data-dir").textContent).toBe("/tmp/store"));
   });
 
   it("shows a refused setting as a readable error and keeps the stored value", async () => {
     render(App);
-    await fireEvent.keyDown(window, { key: "7" });
+    await fireEvent.keyDown(window, { key: "8" });
     const input = (await screen.findByTestId("setting-refresh-interval")) as HTMLInputElement;
     input.value = "1";
     await fireEvent.change(input);

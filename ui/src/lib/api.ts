@@ -25,6 +25,18 @@ import type { SearchHit } from "./bindings/SearchHit";
 import type { SearchMode } from "./bindings/SearchMode";
 import type { SearchQuery } from "./bindings/SearchQuery";
 import type { WholeArticlesReport } from "./bindings/WholeArticlesReport";
+import type { MarkReadReport } from "./bindings/MarkReadReport";
+import type { MarkReadScope } from "./bindings/MarkReadScope";
+import type { NewRule } from "./bindings/NewRule";
+import type { PruneReport } from "./bindings/PruneReport";
+import type { ReadState } from "./bindings/ReadState";
+import type { RuleView } from "./bindings/RuleView";
+
+/** A rule as stored (a listed rule without its `active` flag). */
+type Rule = Omit<RuleView, "active">;
+import type { SavedState } from "./bindings/SavedState";
+import type { StoreStats } from "./bindings/StoreStats";
+import type { UnreadCounts } from "./bindings/UnreadCounts";
 
 export type {
   ArticleFilter,
@@ -50,7 +62,31 @@ export type {
   SearchQuery,
   Settings,
   WholeArticlesReport,
+  MarkReadReport,
+  MarkReadScope,
+  NewRule,
+  PruneReport,
+  ReadState,
+  Rule,
+  RuleView,
+  SavedState,
+  StoreStats,
+  UnreadCounts,
 };
+
+const NO_SCOPE: MarkReadScope = {
+  feed: null,
+  folder: null,
+  ids: null,
+  older_than_days: null,
+  below_threshold: false,
+  all: false,
+};
+
+/** The full scope `mark_read_where` takes, from the selectors a view sets. */
+export function markReadScope(scope: Partial<MarkReadScope>): MarkReadScope {
+  return { ...NO_SCOPE, ...scope };
+}
 
 function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "message" in e && typeof (e as CommandError).message === "string";
@@ -107,10 +143,27 @@ export const api = {
   article: (id: ArticleId) => invoke<ArticleView>("article", { id }),
   rate: (id: ArticleId, rating: Rating | null) => invoke<RatedArticle>("rate", { id, rating }),
   recommend: (limit?: number) => invoke<Recommendation[]>("recommend", { limit: limit ?? null }),
-  /** The ranking with each article's date and read mark. */
-  forYou: (limit?: number) => invoke<ForYouItem[]>("for_you", { limit: limit ?? null }),
+  /** The ranking after the rules, with date, read and saved marks; unread only unless asked. */
+  forYou: (limit?: number, includeRead = false) =>
+    invoke<ForYouItem[]>("for_you", { limit: limit ?? null, includeRead }),
   markRead: (id: ArticleId) => invoke<void>("mark_read", { id }),
   readIds: () => invoke<ArticleId[]>("read_ids"),
+  setRead: (id: ArticleId, read: boolean) => invoke<ReadState>("set_read", { id, read }),
+  /** Bulk mark-as-read (a feed, a folder, ids, an age, or below the threshold); undoable. */
+  markReadWhere: (scope: Partial<MarkReadScope>) =>
+    invoke<MarkReadReport>("mark_read_where", { scope: markReadScope(scope) }),
+  /** Exactly the articles the last bulk mark changed become unread again. */
+  undoMarkRead: () => invoke<MarkReadReport>("undo_mark_read"),
+  unreadCounts: () => invoke<UnreadCounts>("unread_counts"),
+  setSaved: (id: ArticleId, saved: boolean) => invoke<SavedState>("set_saved", { id, saved }),
+  saved: () => invoke<ArticleView[]>("saved"),
+  savedIds: () => invoke<ArticleId[]>("saved_ids"),
+  rules: () => invoke<RuleView[]>("rules"),
+  addRule: (rule: NewRule) => invoke<Rule>("add_rule", { rule }),
+  removeRule: (id: number) => invoke<Rule>("remove_rule", { id }),
+  /** Deletes unrated, unsaved articles older than the retention setting. */
+  prune: () => invoke<PruneReport>("prune"),
+  storeStats: () => invoke<StoreStats>("store_stats"),
   cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),
   clusters: () => invoke<ClusterSummary[]>("clusters"),
   map: () => invoke<MapPoint[]>("map"),

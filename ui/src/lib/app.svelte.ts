@@ -6,7 +6,7 @@ import { getContext, setContext } from "svelte";
 
 import { Activity } from "./activity.svelte";
 import { CardDeck } from "./cards.svelte";
-import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type SearchMode, type Settings } from "./api";
+import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type SearchMode, type Settings, type UnreadCounts } from "./api";
 import { hostOf } from "./format";
 import { Toasts } from "./toasts.svelte";
 import type { ViewId } from "./views";
@@ -27,9 +27,41 @@ export class AppState {
   cardChanges: string[] = $state([]);
   /** The Search view's box, kept across views; `like` shows "more like this" instead. */
   search: { text: string; mode: SearchMode; like: ArticleId | null } = $state({ text: "", mode: "blend", like: null });
+  /** Unread counts per view, feed and folder (navigation badges, Feeds). */
+  unread: UnreadCounts | null = $state(null);
+  /** The ids of the list on screen, in order: space / j in the reader opens the next unread. */
+  readingQueue: ArticleId[] = $state([]);
+  /** Articles read or unread since the list was shown, so the list keeps its place. */
+  readNow: Map<ArticleId, boolean> = $state(new Map());
 
   navigate(view: ViewId): void {
     this.view = view;
+    this.readNow = new Map();
+  }
+
+  /** Marks read or unread, keeping the article where it is in the list on screen. */
+  async setRead(id: ArticleId, read: boolean): Promise<void> {
+    try {
+      await api.setRead(id, read);
+      this.readNow = new Map(this.readNow).set(id, read);
+      this.loadUnread();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The next article after `current` in the list on screen that is not read yet. */
+  nextUnread(current: ArticleId | null, isRead: (id: ArticleId) => boolean): ArticleId | null {
+    const start = current === null ? 0 : this.readingQueue.indexOf(current) + 1;
+    return this.readingQueue.slice(start).find((id) => id !== current && !isRead(id)) ?? null;
+  }
+
+  async loadUnread(): Promise<void> {
+    try {
+      this.unread = await api.unreadCounts();
+    } catch {
+      // Counts are a hint; a failure shows elsewhere.
+    }
   }
 
   openReader(id: ArticleId): void {
@@ -84,7 +116,7 @@ export class AppState {
 
   /** After anything changed the library: refresh shared data and tell the views. */
   async libraryChanged(): Promise<void> {
-    await Promise.all([this.loadInfo(), this.loadFeeds()]);
+    await Promise.all([this.loadInfo(), this.loadFeeds(), this.loadUnread()]);
     this.libraryVersion++;
   }
 }

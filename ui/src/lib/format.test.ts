@@ -38,3 +38,13 @@ describe("percent, plural, hostOf", () => {
     expect(hostOf(null)).toBe("");
   });
 });
+
+import { formatBytes } from "./format";
+
+describe("formatBytes", () => {
+  it("uses readable units", () => {
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(1_400_000)).toBe("1.4 MB");
+    expect(formatBytes(23_000_000)).toBe("23 MB");
+  });
+});

@@ -41,20 +41,20 @@ pub struct StoreStats {
     pub retention_days: u32,
 }
 
-/// The later of publication and arrival: an old entry from a feed subscribed today stays
-/// for the whole retention period.
+/// How old an article is: by its publication date, else by when it arrived (as "older
+/// than N days" in bulk marking reads it), so a feed's old backlog does not linger.
 fn last_seen(a: &ArticleMeta) -> Option<chrono::DateTime<chrono::Utc>> {
-    [a.published.as_deref(), a.fetched_at.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter_map(|w| chrono::DateTime::parse_from_rfc3339(w).ok())
+    a.published
+        .as_deref()
+        .or(a.fetched_at.as_deref())
+        .and_then(|w| chrono::DateTime::parse_from_rfc3339(w).ok())
         .map(|w| w.with_timezone(&chrono::Utc))
-        .max()
 }
 
 impl Engine {
-    /// Deletes unrated, unsaved articles older than `days` (default: the setting) with their
-    /// vectors and read marks. An article with no date at all is kept.
+    /// Deletes unrated, unsaved articles published (else fetched) more than `days` ago
+    /// (default: the setting) with their vectors and read marks. An article with no date at
+    /// all is kept.
     pub fn prune(&self, days: Option<u32>) -> Result<PruneReport> {
         let retention_days = match days {
             Some(d) => d,

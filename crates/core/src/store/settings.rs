@@ -33,7 +33,7 @@ pub struct Settings {
     /// An article is "interesting" when its score is above this.
     pub recommend_threshold: f32,
     /// Unrated, unsaved articles are deleted (with their vectors) this many days after they
-    /// were published or fetched, whichever is later; 0 keeps everything.
+    /// were published (else fetched); 0 keeps everything.
     pub retention_days: u32,
     /// Closing the window keeps Sift running in the tray (refresh and notifications go on).
     pub close_to_tray: bool,

@@ -21,7 +21,7 @@ refresh_interval_minutes: number,
 recommend_threshold: number, 
 /**
  * Unrated, unsaved articles are deleted (with their vectors) this many days after they
- * were published or fetched, whichever is later; 0 keeps everything.
+ * were published (else fetched); 0 keeps everything.
  */
 retention_days: number, 
 /**

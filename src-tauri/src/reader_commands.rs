@@ -1,0 +1,126 @@
+//! The daily loop's commands (read marks, bulk marks and undo, unread counts, save for
+//! later, rules, retention). All async: the engine's work runs on a blocking thread so the
+//! window stays responsive. Each also refreshes the tray's unread count.
+
+use sift_core::domain::ArticleId;
+use sift_core::engine::{
+    ArticleView, MarkReadReport, MarkReadScope, PruneReport, ReadState, RuleView, SavedState,
+    StoreStats, UnreadCounts,
+};
+use sift_core::rules::{NewRule, Rule};
+use tauri::{AppHandle, State};
+
+use crate::commands::{blocking, CommandResult};
+use crate::AppState;
+
+#[tauri::command]
+pub async fn set_read(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: ArticleId,
+    read: bool,
+) -> CommandResult<ReadState> {
+    let engine = state.engine.clone();
+    let result = blocking(move || engine.set_read(id, read)).await;
+    crate::tray::update_unread(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn mark_read_where(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    scope: MarkReadScope,
+) -> CommandResult<MarkReadReport> {
+    let engine = state.engine.clone();
+    let result = blocking(move || engine.mark_read_where(&scope)).await;
+    crate::tray::update_unread(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn undo_mark_read(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> CommandResult<MarkReadReport> {
+    let engine = state.engine.clone();
+    let result = blocking(move || engine.undo_mark_read()).await;
+    crate::tray::update_unread(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn unread_counts(state: State<'_, AppState>) -> CommandResult<UnreadCounts> {
+    let engine = state.engine.clone();
+    blocking(move || engine.unread_counts()).await
+}
+
+#[tauri::command]
+pub async fn set_saved(
+    state: State<'_, AppState>,
+    id: ArticleId,
+    saved: bool,
+) -> CommandResult<SavedState> {
+    let engine = state.engine.clone();
+    blocking(move || engine.set_saved(id, saved)).await
+}
+
+#[tauri::command]
+pub async fn saved(state: State<'_, AppState>) -> CommandResult<Vec<ArticleView>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.saved()).await
+}
+
+#[tauri::command]
+pub async fn saved_ids(state: State<'_, AppState>) -> CommandResult<Vec<ArticleId>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.saved_ids()).await
+}
+
+#[tauri::command]
+pub async fn rules(state: State<'_, AppState>) -> CommandResult<Vec<RuleView>> {
+    let engine = state.engine.clone();
+    blocking(move || engine.rules()).await
+}
+
+#[tauri::command]
+pub async fn add_rule(state: State<'_, AppState>, rule: NewRule) -> CommandResult<Rule> {
+    let engine = state.engine.clone();
+    blocking(move || engine.add_rule(rule)).await
+}
+
+#[tauri::command]
+pub async fn remove_rule(state: State<'_, AppState>, id: u64) -> CommandResult<Rule> {
+    let engine = state.engine.clone();
+    blocking(move || engine.remove_rule(id)).await
+}
+
+/// Applies the retention setting now (the app also does at start and after each refresh).
+#[tauri::command]
+pub async fn prune(app: AppHandle, state: State<'_, AppState>) -> CommandResult<PruneReport> {
+    let engine = state.engine.clone();
+    let result = blocking(move || engine.prune(None)).await;
+    crate::tray::update_unread(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn store_stats(state: State<'_, AppState>) -> CommandResult<StoreStats> {
+    let engine = state.engine.clone();
+    blocking(move || engine.store_stats()).await
+}
+
+/// Applies the retention setting once at start, behind the window.
+pub fn prune_in_background(app: &AppHandle, engine: std::sync::Arc<sift_core::Engine>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let pruned = tauri::async_runtime::spawn_blocking(move || engine.prune(None)).await;
+        if let Ok(Ok(report)) = pruned {
+            if report.removed_articles > 0 {
+                use tauri::Emitter;
+                let _ = app.emit(crate::events::LIBRARY_CHANGED, ());
+            }
+        }
+        crate::tray::update_unread(&app);
+    });
+}
