@@ -24,7 +24,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::engine::ForYouItem::export_all(&cfg)?;
     sift_core::engine::Card::export_all(&cfg)?;
     sift_core::engine::ClusterSummary::export_all(&cfg)?;
-    sift_core::engine::MapPoint::export_all(&cfg)?;
+    sift_core::engine::MapView::export_all(&cfg)?;
     sift_core::store::Settings::export_all(&cfg)?;
     sift_core::engine::SearchQuery::export_all(&cfg)?;
     sift_core::engine::SearchHit::export_all(&cfg)?;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use sift_core::domain::{ArticleId, FeedId, Rating};
 use sift_core::engine::{
     ArticleFilter, ArticleView, Card, ClusterSummary, FeedRefreshResult, FeedSelection,
-    FeedSummary, ForYouItem, MapPoint, ModelInfo, OpmlImportReport, RatedArticle, Recommendation,
+    FeedSummary, ForYouItem, MapView, ModelInfo, OpmlImportReport, RatedArticle, Recommendation,
     RefreshReport, SearchHit, SearchQuery, WholeArticlesReport,
 };
 use sift_core::store::Settings;
@@ -324,10 +324,12 @@ pub async fn clusters(state: State<'_, AppState>) -> CommandResult<Vec<ClusterSu
     blocking(move || engine.clusters()).await
 }
 
+/// The whole map view in one call (points with titles, cluster and region labels);
+/// `recompute` lays the map out again instead of keeping the stored layout.
 #[tauri::command]
-pub async fn map(state: State<'_, AppState>) -> CommandResult<Vec<MapPoint>> {
+pub async fn map(state: State<'_, AppState>, recompute: Option<bool>) -> CommandResult<MapView> {
     let engine = state.engine.clone();
-    blocking(move || engine.map()).await
+    blocking(move || engine.map_view(recompute.unwrap_or(false))).await
 }
 
 /// Search by words, meaning or both (the core ranks and highlights).

@@ -142,41 +142,80 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     assert.ok(await session.find('[data-testid="map-chart"] canvas'), "the chart drew on a canvas");
   });
 
-  it("shows a point's title on hover and opens it on click", async () => {
+  it("shows a point's title and its area on hover and opens it on click", async () => {
     const { session } = app;
     const box = await session.execute(
       `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
        return { x: r.x, y: r.y, width: r.width, height: r.height };`,
     );
     // Points are drawn on a canvas: sweep the mouse from the centre outwards until the
-    // tooltip shows an article (its title is fetched on hover).
-    const tooltipText = () =>
+    // readout names an article (titles come with the map; no call per point).
+    const readout = () =>
       session.execute(
-        `const tips = [...document.querySelectorAll('[data-testid="map-chart"] div')].filter(
-           (d) => d.style.position === "absolute" && d.style.display !== "none" && d.style.opacity !== "0" && d.textContent.trim());
-         return tips.map((d) => d.textContent.trim()).join(" ");`,
+        `const h = document.querySelector('[data-testid="map-hover"]');
+         return h ? { title: h.querySelector("strong")?.textContent ?? "", text: h.textContent } : null;`,
       );
     const cx = box.x + box.width / 2;
     const cy = box.y + box.height / 2;
     let found = null;
+    let area = null;
     search: for (let r = 0; r < Math.min(box.width, box.height) / 2; r += 6) {
       for (let a = 0; a < 360; a += r === 0 ? 360 : Math.max(10, 360 / (r / 2))) {
         const x = cx + r * Math.cos((a * Math.PI) / 180);
         const y = cy + r * Math.sin((a * Math.PI) / 180);
         await session.pointerAt(x, y);
-        const text = await tooltipText();
-        if (text && !text.includes("…")) {
-          found = { x, y, text };
+        const seen = await readout();
+        if (seen?.text.includes("About:")) area ??= seen.text;
+        if (seen?.title) {
+          found = { x, y, title: seen.title };
           break search;
         }
       }
     }
+    assert.ok(area, "hovering the map says what the area is about");
     assert.ok(found, "hovering a point shows its title");
     await session.pointerAt(found.x, found.y, { click: true });
     const title = await session.text('[data-testid="reader-title"]');
-    assert.ok(found.text.startsWith(title), `the tooltip "${found.text}" names the article opened, "${title}"`);
+    assert.equal(found.title, title, "the article opened is the one named on hover");
     await session.pressKeys(["\uE00C"]);
     await session.waitUntil(async () => !(await session.find('[data-testid="reader"]')), { what: "the reader to close" });
+  });
+
+  it("pans smoothly and reports how long drawing took", async () => {
+    const { session } = app;
+    const chart = await session.find('[data-testid="map-chart"]');
+    const renderMs = Number(await chart.attribute("data-render-ms"));
+    const points = Number(await chart.attribute("data-points"));
+    assert.ok(renderMs > 0, "the map measured its first frame");
+    const box = await session.execute(
+      `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
+       return { x: r.x, y: r.y, width: r.width, height: r.height };`,
+    );
+    const before = Number(await chart.attribute("data-pans"));
+    await drag(session, box.x + box.width / 2, box.y + box.height / 2, box.x + box.width / 2 + 120, box.y + box.height / 2 + 60);
+    await session.waitUntil(async () => Number(await chart.attribute("data-pans")) > before, { what: "a pan to be drawn" });
+    const panMs = Number(await chart.attribute("data-pan-ms"));
+    console.log(`map: ${points} points drawn in ${renderMs} ms; a pan redrawn in ${panMs} ms`);
+  });
+
+  it("lists the articles of a selected area", async () => {
+    const { session } = app;
+    await session.click('[data-testid="map-select"]');
+    const box = await session.execute(
+      `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
+       return { x: r.x, y: r.y, width: r.width, height: r.height };`,
+    );
+    await drag(session, box.x + 10, box.y + 40, box.x + box.width - 10, box.y + box.height - 10);
+    const items = await session.waitUntil(async () => (await session.findAll('[data-testid="map-selection-item"]')).length, {
+      what: "the selected articles listed",
+    });
+    assert.ok(items >= 20, `a rectangle over the whole map lists its articles (${items})`);
+    const title = await session.text('[data-testid="map-selection-item"]');
+    await session.click('[data-testid="map-selection-item"]');
+    assert.equal(await session.text('[data-testid="reader-title"]'), title);
+    await session.pressKeys(["\uE00C"]);
+    await session.waitUntil(async () => !(await session.find('[data-testid="reader"]')), { what: "the reader to close" });
+    await session.click('[data-testid="map-select"]');
   });
 
   it("imports OPML and shows the new feed", async () => {
@@ -219,3 +258,21 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     await session.pressKeys(["\uE00C"]);
   });
 });
+
+/** Presses the mouse at (x0, y0), moves it to (x1, y1) in steps, and releases it. */
+async function drag(session, x0, y0, x1, y1) {
+  const steps = 8;
+  const actions = [
+    { type: "pointerMove", duration: 0, x: Math.round(x0), y: Math.round(y0), origin: "viewport" },
+    { type: "pointerDown", button: 0 },
+  ];
+  for (let i = 1; i <= steps; i++) {
+    const x = x0 + ((x1 - x0) * i) / steps;
+    const y = y0 + ((y1 - y0) * i) / steps;
+    actions.push({ type: "pointerMove", duration: 30, x: Math.round(x), y: Math.round(y), origin: "viewport" });
+  }
+  actions.push({ type: "pointerUp", button: 0 });
+  await session.cmd("POST", "/actions", {
+    actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }],
+  });
+}

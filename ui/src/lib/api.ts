@@ -18,6 +18,7 @@ import type { Settings } from "./bindings/Settings";
 import type { Card } from "./bindings/Card";
 import type { ClusterSummary } from "./bindings/ClusterSummary";
 import type { MapPoint } from "./bindings/MapPoint";
+import type { MapView } from "./bindings/MapView";
 import type { RatedArticle } from "./bindings/RatedArticle";
 import type { Rating } from "./bindings/Rating";
 import type { Recommendation } from "./bindings/Recommendation";
@@ -51,6 +52,7 @@ export type {
   FeedSummary,
   ForYouItem,
   MapPoint,
+  MapView,
   ModelInfo,
   OpmlImportReport,
   RatedArticle,
@@ -166,7 +168,8 @@ export const api = {
   storeStats: () => invoke<StoreStats>("store_stats"),
   cards: (limit?: number) => invoke<Card[]>("cards", { limit: limit ?? null }),
   clusters: () => invoke<ClusterSummary[]>("clusters"),
-  map: () => invoke<MapPoint[]>("map"),
+  /** The whole map in one call; `recompute` lays it out again instead of keeping it. */
+  map: (recompute = false) => invoke<MapView>("map", { recompute }),
 
   /** Ranked, highlighted matches by words, meaning, or both blended. */
   search: (query: SearchQuery) => invoke<SearchHit[]>("search", { query }),

@@ -1,35 +1,61 @@
 import { describe, expect, it } from "vitest";
-import { UNCLUSTERED, buildMapModel } from "./map";
-import type { ClusterSummary } from "./bindings/ClusterSummary";
-import type { MapPoint } from "./bindings/MapPoint";
+import { NEUTRAL, buildMapModel, describePlace, nearestPoint, pointsInRect, ids } from "./map";
+import type { MapView } from "./bindings/MapView";
 
-const clusters: ClusterSummary[] = [
-  { id: 0, label: "rust, compilers", keywords: ["rust", "compilers"], size: 2, liked: 1, disliked: 0 },
-  { id: 1, label: "", keywords: ["photography", "landscape"], size: 1, liked: 0, disliked: 0 },
-];
-const points: MapPoint[] = [
-  { id: 1, x: 0, y: 0, cluster: 0, rating: "like", score: 0.9 },
-  { id: 2, x: 2, y: 2, cluster: 0, rating: null, score: 0.7 },
-  { id: 3, x: 5, y: 5, cluster: 1, rating: "dislike", score: 0.1 },
-  { id: 4, x: 9, y: 9, cluster: null, rating: null, score: 0.5 },
-];
+const view: MapView = {
+  points: [
+    { id: 1, x: 0, y: 0, cluster: 0, rating: "like", score: 0.9, title: "Rust 2.0", region: 0 },
+    { id: 2, x: 2, y: 2, cluster: 0, rating: null, score: 0.7, title: "Borrow checker tips", region: 0 },
+    { id: 3, x: 5, y: 5, cluster: null, rating: "dislike", score: 0.1, title: "Football scores", region: 1 },
+    { id: 4, x: 9, y: 9, cluster: null, rating: null, score: 0.5, title: "Cup final", region: 1 },
+  ],
+  clusters: [{ id: 0, label: "rust, compilers", keywords: ["rust", "compilers"], size: 2, x: 1, y: 1 }],
+  regions: [
+    { id: 0, label: "rust, borrow", keywords: ["rust", "borrow"], size: 2, x: 0, y: 0 },
+    { id: 1, label: "football, cup", keywords: ["football", "cup"], size: 2, x: 9, y: 9 },
+  ],
+  layout: { full_size: 4, placed_since: 0, recomputed: true },
+};
 
 describe("buildMapModel", () => {
-  it("groups points by cluster, unclustered last, and names clusters", () => {
-    const model = buildMapModel(points, clusters);
-    expect(model.series.map((s) => s.name)).toEqual(["rust, compilers", "photography, landscape", UNCLUSTERED]);
-    expect(model.series[0].points).toEqual([[0, 0, 1, 0.9], [2, 2, 2, 0.7]]);
+  it("colours only articles close to an interest cluster; the rest are neutral, drawn first", () => {
+    const model = buildMapModel(view);
+    expect(model.series.map((s) => s.name)).toEqual([NEUTRAL, "rust, compilers"]);
+    expect(model.series[0].data).toEqual([[5, 5, 2], [9, 9, 3]]);
+    expect(model.series[1].data).toEqual([[0, 0, 0], [2, 2, 1]]);
   });
-  it("marks liked and disliked articles and labels clusters at their centre", () => {
-    const model = buildMapModel(points, clusters);
-    expect(model.liked).toEqual([[0, 0, 1]]);
-    expect(model.disliked).toEqual([[5, 5, 3]]);
-    expect(model.labels).toEqual([
-      { name: "rust, compilers", x: 1, y: 1 },
-      { name: "photography, landscape", x: 5, y: 5 },
-    ]);
+  it("marks liked and disliked articles and labels clusters and regions where the core says", () => {
+    const model = buildMapModel(view);
+    expect(model.liked).toEqual([[0, 0, 0]]);
+    expect(model.disliked).toEqual([[5, 5, 2]]);
+    expect(model.clusterLabels).toEqual([{ name: "rust, compilers", x: 1, y: 1 }]);
+    expect(model.regionLabels.map((l) => l.name)).toEqual(["rust, borrow", "football, cup"]);
   });
   it("handles an empty map", () => {
-    expect(buildMapModel([], [])).toEqual({ series: [], liked: [], disliked: [], labels: [] });
+    const model = buildMapModel({ points: [], clusters: [], regions: [], layout: { full_size: 0, placed_since: 0, recomputed: false } });
+    expect(model.series).toEqual([]);
+    expect(model.clusterLabels).toEqual([]);
+  });
+});
+
+describe("what is under the pointer", () => {
+  it("finds the nearest point within a radius", () => {
+    expect(nearestPoint(view.points, 4.6, 5.2, 1)).toBe(2);
+    expect(nearestPoint(view.points, 20, 20, 1)).toBeNull();
+    expect(nearestPoint(view.points, 20, 20)).toBe(3);
+  });
+  it("names the area, and the article only when the pointer is on it", () => {
+    const model = buildMapModel(view);
+    expect(describePlace(model, 1, false)).toEqual({ area: "rust, borrow", title: null, cluster: "rust, compilers" });
+    expect(describePlace(model, 3, true)).toEqual({ area: "football, cup", title: "Cup final", cluster: null });
+    expect(describePlace(model, null, true)).toBeNull();
+  });
+});
+
+describe("pointsInRect", () => {
+  it("lists the articles inside a brushed rectangle, best first, whichever way it was drawn", () => {
+    expect(ids(pointsInRect(view.points, [[3, -1], [-1, 6]]))).toEqual([1, 2]);
+    expect(ids(pointsInRect(view.points, [[4, 10], [4, 10]]))).toEqual([4, 3]);
+    expect(pointsInRect(view.points, [[20, 30], [20, 30]])).toEqual([]);
   });
 });

@@ -1,61 +1,122 @@
-// Turning the core's map points into what the chart draws: one series per cluster (so the
-// legend can show and hide them), liked and disliked articles marked on top, and each
-// cluster's label placed at its centre. Pure, so it is unit-tested without a canvas.
+// Turning the core's map view into what the chart draws, and the questions the view asks
+// of it (what is under the pointer, what is inside a brushed rectangle). Pure, so it is
+// unit-tested without a canvas.
+//
+// The core sends everything in one call (`MapView`): points with titles, the interest
+// clusters an article is close to (others stay neutral), and labelled corpus regions.
 import type { ArticleId } from "./bindings/ArticleId";
-import type { ClusterSummary } from "./bindings/ClusterSummary";
+import type { MapCluster } from "./bindings/MapCluster";
 import type { MapPoint } from "./bindings/MapPoint";
+import type { MapRegion } from "./bindings/MapRegion";
+import type { MapView } from "./bindings/MapView";
+
+/** [x, y, index into MapModel.points] — what a scatter series draws. */
+export type Datum = [number, number, number];
 
 export interface ClusterSeries {
   name: string;
+  /** The interest cluster, or null for the neutral rest of the corpus. */
   cluster: number | null;
-  /** [x, y, article id, score] */
-  points: [number, number, ArticleId, number][];
+  data: Datum[];
 }
 
-export interface ClusterLabel {
+export interface MapLabel {
   name: string;
   x: number;
   y: number;
 }
 
 export interface MapModel {
+  points: MapPoint[];
   series: ClusterSeries[];
-  liked: [number, number, ArticleId][];
-  disliked: [number, number, ArticleId][];
-  labels: ClusterLabel[];
+  liked: Datum[];
+  disliked: Datum[];
+  /** Interest clusters: bold island names. */
+  clusterLabels: MapLabel[];
+  /** Corpus regions: what each part of the map is about. */
+  regionLabels: MapLabel[];
+  regions: Map<number, MapRegion>;
+  clusters: Map<number, MapCluster>;
 }
 
-export const UNCLUSTERED = "Not in a cluster";
+export const NEUTRAL = "Other articles";
 
-export function clusterName(cluster: ClusterSummary): string {
+export function clusterName(cluster: Pick<MapCluster, "id" | "label" | "keywords">): string {
   return cluster.label || cluster.keywords.slice(0, 3).join(", ") || `Cluster ${cluster.id + 1}`;
 }
 
-export function buildMapModel(points: MapPoint[], clusters: ClusterSummary[]): MapModel {
-  const byId = new Map(clusters.map((c) => [c.id, c]));
+export function buildMapModel(view: MapView): MapModel {
+  const clusters = new Map(view.clusters.map((c) => [c.id, c]));
+  const regions = new Map(view.regions.map((r) => [r.id, r]));
   const groups = new Map<number | null, ClusterSeries>();
-  const liked: MapModel["liked"] = [];
-  const disliked: MapModel["disliked"] = [];
-  for (const p of points) {
-    const key = p.cluster !== null && byId.has(p.cluster) ? p.cluster : null;
+  const liked: Datum[] = [];
+  const disliked: Datum[] = [];
+  view.points.forEach((p, i) => {
+    const key = p.cluster !== null && clusters.has(p.cluster) ? p.cluster : null;
     let group = groups.get(key);
     if (!group) {
-      const cluster = key === null ? undefined : byId.get(key);
-      group = { name: cluster ? clusterName(cluster) : UNCLUSTERED, cluster: key, points: [] };
+      const cluster = key === null ? undefined : clusters.get(key);
+      group = { name: cluster ? clusterName(cluster) : NEUTRAL, cluster: key, data: [] };
       groups.set(key, group);
     }
-    group.points.push([p.x, p.y, p.id, p.score]);
-    if (p.rating === "like") liked.push([p.x, p.y, p.id]);
-    else if (p.rating === "dislike") disliked.push([p.x, p.y, p.id]);
+    group.data.push([p.x, p.y, i]);
+    if (p.rating === "like") liked.push([p.x, p.y, i]);
+    else if (p.rating === "dislike") disliked.push([p.x, p.y, i]);
+  });
+  // The neutral rest first (drawn underneath), then clusters in the core's order.
+  const series = [...groups.values()].sort((a, b) => (a.cluster ?? -1) - (b.cluster ?? -1));
+  const clusterLabels = view.clusters
+    .filter((c) => c.size > 0)
+    .map((c) => ({ name: clusterName(c), x: c.x, y: c.y }));
+  const regionLabels = view.regions
+    .filter((r) => r.size > 0 && r.label)
+    .map((r) => ({ name: r.label, x: r.x, y: r.y }));
+  return { points: view.points, series, liked, disliked, clusterLabels, regionLabels, regions, clusters };
+}
+
+/**
+ * The point nearest (x, y), in data coordinates, if it is within `radius`; `scale`
+ * stretches y so distances match the screen (data units per pixel differ per axis).
+ */
+export function nearestPoint(points: MapPoint[], x: number, y: number, radius = Infinity, scale = 1): number | null {
+  let best: number | null = null;
+  let bestD = radius * radius;
+  for (let i = 0; i < points.length; i++) {
+    const dx = points[i].x - x;
+    const dy = (points[i].y - y) * scale;
+    const d = dx * dx + dy * dy;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
   }
-  // Clusters in the core's order, the unclustered rest last.
-  const series = [...groups.values()].sort((a, b) => (a.cluster ?? Infinity) - (b.cluster ?? Infinity));
-  const labels = series
-    .filter((s) => s.cluster !== null && s.points.length > 0)
-    .map((s) => ({
-      name: s.name,
-      x: s.points.reduce((sum, p) => sum + p[0], 0) / s.points.length,
-      y: s.points.reduce((sum, p) => sum + p[1], 0) / s.points.length,
-    }));
-  return { series, liked, disliked, labels };
+  return best;
+}
+
+/** What the pointer is over: the nearest article's region, and the article if it is close. */
+export function describePlace(model: MapModel, nearest: number | null, close: boolean): { area: string; title: string | null; cluster: string | null } | null {
+  if (nearest === null) return null;
+  const p = model.points[nearest];
+  const region = p.region !== null ? model.regions.get(p.region) : undefined;
+  const cluster = p.cluster !== null ? model.clusters.get(p.cluster) : undefined;
+  return {
+    area: region?.label ?? "",
+    title: close ? p.title : null,
+    cluster: cluster ? clusterName(cluster) : null,
+  };
+}
+
+/** The articles inside a rectangle [[x0, x1], [y0, y1]] (data coordinates), best score first. */
+export function pointsInRect(points: MapPoint[], range: [[number, number], [number, number]]): MapPoint[] {
+  const [[xa, xb], [ya, yb]] = range;
+  const [x0, x1] = [Math.min(xa, xb), Math.max(xa, xb)];
+  const [y0, y1] = [Math.min(ya, yb), Math.max(ya, yb)];
+  return points
+    .filter((p) => p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1)
+    .sort((a, b) => b.score - a.score || a.title.localeCompare(b.title));
+}
+
+/** Ids of `points` (for tests and lists). */
+export function ids(points: MapPoint[]): ArticleId[] {
+  return points.map((p) => p.id);
 }

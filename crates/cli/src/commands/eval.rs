@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use sift_core::embed::{normalize, Embedder};
-use sift_core::eval::{embed_with_cache, evaluate, load_ag_news, EvalConfig, EvalReport};
+use sift_core::eval::{
+    embed_with_cache, evaluate, evaluate_map, load_ag_news, EvalConfig, EvalReport, MapEvalReport,
+};
 use std::sync::Arc;
 
 use sift_core::learn::{CorpusContext, PreferenceModel, Regularisation};
@@ -43,6 +45,53 @@ pub fn run(
             eprint!("\r{msg:<60}");
         }
     }))
+}
+
+/// `sift eval-map`: the corpus's articles (embedded once, then cached) laid out by PCA and
+/// by Sift's map, and how many of each article's neighbours each keeps.
+pub fn run_map(
+    corpus: &Path,
+    sample: usize,
+    k: usize,
+    embedder: &dyn Embedder,
+    quiet: bool,
+) -> Result<MapEvalReport, Box<dyn std::error::Error>> {
+    let (texts, _labels) = load_ag_news(corpus, sample, SAMPLE_SEED)?;
+    let cache = sift_core::paths::default_cache_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))
+        .join("eval");
+    let vectors = embed_with_cache(&texts, embedder, &cache, |done, total| {
+        if !quiet {
+            eprint!("\rembedding {done}/{total}");
+        }
+    })?;
+    if !quiet {
+        eprintln!("\rlaying out {} articles", vectors.len());
+    }
+    Ok(evaluate_map(&vectors, k, 0.1, SAMPLE_SEED))
+}
+
+pub fn format_map_report(r: &MapEvalReport) -> String {
+    format!(
+        "{} articles; share of each article's {} nearest neighbours (cosine, embedding space) kept among its {} nearest on the map:\n\
+         | map | kept | time |\n|---|---|---|\n\
+         | PCA | {:.3} | {:.2} s |\n\
+         | Sift's layout | {:.3} ({:.1}× PCA) | {:.2} s (neighbour search recall {:.3}) |\n\
+         | laid out without {} articles, then those placed | {:.3} (placed ones: {:.3}) | placing {:.2} s |",
+        r.articles,
+        r.k,
+        r.k,
+        r.pca,
+        r.pca_seconds,
+        r.layout,
+        r.ratio,
+        r.layout_seconds,
+        r.neighbour_recall,
+        r.placed,
+        r.with_placed,
+        r.placed_only,
+        r.place_seconds
+    )
 }
 
 /// Markdown tables, one per taste size, methods as rows and budgets as columns.

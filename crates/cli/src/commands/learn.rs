@@ -31,7 +31,14 @@ pub enum LearnCommand {
     /// Interest clusters of liked articles, labelled with keywords.
     Clusters,
     /// Every embedded article on a 2-D map with cluster, rating and score.
-    Map,
+    Map {
+        /// Lay the whole map out again instead of placing new articles into the kept one.
+        #[arg(long)]
+        recompute: bool,
+        /// Print the whole view (points, interest cluster and region labels, layout info).
+        #[arg(long)]
+        labels: bool,
+    },
     /// Replay the prototype's demo with the real model.
     Demo,
     /// Embed stored articles that have no vector yet (refresh does this too).
@@ -57,6 +64,17 @@ pub enum LearnCommand {
         temperature: f32,
         #[arg(long, default_value_t = 1.0, hide = true)]
         region_weight: f32,
+    },
+    /// How well the map keeps neighbourhoods, against PCA, on a labelled corpus (AG News CSV).
+    EvalMap {
+        #[arg(long, default_value = "../shared/data/ag_news/test.csv")]
+        corpus: PathBuf,
+        /// Articles drawn from it (class-balanced; the whole test set by default).
+        #[arg(long, default_value_t = 7600)]
+        sample: usize,
+        /// Neighbours compared per article.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
     },
     /// Benchmarks: with no name, time retraining and bulk scoring on synthetic embeddings.
     Bench {
@@ -100,7 +118,10 @@ impl LearnCommand {
     pub fn needs_store(&self) -> bool {
         !matches!(
             self,
-            LearnCommand::Demo | LearnCommand::Eval { .. } | LearnCommand::Bench { .. }
+            LearnCommand::Demo
+                | LearnCommand::Eval { .. }
+                | LearnCommand::EvalMap { .. }
+                | LearnCommand::Bench { .. }
         )
     }
 }
@@ -151,6 +172,11 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output, data_dir: Option<&Path>)
             };
             let report = super::eval::run(corpus, *sample, config, &embedder, out.is_json())?;
             out.print(&report, super::eval::format_report)
+        }
+        LearnCommand::EvalMap { corpus, sample, k } => {
+            let embedder = FastEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?;
+            let report = super::eval::run_map(corpus, *sample, *k, &embedder, out.is_json())?;
+            out.print(&report, super::eval::format_map_report)
         }
         LearnCommand::Bench {
             suite: Some(BenchSuite::Views(args)),
@@ -242,8 +268,37 @@ pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
                     .join("\n")
             })
         }
-        LearnCommand::Map => {
-            let points = engine.map()?;
+        LearnCommand::Map { recompute, labels } if labels => {
+            let view = engine.map_view(recompute)?;
+            out.print(&view, |v| {
+                let mut lines = vec![format!(
+                    "{} articles; last full layout {} articles, {} placed since{}",
+                    v.points.len(),
+                    v.layout.full_size,
+                    v.layout.placed_since,
+                    if v.layout.recomputed {
+                        " (laid out now)"
+                    } else {
+                        ""
+                    }
+                )];
+                lines.extend(v.clusters.iter().map(|c| {
+                    format!(
+                        "cluster {:>2} at ({:.2}, {:.2}), {} articles: {}",
+                        c.id, c.x, c.y, c.size, c.label
+                    )
+                }));
+                lines.extend(v.regions.iter().map(|r| {
+                    format!(
+                        "region  {:>2} at ({:.2}, {:.2}), {} articles: {}",
+                        r.id, r.x, r.y, r.size, r.label
+                    )
+                }));
+                lines.join("\n")
+            })
+        }
+        LearnCommand::Map { recompute, .. } => {
+            let points = engine.map_view(recompute)?.points;
             out.print(&points, |ps| {
                 ps.iter()
                     .map(|p| {
@@ -284,6 +339,7 @@ pub fn run(cmd: LearnCommand, engine: &Engine, out: &Output) -> CliResult {
         }
         standalone @ (LearnCommand::Demo
         | LearnCommand::Eval { .. }
+        | LearnCommand::EvalMap { .. }
         | LearnCommand::Bench { .. }) => run_standalone(&standalone, out, Some(engine.data_dir())),
     }
 }

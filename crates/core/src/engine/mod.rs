@@ -34,6 +34,7 @@ pub use learn::{
     ArticleScore, Card, ClusterSummary, EmbedReport, MapPoint, ModelTransfer, RatedArticle,
     Recommendation,
 };
+pub use learn::{MapCluster, MapLayoutInfo, MapRegion, MapView};
 
 use std::path::{Path, PathBuf};
 

@@ -11,6 +11,7 @@ mod articles;
 mod embeddings;
 mod feeds;
 mod learner;
+mod map_layout;
 mod ratings;
 mod read;
 mod retention;
@@ -19,6 +20,7 @@ mod saved;
 mod settings;
 
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
+pub use map_layout::StoredMapLayout;
 pub use ratings::RatingRecord;
 pub use retention::PruneOutcome;
 pub use settings::{Settings, Theme};

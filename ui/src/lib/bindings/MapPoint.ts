@@ -2,4 +2,13 @@
 import type { ArticleId } from "./ArticleId";
 import type { Rating } from "./Rating";
 
-export type MapPoint = { id: ArticleId, x: number, y: number, cluster: number | null, rating: Rating | null, score: number, };
+export type MapPoint = { id: ArticleId, x: number, y: number, 
+/**
+ * The interest cluster this article is close to, if any: articles far from every
+ * cluster stay neutral on the map.
+ */
+cluster: number | null, rating: Rating | null, score: number, title: string, 
+/**
+ * The corpus region (topic area) the article belongs to: an index into `regions`.
+ */
+region: number | null, };

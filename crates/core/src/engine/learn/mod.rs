@@ -7,6 +7,7 @@
 //! inside the engine, so `Engine` stays `Send + Sync` and the app can share it.
 
 mod embedding;
+mod map_view;
 mod rating;
 mod similar;
 mod snapshot;
@@ -17,12 +18,13 @@ mod views;
 mod tests;
 
 pub use embedding::EmbedReport;
+pub use map_view::{MapCluster, MapLayoutInfo, MapPoint, MapRegion, MapView};
 pub use rating::RatedArticle;
 pub use transfer::ModelTransfer;
-pub use views::{ArticleScore, Card, ClusterSummary, MapPoint, Recommendation};
+pub use views::{ArticleScore, Card, ClusterSummary, Recommendation};
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use super::Engine;
 use crate::embed::{locate_model_dir, Embedder, HashingEmbedder, OnnxEmbedder, DEFAULT_MAX_TOKENS};
@@ -46,6 +48,8 @@ pub(crate) struct LearnState {
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     /// How often the corpus was loaded from the store (tests check that growth does not).
     corpus_loads: std::sync::atomic::AtomicUsize,
+    /// Held while the map's stored layout is read, extended and written.
+    map_lock: Mutex<()>,
 }
 
 impl Default for LearnState {
@@ -56,6 +60,7 @@ impl Default for LearnState {
             model_id: RwLock::new(OnnxEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
             corpus_loads: std::sync::atomic::AtomicUsize::new(0),
+            map_lock: Mutex::new(()),
         }
     }
 }

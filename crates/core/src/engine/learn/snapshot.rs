@@ -12,7 +12,7 @@
 //!   so that a cold start does not recompute them either.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,11 +47,7 @@ pub(super) struct Snapshot {
     pub(super) scores: Vec<(f32, f32)>,
     /// Each corpus article's closest interest cluster and its similarity to it.
     pub(super) closest: Vec<Option<(usize, f32)>>,
-    /// The map's rows and positions, computed at the first map view of this corpus.
-    pub(super) map_layout: MapLayout,
 }
-
-pub(super) type MapLayout = OnceLock<Arc<Vec<(usize, (f32, f32))>>>;
 
 #[derive(Clone)]
 pub(super) struct Corpus {
@@ -351,7 +347,6 @@ impl Engine {
         );
         // Clusters depend on the liked articles only: a dislike or a skip keeps them.
         let same_corpus = previous.filter(|p| Arc::ptr_eq(&p.corpus, &corpus));
-        let map_layout = same_corpus.map_or_else(OnceLock::new, |p| p.map_layout.clone());
         let kept = same_corpus.filter(|p| p.liked == liked);
         let (clusters, closest) = match kept {
             Some(p) => (p.clusters.clone(), p.closest.clone()),
@@ -390,7 +385,6 @@ impl Engine {
             liked,
             scores,
             closest,
-            map_layout,
         })
     }
 
@@ -439,7 +433,6 @@ impl Engine {
             *slot = Some(Arc::new(self.train(snap.corpus.clone(), None)?));
             return Ok(());
         }
-        snap.map_layout = OnceLock::new();
         let corpus = snap.corpus.clone();
         for row in changed_rows {
             let x = corpus.vectors.row(row);

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::*;
@@ -165,9 +165,17 @@ fn clusters_and_map_reflect_ratings() {
 
     let map = engine.map().unwrap();
     assert_eq!(map.len(), 24);
+    assert!(map.iter().all(|p| p.x.is_finite() && p.y.is_finite()));
+    // Liked articles belong to their cluster; the disliked topic is far from both clusters
+    // and stays neutral on the map.
     assert!(map
         .iter()
-        .all(|p| p.x.is_finite() && p.y.is_finite() && p.cluster.is_some()));
+        .filter(|p| p.rating == Some(Rating::Like))
+        .all(|p| p.cluster.is_some()));
+    assert!(map
+        .iter()
+        .filter(|p| p.id.0 / 100 == 1)
+        .all(|p| p.cluster.is_none()));
     let liked = map
         .iter()
         .filter(|p| p.rating == Some(Rating::Like))
@@ -319,4 +327,82 @@ fn a_stored_vector_of_the_wrong_size_is_a_clear_error() {
     engine.invalidate();
     let err = engine.recommend(None).unwrap_err();
     assert!(err.to_string().contains("101"), "{err}");
+}
+
+#[test]
+fn the_map_keeps_its_layout_and_places_new_articles_into_it() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let first = engine.map_view(false).unwrap();
+    assert!(first.layout.recomputed, "the first map is laid out");
+    assert_eq!(first.points.len(), 24);
+    assert_eq!(first.regions.iter().map(|r| r.size).sum::<usize>(), 24);
+    assert!(first
+        .points
+        .iter()
+        .all(|p| !p.title.is_empty() && p.region.is_some()));
+    let again = engine.map_view(false).unwrap();
+    assert!(!again.layout.recomputed);
+    assert_eq!(
+        again.points, first.points,
+        "the stored layout is reused as it is"
+    );
+
+    // Two new articles on a known topic arrive.
+    for n in 6..8 {
+        let id = id(0, n);
+        let title = format!("{} follow-up {n}", TOPICS[0]);
+        engine
+            .store()
+            .put_article(&ArticleRecord {
+                id,
+                feed_id: FeedId(1),
+                title: title.clone(),
+                text: title,
+                content_hash: format!("hash-{}", id.0),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    engine.embed_pending(|_, _| {}).unwrap();
+    let grown = engine.map_view(false).unwrap();
+    assert!(
+        !grown.layout.recomputed,
+        "a few new articles do not reshuffle the map"
+    );
+    assert_eq!(grown.layout.placed_since, 2);
+    assert_eq!(grown.points.len(), 26);
+    let old: HashMap<ArticleId, (f32, f32)> =
+        first.points.iter().map(|p| (p.id, (p.x, p.y))).collect();
+    for p in &grown.points {
+        if let Some(&(x, y)) = old.get(&p.id) {
+            assert_eq!((p.x, p.y), (x, y), "article {} moved", p.id);
+        }
+    }
+    // A new article lands nearer its own topic than any other topic's articles' middle.
+    let centre = |topic: u64| {
+        let pts: Vec<_> = first
+            .points
+            .iter()
+            .filter(|p| p.id.0 / 100 == topic)
+            .collect();
+        let n = pts.len() as f32;
+        (
+            pts.iter().map(|p| p.x).sum::<f32>() / n,
+            pts.iter().map(|p| p.y).sum::<f32>() / n,
+        )
+    };
+    let placed = grown.points.iter().find(|p| p.id == id(0, 6)).unwrap();
+    let dist = |c: (f32, f32)| (placed.x - c.0).powi(2) + (placed.y - c.1).powi(2);
+    assert!((1..4).all(|t| dist(centre(0)) < dist(centre(t))));
+    // The placed positions were stored too: asking again changes nothing.
+    let reopened = engine.map_view(false).unwrap();
+    assert_eq!(reopened.points, grown.points);
+
+    let redone = engine.map_view(true).unwrap();
+    assert!(redone.layout.recomputed);
+    assert_eq!(
+        (redone.layout.full_size, redone.layout.placed_since),
+        (26, 0)
+    );
 }

@@ -1,8 +1,7 @@
 //! What the views read from the learner: recommendations, cards, predictions, scores,
-//! interest clusters and the map.
+//! interest clusters (the map is in `map_view`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,7 +10,6 @@ use crate::domain::{ArticleId, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::learn::cards::choose_cards;
-use crate::learn::map::project_2d;
 use crate::learn::{explain, predict, Prediction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -56,17 +54,6 @@ pub struct ClusterSummary {
     pub size: usize,
     pub liked: usize,
     pub disliked: usize,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapPoint {
-    pub id: ArticleId,
-    pub x: f32,
-    pub y: f32,
-    pub cluster: Option<usize>,
-    pub rating: Option<Rating>,
-    pub score: f32,
 }
 
 impl Engine {
@@ -221,59 +208,4 @@ impl Engine {
             })
             .collect())
     }
-
-    /// The map's points: every embedded article up to [`MAP_MAX_POINTS`]; above that, every
-    /// rated article plus an even sample of the rest (every k-th in store order), so the
-    /// picture keeps its shape and its answers while drawing stays fast.
-    pub fn map(&self) -> Result<Vec<MapPoint>> {
-        let snap = self.snapshot()?;
-        // The layout depends on the corpus only, so it is computed once per loaded corpus
-        // (answers change colours and marks, not positions).
-        let layout = snap.map_layout.get_or_init(|| {
-            let rows = map_rows(snap.corpus.articles.len(), MAP_MAX_POINTS, |i| {
-                snap.ratings.contains_key(&snap.corpus.articles[i].id)
-            });
-            let vectors: Vec<&[f32]> = rows.iter().map(|&i| snap.corpus.vectors.row(i)).collect();
-            let xy = project_2d(&vectors, SEED);
-            Arc::new(rows.into_iter().zip(xy).collect())
-        });
-        Ok(layout
-            .iter()
-            .map(|&(i, (x, y))| {
-                let meta = &snap.corpus.articles[i];
-                MapPoint {
-                    id: meta.id,
-                    x,
-                    y,
-                    cluster: snap.closest[i].map(|c| c.0),
-                    rating: snap.ratings.get(&meta.id).copied(),
-                    score: snap.scores[i].0,
-                }
-            })
-            .collect())
-    }
-}
-
-/// Points the map shows at most (its projection and drawing grow with them).
-pub const MAP_MAX_POINTS: usize = 3000;
-
-/// Rows shown on the map out of `n`: all when `n <= max`, else every rated row and an even
-/// stride over the others, in row order.
-fn map_rows(n: usize, max: usize, rated: impl Fn(usize) -> bool) -> Vec<usize> {
-    if n <= max {
-        return (0..n).collect();
-    }
-    let rated_rows = (0..n).filter(|&i| rated(i)).count();
-    let room = max.saturating_sub(rated_rows).max(1);
-    let stride = (n - rated_rows).div_ceil(room).max(1);
-    let mut unrated_seen = 0;
-    (0..n)
-        .filter(|&i| {
-            if rated(i) {
-                return true;
-            }
-            unrated_seen += 1;
-            (unrated_seen - 1) % stride == 0
-        })
-        .collect()
 }

@@ -1,0 +1,111 @@
+// The map with 10,000 articles in the real window: how long the first frame and a pan take.
+// Slow (the CLI embeds 10,000 news items with the real model first), so it runs only when
+// asked: `SIFT_E2E_MAP_SCALE=1 npm run e2e -- --test-name-pattern=10,000` (or run this file).
+// Needs the `sift` CLI next to the app binary (or `$SIFT_CLI_BIN`) and the AG News test CSV
+// (`$SIFT_E2E_CORPUS`, default ../shared/data/ag_news/test.csv from the repository root).
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+import { REPO_ROOT, appBinary, launchApp } from "./lib/app.mjs";
+
+const ARTICLES = 10_000;
+const PER_FEED = 1_000;
+const enabled = process.env.SIFT_E2E_MAP_SCALE === "1";
+
+/** `count` news items (title + description) from the AG News CSV, cycling with variants. */
+function newsItems(csvPath, count) {
+  const rows = readFileSync(csvPath, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((line) => {
+      const fields = [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1].replace(/""/g, '"'));
+      return { title: fields[1] ?? "", text: fields[2] ?? "" };
+    });
+  const items = [];
+  for (let i = 0; items.length < count; i++) {
+    const row = rows[i % rows.length];
+    const round = Math.floor(i / rows.length);
+    // Past the corpus's end the description alone is the article: a different text, a different vector.
+    const title = round === 0 ? row.title : `${row.title} (${round + 1})`;
+    const text = round === 0 ? `${row.title}. ${row.text}` : row.text;
+    items.push({ id: `n${i}`, url: `https://news.example/${i}`, title, content_text: text, date_published: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() });
+  }
+  return items;
+}
+
+describe("the map with 10,000 articles", { skip: !enabled && "set SIFT_E2E_MAP_SCALE=1", timeout: 900_000 }, () => {
+  let app;
+  let server;
+  let dataDir;
+
+  before(async () => {
+    const corpus = process.env.SIFT_E2E_CORPUS ?? resolve(REPO_ROOT, "../shared/data/ag_news/test.csv");
+    assert.ok(existsSync(corpus), `the AG News CSV at ${corpus}`);
+    const cli = process.env.SIFT_CLI_BIN ?? join(dirname(appBinary()), "sift");
+    assert.ok(existsSync(cli), `the sift CLI at ${cli} (cargo build -p sift-cli)`);
+    const items = newsItems(corpus, ARTICLES);
+    server = createServer((req, res) => {
+      const n = Number(new URL(req.url, "http://x").pathname.match(/\/news-(\d+)\.json/)?.[1]);
+      if (!Number.isInteger(n)) return res.writeHead(404).end();
+      const body = JSON.stringify({ version: "https://jsonfeed.org/version/1.1", title: `News ${n}`, items: items.slice(n * PER_FEED, (n + 1) * PER_FEED) });
+      res.writeHead(200, { "content-type": "application/feed+json" }).end(body);
+    });
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address();
+    dataDir = mkdtempSync(join(tmpdir(), "sift-map-scale-"));
+    const sift = (...args) => execFileSync(cli, ["--data-dir", dataDir, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+    for (let n = 0; n < ARTICLES / PER_FEED; n++) sift("subscribe", `http://127.0.0.1:${port}/news-${n}.json`);
+    let started = Date.now();
+    sift("refresh", "--json");
+    console.log(`map scale: fetched and embedded ${ARTICLES} articles in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    started = Date.now();
+    const points = JSON.parse(sift("map", "--json")).length;
+    console.log(`map scale: laid out ${points} articles (CLI, debug build) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    app = await launchApp({ dataDir });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await new Promise((r) => (server ? server.close(r) : r()));
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("draws 10,000 points and pans", async () => {
+    const { session } = app;
+    const opened = Date.now();
+    await session.click('[data-testid="nav-map"]');
+    const chart = await session.waitFor('[data-testid="map-chart"][data-render-ms]', { timeoutMs: 120_000, what: "the map drawn" });
+    const loaded = Date.now() - opened;
+    const points = Number(await chart.attribute("data-points"));
+    const renderMs = Number(await chart.attribute("data-render-ms"));
+    assert.equal(points, ARTICLES);
+    const box = await session.execute(
+      `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
+       return { x: r.x, y: r.y, width: r.width, height: r.height };`,
+    );
+    const pans = [];
+    for (let i = 0; i < 5; i++) {
+      const before = Number(await chart.attribute("data-pans"));
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await session.cmd("POST", "/actions", {
+        actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [
+          { type: "pointerMove", duration: 0, x: Math.round(x), y: Math.round(y), origin: "viewport" },
+          { type: "pointerDown", button: 0 },
+          { type: "pointerMove", duration: 100, x: Math.round(x + 80), y: Math.round(y + 40), origin: "viewport" },
+          { type: "pointerUp", button: 0 },
+        ] }],
+      });
+      await session.waitUntil(async () => Number(await chart.attribute("data-pans")) > before, { what: "a pan drawn" });
+      pans.push(Number(await chart.attribute("data-pan-ms")));
+    }
+    pans.sort((a, b) => a - b);
+    console.log(`map scale: ${points} points; view opened to drawn ${loaded} ms (IPC + layout check + render); first frame ${renderMs} ms; pan frames ${pans.join(", ")} ms (median ${pans[2]})`);
+  });
+});
