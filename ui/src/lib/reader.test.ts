@@ -20,6 +20,17 @@ describe("prepareArticleHtml", () => {
   });
 });
 
+describe("prepareArticleHtml with the core's rendering", () => {
+  it("marks images the core held back and never lets an odd spelling through", () => {
+    const odd = `<img alt="held back"><img src=" http://t.example/a.gif"><img src="http:t.example/b.gif"><img src="http:\\\\t.example\\c.gif">`;
+    const { html, blockedImages } = prepareArticleHtml(odd, { remoteImages: false });
+    expect(blockedImages).toBe(4);
+    expect(html).not.toContain("t.example");
+    expect(html.match(/data-blocked="true"/g)?.length).toBe(4);
+    expect(html).toContain('alt="held back"');
+  });
+});
+
 describe("externalLinkTarget", () => {
   it("returns http(s) links and ignores others", () => {
     const root = document.createElement("div");

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
 use crate::feeds::opml::{export_opml, parse_opml};
+use crate::feeds::render::render_for_reader;
 use crate::feeds::FeedError;
 use crate::store::StoreError;
 
@@ -385,7 +386,9 @@ impl Engine {
             .collect()
     }
 
-    /// One stored article, as the reader shows it.
+    /// One stored article, as the reader shows it: its HTML rendered for the page, so with
+    /// remote images off (the default) nothing in it loads from another site. Images held
+    /// back stay as `<img>` without a `src`, for the reader's notice.
     pub fn article(&self, id: ArticleId) -> Result<ArticleView> {
         let meta = self
             .store
@@ -397,6 +400,8 @@ impl Engine {
             .and_then(|c| c.content_html);
         let rating = self.store.get_rating(id)?.map(|r| r.rating);
         let score = self.score_articles(&[id])?.remove(&id);
+        let remote_images = self.settings()?.remote_images;
+        let content_html = content_html.map(|html| render_for_reader(&html, remote_images).html);
         Ok(ArticleView::new(meta, content_html, rating, score))
     }
 }
@@ -435,6 +440,42 @@ mod tests {
                 .unwrap();
         }
         (dir, engine)
+    }
+
+    #[test]
+    fn the_reader_gets_no_remote_image_unless_settings_allow_it() {
+        let (_dir, engine) = engine_with(&[]);
+        let tracked =
+            r#"<p>hi</p><img src=" http://t.example/px.gif"><img src="http:\t.example\b.gif">"#;
+        engine
+            .store()
+            .put_article(&ArticleRecord {
+                id: ArticleId(7),
+                feed_id: FeedId(1),
+                title: "tracked".to_string(),
+                content_html: Some(tracked.to_string()),
+                content_hash: "h7".to_string(),
+                ..Default::default()
+            })
+            .unwrap();
+        let blocked = engine.article(ArticleId(7)).unwrap().content_html.unwrap();
+        assert!(!blocked.contains("t.example"), "{blocked}");
+        assert_eq!(blocked.matches("<img").count(), 2, "{blocked}");
+        let mut settings = engine.settings().unwrap();
+        settings.remote_images = true;
+        engine.update_settings(settings).unwrap();
+        let allowed = engine.article(ArticleId(7)).unwrap().content_html.unwrap();
+        assert!(
+            allowed.contains(r#"src="http://t.example/px.gif""#),
+            "{allowed}"
+        );
+        assert!(
+            allowed.contains(r#"src="http://t.example/b.gif""#),
+            "{allowed}"
+        );
+        // What is stored is untouched: the setting decides at every read.
+        let stored = engine.store().get_article(ArticleId(7)).unwrap().unwrap();
+        assert_eq!(stored.content_html.as_deref(), Some(tracked));
     }
 
     fn ids(views: Vec<ArticleView>) -> Vec<u64> {

@@ -5,6 +5,7 @@
 //! - [`parse`]: bytes → entries with feed-rs; no I/O.
 //! - `repair`: the forgiving fixes `parse` falls back on when feed-rs refuses a feed.
 //! - [`sanitize`]: allow-list HTML cleaning and HTML → plain text.
+//! - [`render`]: stored HTML → what the reader shows (remote images blocked unless allowed).
 //! - [`article`]: a parsed entry → the article the store keeps.
 //! - [`discover`]: a site URL → its feed URL.
 //! - [`opml`]: subscription lists in and out.
@@ -19,6 +20,7 @@ pub mod fetch;
 pub mod opml;
 pub mod parse;
 pub mod refresh;
+pub mod render;
 mod repair;
 pub mod sanitize;
 pub mod whole;

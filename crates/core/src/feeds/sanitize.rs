@@ -11,7 +11,7 @@ use html5ever::tokenizer::{
 };
 
 /// Elements removed together with everything inside them (their text is never content).
-const DROP_WITH_CONTENT: &[&str] = &[
+pub(crate) const DROP_WITH_CONTENT: &[&str] = &[
     "script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "applet",
     "template", "svg", "math", "form", "select", "textarea", "button",
 ];
