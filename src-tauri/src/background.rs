@@ -181,7 +181,36 @@ fn notify_if_worth_it(app: &AppHandle, engine: &Engine, new_articles: &[ArticleI
     } else {
         format!("{} new articles for you", good.len())
     };
-    let _ = app.notification().builder().title(title).body(best).show();
+    let _ = app
+        .notification()
+        .builder()
+        .title(title)
+        .body(notification_body(&best))
+        .show();
+}
+
+/// A stranger's text (an article title) as a notification body. Notification servers on
+/// Linux read the body as markup (`<b>`, `<a href>`, even `<img src>`, which some fetch),
+/// so it is escaped; and it is cut to a length a notification can show.
+fn notification_body(text: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let mut body = String::with_capacity(text.len().min(MAX_CHARS * 2));
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_CHARS {
+            body.push('…');
+            break;
+        }
+        match c {
+            '&' => body.push_str("&amp;"),
+            '<' => body.push_str("&lt;"),
+            '>' => body.push_str("&gt;"),
+            '"' => body.push_str("&quot;"),
+            '\'' => body.push_str("&#39;"),
+            c if c.is_control() => body.push(' '),
+            c => body.push(c),
+        }
+    }
+    body
 }
 
 impl Jobs {
@@ -203,5 +232,23 @@ impl Jobs {
                 finished(&handle, Task::Refresh, Some(format!("refresh failed: {e}")));
             }
         }));
+    }
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::notification_body;
+
+    #[test]
+    fn article_titles_cannot_bring_markup_into_a_notification() {
+        let body =
+            notification_body(r#"Win <img src="http://t.example/x.gif"> & <a href="x">go</a>"#);
+        assert_eq!(
+            body,
+            "Win &lt;img src=&quot;http://t.example/x.gif&quot;&gt; &amp; &lt;a href=&quot;x&quot;&gt;go&lt;/a&gt;"
+        );
+        assert_eq!(notification_body("line\nbreak"), "line break");
+        let long = notification_body(&"é".repeat(1000));
+        assert_eq!(long.chars().count(), 201);
     }
 }

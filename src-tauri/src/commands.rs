@@ -227,19 +227,34 @@ pub async fn article(state: State<'_, AppState>, id: ArticleId) -> CommandResult
     blocking(move || engine.article(id)).await
 }
 
-fn open_in_browser(app: &AppHandle, url: &str) -> CommandResult<()> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(CommandError::new(
-            ErrorKind::InvalidInput,
-            format!("only web links open in the browser, not {url}"),
-        ));
-    }
-    app.opener().open_url(url, None::<&str>).map_err(|e| {
+/// The web address a link really points to, as the browser will read it: parsed with the
+/// WHATWG rules (`url::Url`, as the webview does), so spaces, control characters and
+/// backslashes cannot make the browser see something other than what was checked; only
+/// http(s) with a host.
+fn browser_url(raw: &str) -> CommandResult<tauri::Url> {
+    let refuse = || {
         CommandError::new(
-            ErrorKind::Internal,
-            format!("could not open the browser: {e}"),
+            ErrorKind::InvalidInput,
+            format!("only web links open in the browser, not {raw:?}"),
         )
-    })
+    };
+    let url = tauri::Url::parse(raw).map_err(|_| refuse())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(refuse());
+    }
+    Ok(url)
+}
+
+fn open_in_browser(app: &AppHandle, raw: &str) -> CommandResult<()> {
+    let url = browser_url(raw)?;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| {
+            CommandError::new(
+                ErrorKind::Internal,
+                format!("could not open the browser: {e}"),
+            )
+        })
 }
 
 /// Opens an article's original page in the system browser. The webview passes an id, not a
@@ -444,5 +459,42 @@ mod tests {
             .collect();
         registered.sort();
         assert_eq!(registered, expected, "lib.rs registers other commands");
+    }
+}
+
+#[cfg(test)]
+mod browser_url_tests {
+    use super::browser_url;
+
+    #[test]
+    fn links_are_normalised_before_the_browser_sees_them() {
+        let ok = |raw: &str| browser_url(raw).map(|u| u.to_string()).ok();
+        assert_eq!(
+            ok("https://example.com/a b").as_deref(),
+            Some("https://example.com/a%20b")
+        );
+        assert_eq!(
+            ok(" http://example.com").as_deref(),
+            Some("http://example.com/")
+        );
+        assert_eq!(
+            ok("http:\\\\evil.example\\x").as_deref(),
+            Some("http://evil.example/x")
+        );
+        assert_eq!(
+            ok("ht\ttps://example.com/").as_deref(),
+            Some("https://example.com/")
+        );
+        for refused in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "mailto:a@b.example",
+            "/relative",
+            "data:text/html,x",
+            "smb://host/share",
+            "",
+        ] {
+            assert!(browser_url(refused).is_err(), "{refused:?} was accepted");
+        }
     }
 }

@@ -88,7 +88,14 @@ pub fn run() {
                 .build(),
         )
         .plugin(navigation_guard())
-        .plugin(tauri_plugin_opener::init())
+        // Links open through our own `open_external`/`open_article_link` (checked and
+        // normalised there); the plugin's script that opens any clicked link by itself is
+        // not injected.
+        .plugin(
+            tauri_plugin_opener::Builder::new()
+                .open_js_links_on_click(false)
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(
@@ -97,7 +104,16 @@ pub fn run() {
         ))
         .on_window_event(tray::on_window_event)
         .setup(move |app| {
-            let engine = Arc::new(Engine::open(&data_dir)?);
+            let engine = match Engine::open(&data_dir) {
+                Ok(engine) => Arc::new(engine),
+                // Reached when the single-instance plugin could not hand this launch to the
+                // running app (e.g. without a session bus) or the store is unreadable:
+                // say so plainly and stop, rather than let Tauri panic on a setup error.
+                Err(e) => {
+                    eprintln!("error: could not start Sift: {e}");
+                    std::process::exit(1);
+                }
+            };
             let minutes = engine.settings()?.refresh_interval_minutes;
             app.manage(AppState {
                 engine: engine.clone(),
@@ -159,11 +175,25 @@ pub fn run() {
             reader_commands::prune,
             reader_commands::store_stats,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("error: could not start Sift: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: could not start Sift: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        // Every change is flushed when it is made; this is the last word before the
+        // process goes (Tauri exits without running the engine's destructors).
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = app.try_state::<AppState>() {
+                if let Err(e) = state.engine.store().flush() {
+                    eprintln!("error: could not write the last changes to disk: {e}");
+                }
+            }
+        }
+    });
 }
 
 #[cfg(test)]
