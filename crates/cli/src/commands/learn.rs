@@ -174,7 +174,7 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output, data_dir: Option<&Path>)
             out.print(&report, super::eval::format_report)
         }
         LearnCommand::EvalMap { corpus, sample, k } => {
-            let embedder = FastEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?;
+            let embedder = OnnxEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?;
             let report = super::eval::run_map(corpus, *sample, *k, &embedder, out.is_json())?;
             out.print(&report, super::eval::format_map_report)
         }
