@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { REPO_ROOT, findExecutable, launchApp } from "../tests/e2e/lib/app.mjs";
 import { startFixtureServer } from "../tests/e2e/lib/fixtures.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "map", "clusters", "feeds", "settings", "reader"];
+const VIEWS = ["for-you", "cards", "articles", "saved", "map", "clusters", "feeds", "settings", "search", "reader"];
 
 const { values: opts } = parseArgs({
   options: {
@@ -140,8 +140,9 @@ try {
       await session.click(`[data-testid="nav-${view}"]`);
       await session.waitFor(`[data-testid="view-${view}"]`);
     }
-    // Let data arrive and transitions (e.g. the map's) finish.
-    await sleep(Number(opts.settle));
+    // Let data arrive and transitions finish. The map lays its articles out on the first call
+    // (seconds in a debug build), so it gets longer.
+    await sleep(view === "map" ? Math.max(Number(opts.settle), 15_000) : Number(opts.settle));
     // Focus rings belong to keyboard use, not to a picture of the view.
     await session.execute("document.activeElement?.blur?.()");
     const png = await capture(app);
