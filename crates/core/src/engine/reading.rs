@@ -71,36 +71,55 @@ impl Engine {
         let read = self.store.read_ids()?;
         let saved = self.store.saved_articles()?;
         let rules = self.active_rules()?;
-        let mut items = Vec::new();
-        for mut recommendation in self.recommend(None)? {
-            let is_read = read.contains(&recommendation.id);
+        let ranking = self.ranking(None)?;
+        let limit = limit.unwrap_or(usize::MAX);
+        // Without rules the model's order is final, so the page ends at `limit` kept items;
+        // rules can lift or sink any article, so then every one is looked at first.
+        let order_is_final = rules.is_empty();
+        let mut kept = Vec::new();
+        for k in 0..ranking.len() {
+            if order_is_final && kept.len() == limit {
+                break;
+            }
+            let (id, model_score) = ranking.entry(k);
+            let is_read = read.contains(&id);
             if is_read && !include_read {
                 continue;
             }
-            let Some(record) = self.store.get_article_meta(recommendation.id)? else {
+            let Some(record) = self.store.get_article_meta(id)? else {
                 continue; // removed since the snapshot was built
             };
-            let model_score = recommendation.score;
             let rule = rule_for(&rules, &record);
-            if let Some(hit) = &rule {
-                recommendation.score = hit.adjust(model_score);
-                recommendation.reason = match hit.action {
-                    RuleAction::Mute => hit.reason.clone(),
-                    RuleAction::Boost => format!("{} · {}", hit.reason, recommendation.reason),
-                };
-            }
-            items.push(ForYouItem {
-                read: is_read,
-                saved: saved.contains_key(&recommendation.id),
-                published: record.published,
-                model_score,
-                rule,
-                recommendation,
-            });
+            let score = rule
+                .as_ref()
+                .map_or(model_score, |hit| hit.adjust(model_score));
+            kept.push((k, score, model_score, rule, is_read, record.published));
         }
         // Stable: ties keep the model's order.
-        items.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
-        items.truncate(limit.unwrap_or(usize::MAX));
+        kept.sort_by(|a, b| b.1.total_cmp(&a.1));
+        kept.truncate(limit);
+        // Only the page that is returned is described (a reason is a pass over the likes).
+        let items = kept
+            .into_iter()
+            .map(|(k, score, model_score, rule, is_read, published)| {
+                let mut recommendation = ranking.describe(k);
+                if let Some(hit) = &rule {
+                    recommendation.score = score;
+                    recommendation.reason = match hit.action {
+                        RuleAction::Mute => hit.reason.clone(),
+                        RuleAction::Boost => format!("{} · {}", hit.reason, recommendation.reason),
+                    };
+                }
+                ForYouItem {
+                    read: is_read,
+                    saved: saved.contains_key(&recommendation.id),
+                    published,
+                    model_score,
+                    rule,
+                    recommendation,
+                }
+            })
+            .collect();
         Ok(items)
     }
 }

@@ -59,6 +59,14 @@ pub struct ClusterSummary {
 impl Engine {
     /// Unrated (skipped included: skip is not a dislike) embedded articles, best first.
     pub fn recommend(&self, limit: Option<usize>) -> Result<Vec<Recommendation>> {
+        let ranking = self.ranking(limit)?;
+        Ok((0..ranking.len()).map(|k| ranking.describe(k)).collect())
+    }
+
+    /// The order of [`Engine::recommend`] without describing each article: a reason costs a
+    /// pass over the liked articles, so callers that filter or page (For you) describe only
+    /// what they keep.
+    pub(crate) fn ranking(&self, limit: Option<usize>) -> Result<Ranking> {
         let snap = self.snapshot()?;
         let mut order: Vec<usize> = (0..snap.corpus.articles.len())
             .filter(|&i| {
@@ -83,24 +91,7 @@ impl Engine {
             order.truncate(limit);
         }
         order.sort_by(best_first);
-        let liked = snap.liked_titles();
-        Ok(order
-            .into_iter()
-            .map(|i| {
-                let meta = &snap.corpus.articles[i];
-                let x = snap.corpus.vectors.row(i);
-                Recommendation {
-                    id: meta.id,
-                    title: meta.title.clone(),
-                    link: meta.link.clone(),
-                    feed_id: meta.feed_id,
-                    score: snap.scores[i].0,
-                    confidence: snap.scores[i].1,
-                    cluster: snap.closest[i].map(|(c, _)| snap.clusters[c].label.clone()),
-                    reason: explain::reason(x, &liked, &snap.clusters),
-                }
-            })
-            .collect())
+        Ok(Ranking { snap, order })
     }
 
     /// Unrated, unskipped articles worth asking about, most useful first.
@@ -207,5 +198,44 @@ impl Engine {
                 disliked: disliked[c.id],
             })
             .collect())
+    }
+}
+
+/// Unrated articles best first, each described on demand (see [`Engine::ranking`]).
+pub(crate) struct Ranking {
+    snap: std::sync::Arc<super::snapshot::Snapshot>,
+    /// Corpus rows, best first.
+    order: Vec<usize>,
+}
+
+impl Ranking {
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The id and model score of the `k`-th best article.
+    pub(crate) fn entry(&self, k: usize) -> (ArticleId, f32) {
+        let i = self.order[k];
+        (self.snap.corpus.articles[i].id, self.snap.scores[i].0)
+    }
+
+    pub(crate) fn describe(&self, k: usize) -> Recommendation {
+        let snap = &self.snap;
+        let i = self.order[k];
+        let meta = &snap.corpus.articles[i];
+        Recommendation {
+            id: meta.id,
+            title: meta.title.clone(),
+            link: meta.link.clone(),
+            feed_id: meta.feed_id,
+            score: snap.scores[i].0,
+            confidence: snap.scores[i].1,
+            cluster: snap.closest[i].map(|(c, _)| snap.clusters[c].label.clone()),
+            reason: explain::reason(
+                snap.corpus.vectors.row(i),
+                &snap.liked_titles(),
+                &snap.clusters,
+            ),
+        }
     }
 }
