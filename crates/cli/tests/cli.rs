@@ -495,3 +495,23 @@ fn whole_articles_and_search_from_the_cli() {
         .iter()
         .all(|h| h["id"].as_u64().unwrap().to_string() != lighthouse));
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sift"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["info", "--json"])
+        .env("RUST_BACKTRACE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sift starts");
+    // Like `sift … | head -0`: nobody reads what sift writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "sift panicked: {stderr}");
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+}

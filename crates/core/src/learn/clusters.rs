@@ -424,6 +424,19 @@ const STOPWORDS: &[&str] = &[
     "year",
     "years",
     "world",
+    "typically",
+    "commonly",
+    "especially",
+    "various",
+    "mainly",
+    "whose",
+    "another",
+    "however",
+    "although",
+    "thus",
+    "therefore",
+    "largely",
+    "mostly",
 ];
 
 #[cfg(test)]
