@@ -9,6 +9,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
+# Sift never looks for its model (native code included) in the current directory; the
+# checkout's models/ (filled by models/fetch.sh) is named here, so release builds with a
+# target directory elsewhere find it too.
+SIFT_MODEL_DIR ?= $(CURDIR)/models
+export SIFT_MODEL_DIR
 APP_DEBUG := $(CARGO_TARGET_DIR)/debug/sift-app
 APP_RELEASE := $(CARGO_TARGET_DIR)/release/sift-app
 

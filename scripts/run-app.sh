@@ -3,6 +3,9 @@
 # screenshot so you can see what it shows.
 set -euo pipefail
 app="${1:?usage: run-app.sh APP_BINARY}"
+# The checkout's models/ (models/fetch.sh), unless the caller chose another place: Sift
+# never looks in the current directory.
+export SIFT_MODEL_DIR="${SIFT_MODEL_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/models}"
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec "$app"
 fi

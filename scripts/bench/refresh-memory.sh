@@ -8,6 +8,8 @@
 # Target (issue 10): peak RSS ≤ 300 MB for 600 full articles.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The checkout's models/ unless chosen otherwise (Sift never looks in the current directory).
+export SIFT_MODEL_DIR="${SIFT_MODEL_DIR:-$PWD/models}"
 SIFT=${1:-${CARGO_TARGET_DIR:-target}/release/sift}
 RUNS=${2:-3}
 ARTICLES=${BENCH_ARTICLES:-600}

@@ -206,3 +206,62 @@ fn the_learner_loop_works_end_to_end_on_a_filled_store() {
     ));
     assert_eq!(imported["ratings"], 5);
 }
+
+/// Started inside someone else's checkout, `sift` must not load that checkout's
+/// `models/` (ONNX Runtime is native code): the model comes from a trusted place, and a
+/// file that does not match `models/MANIFEST` is refused wherever it is, the native
+/// library included.
+#[test]
+fn the_model_never_comes_from_the_current_directory() {
+    let hostile = tempfile::tempdir().unwrap();
+    let planted = hostile.path().join("models");
+    std::fs::create_dir(&planted).unwrap();
+    for name in [
+        "model.onnx",
+        "tokenizer.json",
+        "config.json",
+        "special_tokens_map.json",
+        "tokenizer_config.json",
+        "libonnxruntime.so.1.32.0",
+    ] {
+        std::fs::write(planted.join(name), b"planted").unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let run = |model_dir: Option<&std::path::Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sift"));
+        command
+            .args(["predict", "--json", "Introduction to GraphQL"])
+            .current_dir(hostile.path())
+            .env("SIFT_DATA_DIR", data.path())
+            .env_remove("ORT_DYLIB_PATH")
+            .env_remove("SIFT_MODEL_DIR");
+        if let Some(dir) = model_dir {
+            command.env("SIFT_MODEL_DIR", dir);
+        }
+        command.output().expect("sift runs")
+    };
+    // A debug build finds the checkout it was built from, never ./models.
+    json(&run(None));
+    // Named explicitly, the planted files are still checked, and refused.
+    let refused = run(Some(&planted));
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("models/MANIFEST expects"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The real model beside a planted ONNX Runtime: the library is refused before it is
+    // loaded into the process.
+    let mixed = hostile.path().join("mixed");
+    std::fs::create_dir(&mixed).unwrap();
+    for name in ["model.onnx", "tokenizer.json"] {
+        std::fs::copy(repo_models().join(name), mixed.join(name)).unwrap();
+    }
+    std::fs::write(mixed.join("libonnxruntime.so.1.32.0"), b"\x7fELF planted").unwrap();
+    let refused = run(Some(&mixed));
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("libonnxruntime.so.1.32.0 has sha256"),
+        "{stderr}"
+    );
+}

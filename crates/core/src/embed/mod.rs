@@ -6,13 +6,16 @@
 
 mod fake;
 mod locate;
+mod manifest;
 mod onnx;
 
 pub use fake::HashingEmbedder;
-pub use locate::locate_model_dir;
+pub use locate::{locate_model_dir, model_dir_candidates, SearchContext};
+pub use manifest::{expected_sha256, verify_model_bytes, ModelFileError};
 pub use onnx::{
     onnx_environment, EmbedOptions, OnnxEmbedder, DEFAULT_BATCH_TOKENS, DEFAULT_IDLE_RELEASE,
-    DEFAULT_MAX_TOKENS, DEFAULT_THREADS, MAX_BATCH_TEXTS, ORT_DYLIB_NAME, TEXTS_PER_CALL,
+    DEFAULT_MAX_TOKENS, DEFAULT_THREADS, MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME,
+    TEXTS_PER_CALL,
 };
 
 use crate::error::Result;

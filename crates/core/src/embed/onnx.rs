@@ -22,6 +22,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use tokenizers::{Tokenizer, TruncationParams};
 
+use super::manifest::read_verified;
 use super::{normalize, Embedder};
 use crate::error::{Error, Result};
 
@@ -56,7 +57,9 @@ pub const TEXTS_PER_CALL: usize = 64;
 /// How long an unused session is kept before its memory is given back.
 pub const DEFAULT_IDLE_RELEASE: Duration = Duration::from_secs(60);
 
-const DIM: usize = 384;
+/// The length of every vector all-MiniLM-L6-v2 gives.
+pub const MODEL_DIM: usize = 384;
+const DIM: usize = MODEL_DIM;
 
 /// How the model runs; [`EmbedOptions::default`] is what Sift ships.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +127,9 @@ impl OnnxEmbedder {
     }
 
     /// Loads the model from `dir`. ONNX Runtime comes from `ORT_DYLIB_PATH` when set, else
-    /// from `dir`. Any missing or unreadable file becomes [`Error::ModelUnavailable`].
+    /// from `dir`. Every file, the native library included, must have the sha256 that
+    /// `models/MANIFEST` lists before it is used; a missing, unreadable or unexpected file
+    /// becomes [`Error::ModelUnavailable`].
     pub fn load_with(dir: &Path, options: EmbedOptions) -> Result<Self> {
         let unavailable = |detail: String| Error::ModelUnavailable {
             dir: dir.to_path_buf(),
@@ -161,10 +166,12 @@ impl OnnxEmbedder {
         // Load now so that a corrupt model is reported by `load`, not by the first embed.
         {
             let mut slot = shared.lock_slot()?;
-            slot.session =
-                Some(shared.open_session().map_err(|e| {
+            slot.session = Some(shared.open_session().map_err(|e| match e {
+                SessionError::File(e) => unavailable(e.to_string()),
+                SessionError::Runtime(e) => {
                     unavailable(format!("the model is unreadable or corrupt ({e})"))
-                })?);
+                }
+            })?);
         }
         if let Some(idle) = shared.options.idle_release {
             spawn_idle_releaser(Arc::downgrade(&shared), idle);
@@ -214,7 +221,11 @@ impl Embedder for OnnxEmbedder {
         let mut slot = self.shared.lock_slot()?;
         slot.last_used = Instant::now();
         if slot.session.is_none() {
-            slot.session = Some(self.shared.open_session()?);
+            slot.session = Some(
+                self.shared
+                    .open_session()
+                    .map_err(|e| Error::Embedding(e.to_string()))?,
+            );
         }
         let session = slot.session.as_mut().expect("loaded above");
         let lengths: Vec<usize> = order
@@ -256,13 +267,24 @@ impl Shared {
             .map_err(|_| Error::Embedding("the model lock was poisoned".into()))
     }
 
-    fn open_session(&self) -> Result<Session> {
-        let failed = |e: String| Error::Embedding(format!("ONNX Runtime session: {e}"));
+    /// A session on the model file, read and checked against the manifest each time (the
+    /// session is reopened after an idle release), then built from the checked bytes.
+    fn open_session(&self) -> std::result::Result<Session, SessionError> {
+        let bytes = read_verified(&self.model_path, "model.onnx")?;
         session_builder(&self.environment, self.threads)
-            .map_err(failed)?
-            .commit_from_file(&self.model_path)
-            .map_err(|e| failed(e.to_string()))
+            .map_err(SessionError::Runtime)?
+            .commit_from_memory(&bytes)
+            .map_err(|e| SessionError::Runtime(e.to_string()))
     }
+}
+
+/// Why a session could not be opened.
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    #[error(transparent)]
+    File(#[from] super::manifest::ModelFileError),
+    #[error("ONNX Runtime session: {0}")]
+    Runtime(String),
 }
 
 /// Sift's session options. ONNX Runtime's CPU arena (and memory pattern) stay on: measured
@@ -372,7 +394,8 @@ fn mean_pool(hidden: &[f32], mask: &[i64], rows: usize, width: usize) -> Vec<Vec
 
 fn load_tokenizer(path: &Path, max_tokens: usize) -> std::result::Result<Tokenizer, String> {
     let name = "tokenizer.json";
-    let mut tokenizer = Tokenizer::from_file(path).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = read_verified(path, name).map_err(|e| e.to_string())?;
+    let mut tokenizer = Tokenizer::from_bytes(bytes).map_err(|e| format!("{name}: {e}"))?;
     // The file pads every text to a fixed 128; padding is done per batch here instead.
     tokenizer.with_padding(None);
     tokenizer
@@ -385,7 +408,8 @@ fn load_tokenizer(path: &Path, max_tokens: usize) -> std::result::Result<Tokeniz
 }
 
 /// The process's ONNX Runtime environment, loading the library on first use: from
-/// `ORT_DYLIB_PATH` when set, else [`ORT_DYLIB_NAME`] in `model_dir`.
+/// `ORT_DYLIB_PATH` when set, else [`ORT_DYLIB_NAME`] in `model_dir`; either way only once
+/// its sha256 is the one `models/MANIFEST` lists for [`ORT_DYLIB_NAME`].
 ///
 /// This is the crate's one piece of process-global state, because ONNX Runtime allows one
 /// environment per process (ort refuses a second even after the first is dropped). The
@@ -405,6 +429,10 @@ pub fn onnx_environment(model_dir: &Path) -> std::result::Result<Environment, St
             dylib.display()
         ));
     }
+    // The loader reads the file once more; swapping it in between needs write access to
+    // a place the user or the installation chose, not just a planted checkout.
+    read_verified(&dylib, ORT_DYLIB_NAME)
+        .map_err(|e| format!("ONNX Runtime library {}: {e}", dylib.display()))?;
     let environment = ort::init_from(&dylib)
         .map_err(|e| format!("ONNX Runtime {} could not be loaded: {e}", dylib.display()))?
         .with_name("sift")
