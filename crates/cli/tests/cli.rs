@@ -1,25 +1,17 @@
 //! The `sift` binary as a new user drives it, against a loopback feed server: the JSON
 //! contract of DESIGN.md, errors as one line, a second process, a kill mid-refresh.
 
+mod common;
 #[path = "../../core/tests/feeds/server.rs"]
 mod server;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::{fails, json, sift};
 use serde_json::Value;
 use server::{fixture, fixtures_dir, Response, TestServer};
-
-fn sift(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sift"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("sift runs")
-}
 
 /// `sift refresh` running in the background, for tests that act while it works.
 fn spawn_refresh(data_dir: &Path) -> std::process::Child {
@@ -31,48 +23,6 @@ fn spawn_refresh(data_dir: &Path) -> std::process::Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("sift starts")
-}
-
-fn json(data_dir: &Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = sift(data_dir, &all);
-    assert!(
-        out.status.success(),
-        "sift {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "sift {args:?} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-/// Fails with one clear line on stderr, nothing on stdout, no panic or backtrace.
-fn fails(data_dir: &Path, args: &[&str], expect: &str) {
-    let out = sift(data_dir, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "sift {args:?} should fail");
-    assert!(
-        out.stdout.is_empty(),
-        "stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "not one line: {stderr}"
-    );
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(expect),
-        "{args:?}: {stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
-    );
 }
 
 fn keys(value: &Value) -> Vec<String> {

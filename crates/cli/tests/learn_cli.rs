@@ -1,35 +1,15 @@
 //! `sift`'s learner commands, run as a user runs them (with the real model in `models/`).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn repo_models() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
-}
+use std::process::Command;
 
-fn sift(data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sift"))
-        .args(args)
-        .env("SIFT_DATA_DIR", data_dir)
-        .env("SIFT_MODEL_DIR", repo_models())
-        .env_remove("ORT_DYLIB_PATH")
-        .output()
-        .expect("sift runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("exactly one JSON document on stdout")
-}
+use common::{json, sift};
 
 #[test]
 fn demo_json_has_the_right_outcome() {
     let dir = tempfile::tempdir().unwrap();
-    let v = json(&sift(dir.path(), &["demo", "--json"]));
+    let v = json(dir.path(), &["demo"]);
     let recs: Vec<&str> = v["recommendations"]
         .as_array()
         .unwrap()
@@ -51,10 +31,7 @@ fn demo_json_has_the_right_outcome() {
 #[test]
 fn predict_json_loads_the_model_with_nothing_rated() {
     let dir = tempfile::tempdir().unwrap();
-    let v = json(&sift(
-        dir.path(),
-        &["predict", "--json", "Introduction to GraphQL"],
-    ));
+    let v = json(dir.path(), &["predict", "Introduction to GraphQL"]);
     for field in [
         "interested",
         "confidence",
@@ -101,7 +78,7 @@ fn a_missing_model_fails_with_the_fix() {
 fn empty_store_lists_are_empty_json_arrays() {
     let dir = tempfile::tempdir().unwrap();
     for cmd in ["recommend", "cards", "clusters", "map"] {
-        let v = json(&sift(dir.path(), &[cmd, "--json"]));
+        let v = json(dir.path(), &[cmd]);
         assert_eq!(v, serde_json::json!([]), "{cmd}");
     }
 }
@@ -155,9 +132,9 @@ fn the_learner_loop_works_end_to_end_on_a_filled_store() {
             }
         }
     }
-    let embedded = json(&sift(dir.path(), &["embed", "--json"]));
+    let embedded = json(dir.path(), &["embed"]);
     assert_eq!(embedded["embedded"], 12);
-    let cards = json(&sift(dir.path(), &["cards", "--json", "--limit", "3"]));
+    let cards = json(dir.path(), &["cards", "--limit", "3"]);
     assert_eq!(cards.as_array().unwrap().len(), 3);
 
     for (id, answer) in [
@@ -167,10 +144,10 @@ fn the_learner_loop_works_end_to_end_on_a_filled_store() {
         ("21", "dislike"),
         ("12", "skip"),
     ] {
-        let v = json(&sift(dir.path(), &["rate", id, answer, "--json"]));
+        let v = json(dir.path(), &["rate", id, answer]);
         assert_eq!(v["rating"], answer);
     }
-    let recs = json(&sift(dir.path(), &["recommend", "--json", "--limit", "2"]));
+    let recs = json(dir.path(), &["recommend", "--limit", "2"]);
     for r in recs.as_array().unwrap() {
         let id = r["id"].as_u64().unwrap();
         assert!(
@@ -182,28 +159,22 @@ fn the_learner_loop_works_end_to_end_on_a_filled_store() {
             assert!(r.get(f).is_some(), "{f} missing");
         }
     }
-    let cards = json(&sift(dir.path(), &["cards", "--json"]));
+    let cards = json(dir.path(), &["cards"]);
     assert!(
         cards.as_array().unwrap().iter().all(|c| c["id"] != 12),
         "skipped articles are not asked again"
     );
-    let clusters = json(&sift(dir.path(), &["clusters", "--json"]));
+    let clusters = json(dir.path(), &["clusters"]);
     assert_eq!(clusters[0]["liked"], 2);
-    let map = json(&sift(dir.path(), &["map", "--json"]));
+    let map = json(dir.path(), &["map"]);
     assert_eq!(map.as_array().unwrap().len(), 12);
 
     let file = dir.path().join("model.json");
-    let exported = json(&sift(
-        dir.path(),
-        &["export-model", file.to_str().unwrap(), "--json"],
-    ));
+    let exported = json(dir.path(), &["export-model", file.to_str().unwrap()]);
     assert_eq!(exported["ratings"], 5);
-    let cleared = json(&sift(dir.path(), &["rate", "1", "clear", "--json"]));
+    let cleared = json(dir.path(), &["rate", "1", "clear"]);
     assert_eq!(cleared["rating"], serde_json::Value::Null);
-    let imported = json(&sift(
-        dir.path(),
-        &["import-model", file.to_str().unwrap(), "--json"],
-    ));
+    let imported = json(dir.path(), &["import-model", file.to_str().unwrap()]);
     assert_eq!(imported["ratings"], 5);
 }
 

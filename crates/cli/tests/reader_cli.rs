@@ -3,56 +3,12 @@
 //! word, prune, with every command's `--json`. (The engine's tests cover the same ground
 //! in detail with the fake embedder; this checks the commands and their JSON.)
 
+mod common;
 #[path = "../../core/tests/feeds/server.rs"]
 mod server;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use serde_json::Value;
+use common::{fails, ids, json};
 use server::{fixture, Response, TestServer};
-
-fn repo_models() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
-}
-
-fn sift(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sift"))
-        .args(args)
-        .env("SIFT_DATA_DIR", data_dir)
-        .env("SIFT_MODEL_DIR", repo_models())
-        .env_remove("ORT_DYLIB_PATH")
-        .output()
-        .expect("sift runs")
-}
-
-fn json(data_dir: &Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = sift(data_dir, &all);
-    assert!(
-        out.status.success(),
-        "sift {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("exactly one JSON document on stdout")
-}
-
-fn fails(data_dir: &Path, args: &[&str], expect: &str) {
-    let out = sift(data_dir, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "sift {args:?} should fail");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains(expect), "{args:?}: {stderr}");
-}
-
-fn ids(list: &Value) -> Vec<u64> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_u64().unwrap())
-        .collect()
-}
 
 #[test]
 fn a_reader_dismisses_the_rest_undoes_saves_mutes_and_prunes() {
