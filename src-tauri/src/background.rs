@@ -97,6 +97,7 @@ fn ingest_events(
             finished(&app, Task::Embed, detail);
             if report.embedding.as_ref().is_ok_and(|e| e.embedded > 0) {
                 library_changed(&app);
+                lay_out_map(engine.clone());
             }
             crate::tray::update_unread(&app);
             notify_in_background(&app, engine.clone(), report);
@@ -147,6 +148,17 @@ pub fn ingest_detached(app: &AppHandle, engine: Arc<Engine>, feeds: FeedSelectio
     tauri::async_runtime::spawn(async move {
         // Failures reach the UI as progress events and the feeds' statuses.
         let _ = ingest(&app, engine, feeds).await;
+    });
+}
+
+/// Places newly embedded articles on the map (or lays it out when there is none yet) in
+/// the background, so opening the Map view finds the layout ready instead of computing it
+/// (seconds for a few hundred articles in a debug build, longer for thousands).
+pub fn lay_out_map(engine: Arc<Engine>) {
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = engine.update_map_layout() {
+            eprintln!("warning: the map could not be laid out ahead: {e}");
+        }
     });
 }
 

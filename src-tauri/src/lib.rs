@@ -131,6 +131,11 @@ pub fn run() {
                     let _ = window.hide();
                 }
             }
+            // A store without a map layout (new, or from before the island map) gets one
+            // behind the window, not on the first visit to the Map view.
+            if !engine.map_layout_stored().unwrap_or(true) {
+                background::lay_out_map(engine.clone());
+            }
             reader_commands::prune_in_background(app.handle(), engine);
             Ok(())
         })

@@ -140,6 +140,12 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     );
     assert.ok(points >= 40, `the map has ${points} points`);
     assert.ok(await session.find('[data-testid="map-chart"] canvas'), "the chart drew on a canvas");
+    // Labels are placed without overlap once the points are on screen; some always fit.
+    const labels = await session.waitUntil(
+      async () => Number(await (await session.find('[data-testid="map-chart"]'))?.attribute("data-labels")),
+      { what: "labels placed on the map" },
+    );
+    assert.ok(labels >= 2, `${labels} labels shown`);
   });
 
   it("shows a point's title and its area on hover and opens it on click", async () => {

@@ -257,3 +257,90 @@ fn texts_run_sorted_by_length_keep_their_own_vectors_and_a_released_session_relo
     let cosine: f32 = again[0].iter().zip(&together[1]).map(|(a, b)| a * b).sum();
     assert!(cosine > 0.98, "after reloading: cosine {cosine}");
 }
+
+/// The bundled sample (350 Wikipedia summaries in 7 topics) stored and embedded with the
+/// real model. Returns the engine and each article's topic.
+fn sample_engine(
+    data: &std::path::Path,
+) -> (
+    sift_core::Engine,
+    std::collections::HashMap<sift_core::domain::ArticleId, String>,
+) {
+    use sift_core::domain::{ArticleId, ArticleRecord, FeedId};
+    let sample: serde_json::Value =
+        serde_json::from_str(include_str!("../sample/sample.json")).expect("the sample is JSON");
+    let engine = sift_core::Engine::open(data)
+        .unwrap()
+        .with_model_dir(model_dir());
+    let mut topics = std::collections::HashMap::new();
+    for (i, item) in sample["items"].as_array().unwrap().iter().enumerate() {
+        let id = ArticleId(i as u64 + 1);
+        let text = item["content_text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        engine
+            .store()
+            .put_article(&ArticleRecord {
+                id,
+                feed_id: FeedId(1),
+                title: item["title"].as_str().unwrap().to_string(),
+                text,
+                content_hash: format!("h{i}"),
+                ..Default::default()
+            })
+            .unwrap();
+        topics.insert(id, item["tags"][0].as_str().unwrap().to_string());
+    }
+    engine.embed_pending(|_, _| {}).unwrap();
+    (engine, topics)
+}
+
+/// A reader who liked some science and some sports articles (and disliked some politics)
+/// sees a real part of the map coloured, and what is coloured is mostly science and sports:
+/// "close to an interest cluster" is neither just the liked articles nor everything.
+#[test]
+fn the_map_colours_a_fair_share_mostly_of_the_liked_topics() {
+    use sift_core::domain::Rating;
+    let data = tempfile::tempdir().unwrap();
+    let (engine, topics) = sample_engine(data.path());
+    let mut ids: Vec<_> = topics.keys().copied().collect();
+    ids.sort();
+    let of = |topic: &str, n: usize| -> Vec<_> {
+        ids.iter()
+            .copied()
+            .filter(|id| topics[id] == topic)
+            .take(n)
+            .collect()
+    };
+    for id in of("Science", 5).into_iter().chain(of("Sports", 4)) {
+        engine.rate(id, Some(Rating::Like)).unwrap();
+    }
+    for id in of("Politics & economy", 3) {
+        engine.rate(id, Some(Rating::Dislike)).unwrap();
+    }
+    let map = engine.map_view(false).unwrap();
+    assert_eq!(map.points.len(), 350);
+    let coloured: Vec<_> = map.points.iter().filter(|p| p.cluster.is_some()).collect();
+    let liked_topics = coloured
+        .iter()
+        .filter(|p| matches!(topics[&p.id].as_str(), "Science" | "Sports"))
+        .count();
+    let share = coloured.len() as f64 / map.points.len() as f64;
+    let precision = liked_topics as f64 / coloured.len().max(1) as f64;
+    println!(
+        "coloured {} of {} ({share:.2}), {precision:.2} of them science or sports; clusters {:?}",
+        coloured.len(),
+        map.points.len(),
+        map.clusters
+            .iter()
+            .map(|c| (&c.label, c.size))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        (0.10..=0.40).contains(&share),
+        "share coloured {share:.2} ({} articles)",
+        coloured.len()
+    );
+    assert!(precision >= 0.7, "precision {precision:.2}");
+}

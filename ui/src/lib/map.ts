@@ -65,11 +65,14 @@ export function buildMapModel(view: MapView): MapModel {
   });
   // The neutral rest first (drawn underneath), then clusters in the core's order.
   const series = [...groups.values()].sort((a, b) => (a.cluster ?? -1) - (b.cluster ?? -1));
+  // Biggest first: labels are placed in this order, and a label without room is hidden.
   const clusterLabels = view.clusters
     .filter((c) => c.size > 0)
+    .sort((a, b) => b.size - a.size)
     .map((c) => ({ name: clusterName(c), x: c.x, y: c.y }));
   const regionLabels = view.regions
     .filter((r) => r.size > 0 && r.label)
+    .sort((a, b) => b.size - a.size)
     .map((r) => ({ name: r.label, x: r.x, y: r.y }));
   return { points: view.points, series, liked, disliked, clusterLabels, regionLabels, regions, clusters };
 }
@@ -119,4 +122,47 @@ export function pointsInRect(points: MapPoint[], range: [[number, number], [numb
 /** Ids of `points` (for tests and lists). */
 export function ids(points: MapPoint[]): ArticleId[] {
   return points.map((p) => p.id);
+}
+
+/** A label to place, in screen pixels: anchored at (px, py), `width` × `height` big. */
+export interface LabelToPlace {
+  px: number;
+  py: number;
+  width: number;
+  height: number;
+}
+
+/** Where a placed label's centre goes, relative to its anchor (pixels), or null: hidden. */
+export type LabelOffset = [number, number] | null;
+
+/**
+ * Places labels without overlap, greedily in the order given (most important first):
+ * each goes centred on its anchor if that spot is free, else above or below it (further
+ * and further), else beside it; a label with no free spot inside `bounds` is hidden (it
+ * shows again when zooming in makes room). Recomputed after every pan and zoom, since
+ * overlap is a matter of pixels, not of map units.
+ */
+export function placeLabels(labels: LabelToPlace[], bounds: { width: number; height: number }, gap = 2): LabelOffset[] {
+  const placed: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  return labels.map((l) => {
+    const w = l.width;
+    const h = l.height;
+    // On the anchor, then ever further above and below it, then beside it.
+    const step = h + gap;
+    const side = w / 2 + gap + 4;
+    const candidates: [number, number][] = [[0, 0]];
+    for (const k of [1, 1.5, 2, 3]) candidates.push([0, -k * step], [0, k * step]);
+    candidates.push([side, 0], [-side, 0], [side, -step], [-side, -step], [side, step], [-side, step]);
+    for (const [dx, dy] of candidates) {
+      const cx = l.px + dx;
+      const cy = l.py + dy;
+      const box = { x0: cx - w / 2, y0: cy - h / 2, x1: cx + w / 2, y1: cy + h / 2 };
+      if (box.x0 < 0 || box.y0 < 0 || box.x1 > bounds.width || box.y1 > bounds.height) continue;
+      const clash = placed.some((o) => box.x0 < o.x1 + gap && o.x0 < box.x1 + gap && box.y0 < o.y1 + gap && o.y0 < box.y1 + gap);
+      if (clash) continue;
+      placed.push(box);
+      return [dx, dy];
+    }
+    return null;
+  });
 }

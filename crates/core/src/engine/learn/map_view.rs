@@ -131,6 +131,31 @@ impl Engine {
         })
     }
 
+    /// Brings the stored layout up to date (placing new articles, or laying the whole map
+    /// out when there is none or the corpus outgrew it) without building the view: the
+    /// app runs it in the background after embedding, so opening the map finds it ready.
+    pub fn update_map_layout(&self) -> Result<MapLayoutInfo> {
+        let snap = self.snapshot()?;
+        if snap.corpus.articles.is_empty() {
+            return Ok(MapLayoutInfo {
+                full_size: 0,
+                placed_since: 0,
+                recomputed: false,
+            });
+        }
+        Ok(self.map_positions(&snap, false)?.1)
+    }
+
+    /// Whether a map layout is stored for the current model (a new store or a new model
+    /// has none until the map is laid out).
+    pub fn map_layout_stored(&self) -> Result<bool> {
+        let model_id = self.model_id();
+        Ok(self
+            .store
+            .get_map_layout()?
+            .is_some_and(|l| l.model_id == model_id))
+    }
+
     /// A position per corpus article (in corpus order), from the stored layout, placing
     /// what is missing, or laying everything out when asked or when the corpus outgrew it.
     fn map_positions(&self, snap: &Snapshot, recompute: bool) -> Result<(Vec<Xy>, MapLayoutInfo)> {
@@ -215,11 +240,30 @@ impl Engine {
     }
 }
 
+/// At most about this share of the corpus is coloured as close to an interest cluster
+/// (liked articles always are): the map shows what you like within what you read.
+const CLOSE_SHARE: f32 = 0.15;
+/// Never close below this cosine similarity to a cluster's centre, however few articles
+/// are near one (all-MiniLM-L6-v2: related texts score ~0.3–0.6, unrelated ones ~0–0.15).
+const CLOSE_MIN_SIMILARITY: f32 = 0.25;
+
 /// Per corpus article, the interest cluster it is close to: its closest cluster, if it is
-/// at least as similar to that cluster's centre as the least typical quarter of the
-/// cluster's own liked articles (liked members always count).
+/// as similar to that cluster's centre as the least typical quarter of the cluster's own
+/// liked articles, or as the corpus's [`CLOSE_SHARE`] most similar articles (to any
+/// centre) and at least [`CLOSE_MIN_SIMILARITY`]. The members alone would colour almost
+/// nothing but the liked articles themselves (a centre is much closer to its members than
+/// to anything else); the corpus quantile keeps the coloured share readable whatever the
+/// store's size. Liked members always count.
 fn close_clusters(snap: &Snapshot) -> Vec<Option<usize>> {
     let corpus = &snap.corpus;
+    let closest: Vec<Option<(usize, f32)>> = corpus
+        .vectors
+        .rows()
+        .map(|x| closest_cluster(&snap.clusters, x))
+        .collect();
+    let mut similarities: Vec<f32> = closest.iter().flatten().map(|&(_, s)| s).collect();
+    similarities.sort_by(f32::total_cmp);
+    let corpus_cut = quantile(&similarities, 1.0 - CLOSE_SHARE).max(CLOSE_MIN_SIMILARITY);
     let threshold: Vec<f32> = snap
         .clusters
         .iter()
@@ -231,14 +275,14 @@ fn close_clusters(snap: &Snapshot) -> Vec<Option<usize>> {
                 .map(|&i| crate::learn::linalg::dot(&c.centroid, corpus.vectors.row(i)))
                 .collect();
             sims.sort_by(f32::total_cmp);
-            sims.get(sims.len() / 4).copied().unwrap_or(f32::INFINITY)
+            let typical_member = sims.get(sims.len() / 4).copied().unwrap_or(f32::INFINITY);
+            typical_member.min(corpus_cut)
         })
         .collect();
-    let mut close: Vec<Option<usize>> = corpus
-        .vectors
-        .rows()
-        .map(|x| {
-            closest_cluster(&snap.clusters, x)
+    let mut close: Vec<Option<usize>> = closest
+        .iter()
+        .map(|closest| {
+            closest
                 .filter(|&(c, sim)| threshold.get(c).is_some_and(|&t| sim >= t))
                 .map(|(c, _)| c)
         })
@@ -251,6 +295,16 @@ fn close_clusters(snap: &Snapshot) -> Vec<Option<usize>> {
         }
     }
     close
+}
+
+/// The `q` quantile (0–1) of sorted `values` (nearest rank); infinity when empty, so an
+/// empty corpus makes nothing close.
+fn quantile(sorted: &[f32], q: f32) -> f32 {
+    if sorted.is_empty() {
+        return f32::INFINITY;
+    }
+    let rank = ((sorted.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
+    sorted[rank]
 }
 
 /// Each interest cluster's label at the middle of its articles on the map (the median, so

@@ -406,3 +406,23 @@ fn the_map_keeps_its_layout_and_places_new_articles_into_it() {
         (26, 0)
     );
 }
+
+#[test]
+fn the_map_can_be_laid_out_ahead_so_opening_it_computes_nothing() {
+    let (_dir, engine) = engine_with_articles();
+    assert!(!engine.map_layout_stored().unwrap());
+    // Nothing embedded yet: nothing to lay out, and no empty layout stored.
+    assert_eq!(engine.update_map_layout().unwrap().full_size, 0);
+    assert!(!engine.map_layout_stored().unwrap());
+    engine.embed_pending(|_, _| {}).unwrap();
+    let ahead = engine.update_map_layout().unwrap();
+    assert!(ahead.recomputed && ahead.full_size == 24);
+    assert!(engine.map_layout_stored().unwrap());
+    let view = engine.map_view(false).unwrap();
+    assert!(!view.layout.recomputed, "the map was ready when opened");
+    assert_eq!(view.points.len(), 24);
+    // Run again with nothing new, it keeps the layout as it is.
+    let again = engine.update_map_layout().unwrap();
+    assert!(!again.recomputed && again.placed_since == 0);
+    assert_eq!(engine.map_view(false).unwrap().points, view.points);
+}
