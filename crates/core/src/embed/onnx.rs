@@ -416,6 +416,13 @@ fn load_tokenizer(path: &Path, max_tokens: usize) -> std::result::Result<Tokeniz
 /// benchmark's bare-`ort` reference creates its sessions in it too.
 pub fn onnx_environment(model_dir: &Path) -> std::result::Result<Environment, String> {
     static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
+    // ort refuses a second environment, so two threads loading the model at once must not
+    // both build one: the second waits here and takes the first one's.
+    static BUILDING: Mutex<()> = Mutex::new(());
+    if let Some(environment) = ENVIRONMENT.get() {
+        return Ok(environment.clone());
+    }
+    let _building = BUILDING.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(environment) = ENVIRONMENT.get() {
         return Ok(environment.clone());
     }
@@ -439,7 +446,6 @@ pub fn onnx_environment(model_dir: &Path) -> std::result::Result<Environment, St
         .build()
         .map_err(|e| format!("ONNX Runtime environment: {e}"))?;
     return_large_blocks_to_the_system();
-    // Two threads may race here; the loser's environment would be refused by ort anyway.
     Ok(ENVIRONMENT.get_or_init(|| environment).clone())
 }
 

@@ -181,6 +181,7 @@ impl Engine {
         let ratings = self.store.ratings_by_article()?;
         let saved = self.store.saved_articles()?;
         let model_id = self.model_id();
+        let dim = self.model_dim();
         let mut per_feed: HashMap<FeedId, usize> = HashMap::new();
         let (mut total, mut for_you) = (0, 0);
         for a in self.store.list_article_meta()? {
@@ -190,7 +191,7 @@ impl Engine {
             total += 1;
             *per_feed.entry(a.feed_id).or_default() += 1;
             let rated = matches!(ratings.get(&a.id), Some(Rating::Like | Rating::Dislike));
-            if !rated && self.store.has_embedding(&model_id, &a.content_hash)? {
+            if !rated && self.store.has_embedding(&model_id, &a.content_hash, dim)? {
                 for_you += 1;
             }
         }

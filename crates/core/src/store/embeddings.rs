@@ -3,10 +3,68 @@
 //!
 //! Unlike the other trees the value is raw little-endian f32s, not JSON: it is a cache that
 //! can always be recomputed, and there can be hundreds of thousands of them.
+//!
+//! Only an [`Embedding`] (the model's length, finite numbers) is ever written, and on the way
+//! out a stored value that is not one (an older Sift, a bug, a hand-edited store) reads as
+//! *no vector*: the article is embedded again instead of breaking the learner, whose
+//! arithmetic assumes equal lengths.
 
 use super::{Store, StoreError};
 
-fn key(model_id: &str, content_hash: &str) -> Vec<u8> {
+/// A vector as the store keeps it: exactly as long as its model's vectors, every number
+/// finite. Only [`Embedding::new`] makes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding(Vec<f32>);
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmbeddingError {
+    #[error("the vector has {found} numbers, but the model's vectors have {expected}")]
+    WrongDimension { expected: usize, found: usize },
+    #[error("the vector's number at position {index} is not finite")]
+    NotFinite { index: usize },
+}
+
+impl Embedding {
+    pub fn new(values: Vec<f32>, dim: usize) -> Result<Self, EmbeddingError> {
+        if values.len() != dim || dim == 0 {
+            return Err(EmbeddingError::WrongDimension {
+                expected: dim,
+                found: values.len(),
+            });
+        }
+        if let Some(index) = values.iter().position(|x| !x.is_finite()) {
+            return Err(EmbeddingError::NotFinite { index });
+        }
+        Ok(Self(values))
+    }
+
+    pub fn as_slice(&self) -> &[f32] {
+        &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<f32> {
+        self.0
+    }
+
+    pub fn dim(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(super) fn to_le_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+}
+
+/// Whether `bytes` are a stored [`Embedding`] of `dim` numbers.
+fn is_valid(bytes: &[u8], dim: usize) -> bool {
+    dim > 0
+        && bytes.len() == dim * 4
+        && bytes
+            .chunks_exact(4)
+            .all(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite())
+}
+
+pub(super) fn key(model_id: &str, content_hash: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(model_id.len() + 1 + content_hash.len());
     k.extend_from_slice(model_id.as_bytes());
     k.push(0);
@@ -19,45 +77,62 @@ impl Store {
         &self,
         model_id: &str,
         content_hash: &str,
-        vector: &[f32],
+        vector: &Embedding,
     ) -> Result<(), StoreError> {
-        let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
-        self.embeddings.insert(key(model_id, content_hash), bytes)?;
+        self.embeddings
+            .insert(key(model_id, content_hash), vector.to_le_bytes())?;
         Ok(())
     }
 
+    /// The stored vector, if there is a valid one of `dim` numbers (see the module note).
     pub fn get_embedding(
         &self,
         model_id: &str,
         content_hash: &str,
-    ) -> Result<Option<Vec<f32>>, StoreError> {
+        dim: usize,
+    ) -> Result<Option<Embedding>, StoreError> {
         Ok(self
             .embeddings
             .get(key(model_id, content_hash))?
+            .filter(|bytes| is_valid(bytes, dim))
             .map(|bytes| {
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect()
+                Embedding(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect(),
+                )
             }))
     }
 
-    /// Calls `read` with a stored vector's raw little-endian bytes, without copying them
-    /// into a `Vec` first (loading a whole corpus into one matrix reads 100,000 of them).
+    /// Calls `read` with a valid stored vector's raw little-endian bytes (`dim` × 4 of them,
+    /// all finite), without copying them into a `Vec` first (loading a whole corpus into one
+    /// matrix reads 100,000 of them). `None` when there is no valid vector.
     pub fn with_embedding_bytes<R>(
         &self,
         model_id: &str,
         content_hash: &str,
+        dim: usize,
         read: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>, StoreError> {
         Ok(self
             .embeddings
             .get(key(model_id, content_hash))?
+            .filter(|bytes| is_valid(bytes, dim))
             .map(|bytes| read(&bytes)))
     }
 
-    pub fn has_embedding(&self, model_id: &str, content_hash: &str) -> Result<bool, StoreError> {
-        Ok(self.embeddings.contains_key(key(model_id, content_hash))?)
+    /// Whether a valid vector of `dim` numbers is stored.
+    pub fn has_embedding(
+        &self,
+        model_id: &str,
+        content_hash: &str,
+        dim: usize,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .embeddings
+            .get(key(model_id, content_hash))?
+            .is_some_and(|bytes| is_valid(&bytes, dim)))
     }
 }
 
@@ -69,13 +144,64 @@ mod tests {
     fn vectors_are_keyed_by_model_and_hash() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s")).unwrap();
-        store.put_embedding("m1", "h", &[0.5, -1.0]).unwrap();
+        let v = Embedding::new(vec![0.5, -1.0], 2).unwrap();
+        store.put_embedding("m1", "h", &v).unwrap();
+        assert_eq!(store.get_embedding("m1", "h", 2).unwrap(), Some(v));
+        assert_eq!(store.get_embedding("m2", "h", 2).unwrap(), None);
+        assert!(store.has_embedding("m1", "h", 2).unwrap());
+        assert!(!store.has_embedding("m1", "other", 2).unwrap());
+    }
+
+    #[test]
+    fn only_vectors_of_the_right_length_and_finite_numbers_exist() {
         assert_eq!(
-            store.get_embedding("m1", "h").unwrap(),
-            Some(vec![0.5, -1.0])
+            Embedding::new(vec![1.0; 3], 4),
+            Err(EmbeddingError::WrongDimension {
+                expected: 4,
+                found: 3
+            })
         );
-        assert_eq!(store.get_embedding("m2", "h").unwrap(), None);
-        assert!(store.has_embedding("m1", "h").unwrap());
-        assert!(!store.has_embedding("m1", "other").unwrap());
+        assert_eq!(
+            Embedding::new(vec![0.0, f32::NAN], 2),
+            Err(EmbeddingError::NotFinite { index: 1 })
+        );
+        assert_eq!(
+            Embedding::new(vec![f32::INFINITY, 0.0], 2),
+            Err(EmbeddingError::NotFinite { index: 0 })
+        );
+        assert!(Embedding::new(vec![], 0).is_err());
+    }
+
+    #[test]
+    fn a_stored_value_that_is_no_vector_of_the_model_reads_as_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let read = |bytes: Vec<u8>| {
+            store.embeddings.insert(key("m", "h"), bytes).unwrap();
+            (
+                store.get_embedding("m", "h", 3).unwrap(),
+                store.has_embedding("m", "h", 3).unwrap(),
+                store
+                    .with_embedding_bytes("m", "h", 3, |b| b.len())
+                    .unwrap(),
+            )
+        };
+        // As an older Sift or a bad import could have left them: three numbers and a byte,
+        // two numbers, a NaN.
+        assert_eq!(read(vec![0u8; 13]), (None, false, None));
+        assert_eq!(read(vec![0u8; 8]), (None, false, None));
+        let nan: Vec<u8> = [f32::NAN, 0.0, 0.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        assert_eq!(read(nan), (None, false, None));
+        let good: Vec<u8> = [1.0f32, 0.0, 0.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        assert_eq!(
+            read(good),
+            (Some(Embedding(vec![1.0, 0.0, 0.0])), true, Some(12))
+        );
     }
 }

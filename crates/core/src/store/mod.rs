@@ -20,8 +20,9 @@ mod saved;
 mod settings;
 
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
+pub use embeddings::{Embedding, EmbeddingError};
 pub use map_layout::StoredMapLayout;
-pub use ratings::RatingRecord;
+pub use ratings::{LearnerImport, RatingRecord};
 pub use retention::PruneOutcome;
 pub use settings::{Settings, Theme};
 

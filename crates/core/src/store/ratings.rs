@@ -5,7 +5,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use sled::transaction::ConflictableTransactionError;
+use sled::Transactional;
+
+use super::{Embedding, Settings, Store, StoreError};
 use crate::domain::{ArticleId, Rating};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,19 +19,102 @@ pub struct RatingRecord {
     pub rated_at: u64,
 }
 
+/// A learner state, checked and ready to be written whole ([`Store::apply_import`]).
+#[derive(Debug, Default)]
+pub struct LearnerImport {
+    pub ratings: Vec<RatingRecord>,
+    /// (model id, content hash, vector); a vector already stored under the key is kept.
+    pub embeddings: Vec<(String, String, Embedding)>,
+    pub settings: Option<Settings>,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 impl Store {
     pub fn put_rating(&self, id: ArticleId, rating: Rating) -> Result<RatingRecord, StoreError> {
         let record = RatingRecord {
             article_id: id,
             rating,
-            rated_at: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
+            rated_at: now_secs(),
         };
         self.ratings
             .insert(id.to_key(), serde_json::to_vec(&record)?)?;
         Ok(record)
+    }
+
+    /// Records an answer for an article that exists, checked and written in one
+    /// transaction, so an answer racing an unsubscribe or a clean-up never outlives its
+    /// article. `None` when there is no such article.
+    pub fn rate_existing(
+        &self,
+        id: ArticleId,
+        rating: Rating,
+    ) -> Result<Option<RatingRecord>, StoreError> {
+        let record = RatingRecord {
+            article_id: id,
+            rating,
+            rated_at: now_secs(),
+        };
+        let value = serde_json::to_vec(&record)?;
+        let stored = (&self.articles, &self.ratings).transaction(|(articles, ratings)| {
+            if articles.get(id.to_key())?.is_none() {
+                return Ok(false);
+            }
+            ratings.insert(&id.to_key()[..], value.as_slice())?;
+            Ok::<_, ConflictableTransactionError<StoreError>>(true)
+        })?;
+        Ok(stored.then_some(record))
+    }
+
+    /// Writes an imported learner state in one transaction: every answer whose article
+    /// exists (the others are not written), the vectors that come with them and the
+    /// settings — or, on any error, nothing. Returns how many answers were written.
+    pub fn apply_import(&self, import: &LearnerImport) -> Result<usize, StoreError> {
+        let ratings: Vec<(ArticleId, Vec<u8>)> = import
+            .ratings
+            .iter()
+            .map(|r| Ok((r.article_id, serde_json::to_vec(r)?)))
+            .collect::<Result<_, StoreError>>()?;
+        let vectors: Vec<(Vec<u8>, Vec<u8>)> = import
+            .embeddings
+            .iter()
+            .map(|(model_id, hash, v)| (super::embeddings::key(model_id, hash), v.to_le_bytes()))
+            .collect();
+        let settings = import
+            .settings
+            .as_ref()
+            .map(serde_json::to_vec)
+            .transpose()?;
+        let written = (
+            &self.articles,
+            &self.ratings,
+            &self.embeddings,
+            &self.settings,
+        )
+            .transaction(|(articles, ratings_tree, embeddings, settings_tree)| {
+                let mut written = 0;
+                for (id, value) in &ratings {
+                    if articles.get(id.to_key())?.is_some() {
+                        ratings_tree.insert(&id.to_key()[..], value.as_slice())?;
+                        written += 1;
+                    }
+                }
+                for (key, value) in &vectors {
+                    if embeddings.get(key)?.is_none() {
+                        embeddings.insert(key.as_slice(), value.as_slice())?;
+                    }
+                }
+                if let Some(value) = &settings {
+                    settings_tree.insert(super::settings::SETTINGS_KEY, value.as_slice())?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(written)
+            })?;
+        Ok(written)
     }
 
     /// Removes the answer; returns whether there was one.

@@ -110,8 +110,9 @@ mod tests {
                 .unwrap()
         };
         let first = write(vec![entry("old"), entry("kept")]);
-        store.put_embedding("m", "h-old", &[1.0]).unwrap();
-        store.put_embedding("m", "h-kept", &[1.0]).unwrap();
+        let v = crate::store::Embedding::new(vec![1.0], 1).unwrap();
+        store.put_embedding("m", "h-old", &v).unwrap();
+        store.put_embedding("m", "h-kept", &v).unwrap();
         store.mark_read(first.new_ids[0]).unwrap();
         let outcome = store.remove_articles(&[first.new_ids[0]]).unwrap();
         assert_eq!(
@@ -121,7 +122,7 @@ mod tests {
                 removed_vectors: 1
             }
         );
-        assert!(store.get_embedding("m", "h-kept").unwrap().is_some());
+        assert!(store.get_embedding("m", "h-kept", 1).unwrap().is_some());
         assert!(store.read_ids().unwrap().is_empty());
         assert_eq!(
             store.feed_article_ids(FeedId(1)).unwrap(),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
 
-const SETTINGS_KEY: &[u8] = b"settings";
+pub(super) const SETTINGS_KEY: &[u8] = b"settings";
 
 /// Light or dark; `System` follows the desktop's preference (the default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::domain::{ArticleId, ArticleMeta};
 use crate::embed::TEXTS_PER_CALL;
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::store::Embedding;
 
 /// Text beyond this many characters cannot survive the tokenizer's truncation anyway;
 /// cutting it first saves tokenizing whole long articles.
@@ -27,6 +28,7 @@ impl Engine {
     /// in batches; `progress(done, total)` after each batch. Never embeds a text twice.
     pub fn embed_pending(&self, progress: impl Fn(usize, usize)) -> Result<EmbedReport> {
         let model_id = self.model_id();
+        let dim = self.model_dim();
         let mut articles = self.store.list_article_meta()?;
         // Newest first: what the user is about to read gets scored first.
         articles.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
@@ -40,7 +42,7 @@ impl Engine {
             if same_text.len() > 1 {
                 continue;
             }
-            if self.store.has_embedding(&model_id, &a.content_hash)? {
+            if self.store.has_embedding(&model_id, &a.content_hash, dim)? {
                 cached += 1;
             } else {
                 pending.push(a);
@@ -74,8 +76,11 @@ impl Engine {
                 .map(|text| truncate_chars(text, MAX_EMBED_CHARS))
                 .collect();
             let vectors = embedder.embed(&texts)?;
-            for (a, v) in batch.iter().zip(&vectors) {
-                self.store.put_embedding(&model_id, &a.content_hash, v)?;
+            for (a, v) in batch.iter().zip(vectors) {
+                let v = Embedding::new(v, dim).map_err(|e| {
+                    Error::Embedding(format!("the model returned an unusable vector: {e}"))
+                })?;
+                self.store.put_embedding(&model_id, &a.content_hash, &v)?;
             }
             done += batch.len();
             // Each batch is usable at once: the app's Cards and For you work on what is

@@ -24,10 +24,12 @@ pub use transfer::ModelTransfer;
 pub use views::{ArticleScore, Card, ClusterSummary, Recommendation};
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::Engine;
-use crate::embed::{locate_model_dir, Embedder, HashingEmbedder, OnnxEmbedder, DEFAULT_MAX_TOKENS};
+use crate::embed::{
+    locate_model_dir, Embedder, HashingEmbedder, OnnxEmbedder, DEFAULT_MAX_TOKENS, MODEL_DIM,
+};
 use crate::error::{Error, Result};
 use snapshot::Snapshot;
 
@@ -68,9 +70,9 @@ impl Default for LearnState {
 impl Engine {
     /// Uses `embedder` instead of the model in `models/` (tests use the hashing fake).
     pub fn with_embedder(self, embedder: Arc<dyn Embedder>) -> Self {
-        *self.learn.model_id.write().expect("lock") = embedder.model_id().to_string();
+        *write(&self.learn.model_id) = embedder.model_id().to_string();
         let _ = self.learn.embedder.set(embedder);
-        *self.learn.snapshot.write().expect("lock") = None;
+        *write(&self.learn.snapshot) = None;
         self
     }
 
@@ -103,15 +105,15 @@ impl Engine {
                 "a generated store needs the hashing embedder, but another one is loaded".into(),
             ));
         }
-        *self.learn.model_id.write().expect("lock") = model_id;
-        *self.learn.snapshot.write().expect("lock") = None;
+        *write(&self.learn.model_id) = model_id;
+        *write(&self.learn.snapshot) = None;
         Ok(())
     }
 
     /// Loads the model from `dir` (e.g. the app bundle's resource directory) instead of
     /// searching the usual places.
     pub fn with_model_dir(self, dir: impl Into<PathBuf>) -> Self {
-        *self.learn.model_dir.write().expect("lock") = Some(dir.into());
+        *write(&self.learn.model_dir) = Some(dir.into());
         self
     }
 
@@ -120,12 +122,11 @@ impl Engine {
         if let Some(e) = self.learn.embedder.get() {
             return Ok(e.clone());
         }
-        let configured = self.learn.model_dir.read().expect("lock").clone();
+        let configured = read(&self.learn.model_dir).clone();
         let dir = configured.unwrap_or_else(locate_model_dir);
         let loaded: Arc<dyn Embedder> = Arc::new(OnnxEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
         // Two threads may race to load; both succeed and the first one set is kept.
-        let _ = self.learn.embedder.set(loaded);
-        Ok(self.learn.embedder.get().expect("just set").clone())
+        Ok(self.learn.embedder.get_or_init(|| loaded).clone())
     }
 
     /// How many times the learner's corpus was loaded from the store.
@@ -136,6 +137,24 @@ impl Engine {
     }
 
     pub(crate) fn model_id(&self) -> String {
-        self.learn.model_id.read().expect("lock").clone()
+        read(&self.learn.model_id).clone()
     }
+
+    /// How many numbers each of the model's vectors has: what every stored vector is
+    /// checked against. Known without loading the model.
+    pub(crate) fn model_dim(&self) -> usize {
+        self.learn.embedder.get().map_or(MODEL_DIM, |e| e.dim())
+    }
+}
+
+// The learner's locks guard values that are replaced whole (a snapshot, an id, a path),
+// never left half-written, so a thread that panicked while holding one leaves nothing
+// inconsistent behind. Recovering the guard keeps one panic from turning every later call
+// into another panic.
+pub(super) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(super) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::SEED;
+use super::{read, write, SEED};
 use crate::domain::{ArticleId, ArticleMeta, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -132,10 +132,10 @@ impl From<ArticleMeta> for CorpusArticle {
 }
 
 impl Corpus {
-    fn empty() -> Self {
+    fn empty(dim: usize) -> Self {
         Self {
             articles: Vec::new(),
-            vectors: Matrix::default(),
+            vectors: Matrix::with_dim(dim),
             index: HashMap::new(),
             regions: Arc::new(Regions::default()),
             membership: Matrix::default(),
@@ -225,14 +225,14 @@ impl Corpus {
 
 impl Engine {
     pub(crate) fn invalidate(&self) {
-        *self.learn.snapshot.write().expect("lock") = None;
+        *write(&self.learn.snapshot) = None;
     }
 
     pub(super) fn snapshot(&self) -> Result<Arc<Snapshot>> {
-        if let Some(s) = self.learn.snapshot.read().expect("lock").as_ref() {
+        if let Some(s) = read(&self.learn.snapshot).as_ref() {
             return Ok(s.clone());
         }
-        let mut slot = self.learn.snapshot.write().expect("lock");
+        let mut slot = write(&self.learn.snapshot);
         if let Some(s) = slot.as_ref() {
             return Ok(s.clone());
         }
@@ -243,22 +243,25 @@ impl Engine {
     }
 
     /// Every stored article that has a vector for its current text, read from the lean
-    /// metadata and the raw vectors; the regions come from the store unless stale.
+    /// metadata and the raw vectors; the regions come from the store unless stale. A
+    /// stored value that is no vector of the model's length reads as none (the article is
+    /// embedded again), so no stored data can stop the learner.
     pub(super) fn load_corpus(&self) -> Result<Corpus> {
         self.learn
             .corpus_loads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let model_id = self.model_id();
+        let dim = self.model_dim();
         let metas = self.store.list_article_meta()?;
-        let mut corpus = Corpus::empty();
+        let mut corpus = Corpus::empty(dim);
         corpus.articles.reserve(metas.len());
         for a in metas {
             let id = a.id;
-            let fits = self
-                .store
-                .with_embedding_bytes(&model_id, &a.content_hash, |bytes| {
-                    corpus.vectors.push_le_bytes(bytes)
-                })?;
+            let fits =
+                self.store
+                    .with_embedding_bytes(&model_id, &a.content_hash, dim, |bytes| {
+                        corpus.vectors.push_le_bytes(bytes)
+                    })?;
             match fits {
                 None => continue, // not embedded yet
                 Some(Err(e)) => {
@@ -394,13 +397,14 @@ impl Engine {
     /// since its regions were computed, they are recomputed and the model retrained. Cheap
     /// when no snapshot is loaded (the next view loads everything anyway).
     pub fn vectors_stored(&self, ids: &[ArticleId]) -> Result<()> {
-        let mut slot = self.learn.snapshot.write().expect("lock");
+        let mut slot = write(&self.learn.snapshot);
         let Some(current) = slot.take() else {
             return Ok(());
         };
         // A view may still hold the old snapshot; then it is copied, else changed in place.
         let mut snap = Arc::try_unwrap(current).unwrap_or_else(|shared| (*shared).clone());
         let model_id = self.model_id();
+        let dim = self.model_dim();
         let mut changed_rows = Vec::with_capacity(ids.len());
         let mut rated_now = false;
         {
@@ -413,10 +417,13 @@ impl Engine {
                 let Some(meta) = self.store.get_article_meta(id)? else {
                     continue; // deleted meanwhile
                 };
-                let Some(vector) = self.store.get_embedding(&model_id, &meta.content_hash)? else {
+                let Some(vector) = self
+                    .store
+                    .get_embedding(&model_id, &meta.content_hash, dim)?
+                else {
                     continue;
                 };
-                let row = corpus.upsert(CorpusArticle::from(meta), &vector)?;
+                let row = corpus.upsert(CorpusArticle::from(meta), vector.as_slice())?;
                 changed_rows.push(row);
                 rated_now |= snap.ratings.contains_key(&id);
             }
@@ -453,7 +460,7 @@ impl Engine {
     /// Recomputes the corpus regions and word statistics now and retrains on them (they
     /// are otherwise refreshed when the corpus has grown by a fifth).
     pub fn refresh_corpus_regions(&self) -> Result<()> {
-        let mut slot = self.learn.snapshot.write().expect("lock");
+        let mut slot = write(&self.learn.snapshot);
         let mut corpus = match slot.take() {
             Some(s) => s.corpus.clone(),
             None => Arc::new(self.load_corpus()?),
@@ -466,7 +473,7 @@ impl Engine {
 
     /// Rebuilds the model from the stored ratings, keeping the loaded vectors.
     pub(super) fn retrain(&self) -> Result<()> {
-        let mut slot = self.learn.snapshot.write().expect("lock");
+        let mut slot = write(&self.learn.snapshot);
         let previous = slot.take();
         let corpus = match &previous {
             Some(s) => s.corpus.clone(),

@@ -315,18 +315,148 @@ fn regions_are_kept_in_the_store_and_refreshed_when_the_corpus_grows_by_a_fifth(
     assert_eq!(engine.snapshot().unwrap().corpus.regions.articles, 30);
 }
 
+/// A value that is no vector of the model (wrong length, not finite: an older Sift, an
+/// import before imports were checked, a bug) is treated as missing and embedded again,
+/// not trained on, and it stops nothing: not this engine, not the next one on the store.
 #[test]
-fn a_stored_vector_of_the_wrong_size_is_a_clear_error() {
+fn a_stored_vector_of_the_wrong_length_is_embedded_again() {
+    let (dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let raw_key = |hash: &str| {
+        let mut key = engine.model_id().into_bytes();
+        key.push(0);
+        key.extend_from_slice(hash.as_bytes());
+        key
+    };
+    let nan: Vec<u8> = std::iter::repeat_n(f32::NAN, engine.model_dim())
+        .flat_map(f32::to_le_bytes)
+        .collect();
+    let embeddings = &engine.store().embeddings;
+    embeddings.insert(raw_key("hash-0"), vec![0u8; 12]).unwrap();
+    embeddings.insert(raw_key("hash-101"), nan).unwrap();
+    engine.invalidate();
+    engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
+    assert_eq!(
+        engine.recommend(None).unwrap().len(),
+        21,
+        "22 usable, 1 rated"
+    );
+    let report = engine.embed_pending(|_, _| {}).unwrap();
+    assert_eq!(report.embedded, 2);
+    assert_eq!(engine.recommend(None).unwrap().len(), 23);
+    drop(engine);
+
+    // The next engine on the same store (a restart) finds everything usable.
+    let reopened = Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    assert_eq!(reopened.recommend(None).unwrap().len(), 23);
+}
+
+/// An export file is a stranger's input. Each bad part makes the whole import fail with a
+/// clear error and write nothing; the learner keeps working afterwards.
+#[test]
+fn a_hostile_import_is_refused_whole_and_cannot_break_the_learner() {
+    let (dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    let file = dir.path().join("model.json");
+    engine.export_model(&file).unwrap();
+    let exported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+
+    // Another store of the same articles, nothing embedded or rated yet.
+    let (_other_dir, other) = engine_with_articles();
+    let try_import = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = exported.clone();
+        edit(&mut doc);
+        std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+        other.import_model(&file)
+    };
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(&str, Edit); 5] = [
+        ("a vector of the wrong length", &|d| {
+            d["ratings"][1]["embedding"] = serde_json::json!([1.0, 2.0, 3.0]);
+        }),
+        ("a number that is not finite", &|d| {
+            // JSON has no NaN; 1e39 overflows an f32 to infinity.
+            d["ratings"][1]["embedding"][0] = serde_json::json!(1e39);
+        }),
+        ("a threshold the Settings view refuses", &|d| {
+            d["threshold"] = serde_json::json!(7.0);
+        }),
+        ("an unknown answer", &|d| {
+            d["ratings"][1]["rating"] = serde_json::json!("love");
+        }),
+        ("an empty vector", &|d| {
+            d["ratings"][0]["embedding"] = serde_json::json!([]);
+        }),
+    ];
+    for (what, edit) in cases {
+        let result = try_import(edit);
+        assert!(
+            matches!(result, Err(Error::ModelFile { .. })),
+            "{what}: {result:?}"
+        );
+        assert!(
+            other.store().list_ratings().unwrap().is_empty(),
+            "{what}: ratings written"
+        );
+        assert_eq!(
+            other.store().embedding_count(),
+            0,
+            "{what}: vectors written"
+        );
+        assert_eq!(other.settings().unwrap().recommend_threshold, 0.5, "{what}");
+    }
+    // Nothing half-imported: the learner still works, and a good file still imports, with
+    // answers for articles this store does not have counted as skipped.
+    other.recommend(Some(5)).unwrap();
+    let good = try_import(&|d| {
+        let mut stranger = d["ratings"][0].clone();
+        stranger["article_id"] = serde_json::json!(9999);
+        stranger["content_hash"] = serde_json::json!("not-here");
+        d["ratings"].as_array_mut().unwrap().push(stranger);
+    })
+    .unwrap();
+    assert_eq!((good.ratings, good.skipped), (2, 1));
+    other.embed_pending(|_, _| {}).unwrap();
+    assert_eq!(other.recommend(None).unwrap().len(), 22);
+}
+
+/// A panic while the learner's lock is held (a bug) must not turn every later call into a
+/// panic too.
+#[test]
+fn the_learner_survives_a_panic_while_its_lock_was_held() {
     let (_dir, engine) = engine_with_articles();
     engine.embed_pending(|_, _| {}).unwrap();
-    let model_id = engine.model_id();
-    engine
-        .store()
-        .put_embedding(&model_id, "hash-101", &[0.5; 7])
-        .unwrap();
-    engine.invalidate();
-    let err = engine.recommend(None).unwrap_err();
-    assert!(err.to_string().contains("101"), "{err}");
+    let engine = Arc::new(engine);
+    for lock in 0..3 {
+        let holder = engine.clone();
+        let _ = std::thread::spawn(move || match lock {
+            0 => {
+                let _guard = holder.learn.snapshot.write().unwrap();
+                panic!("a bug while the snapshot lock is held");
+            }
+            1 => {
+                let _guard = holder.learn.model_id.write().unwrap();
+                panic!("a bug while the model id lock is held");
+            }
+            _ => {
+                let _guard = holder.learn.map_lock.lock().unwrap();
+                panic!("a bug while the map lock is held");
+            }
+        })
+        .join();
+    }
+    assert!(engine.learn.snapshot.is_poisoned());
+    assert!(engine.learn.model_id.is_poisoned());
+    engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
+    assert!(!engine.recommend(Some(3)).unwrap().is_empty());
+    engine.cards(Some(3)).unwrap();
+    engine.map_view(false).unwrap();
+    engine.embed_pending(|_, _| {}).unwrap();
 }
 
 #[test]
