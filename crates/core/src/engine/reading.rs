@@ -55,6 +55,8 @@ impl Engine {
         } else {
             self.store.mark_unread(id)?;
         }
+        // On disk before the call returns, like every change the user makes.
+        self.store.flush()?;
         Ok(ReadState { id, read })
     }
 

@@ -17,6 +17,8 @@ impl Engine {
             return Err(Error::InvalidInput(problem));
         }
         self.store.put_settings(&settings)?;
+        // On disk before the call returns, like every change the user makes.
+        self.store.flush()?;
         Ok(settings)
     }
 }

@@ -13,8 +13,6 @@
 //! the same content hash. Every key an article was ever known by stays in `article_keys`, so
 //! an entry that changes its link is still recognised.
 
-use std::collections::HashSet;
-
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
@@ -373,27 +371,36 @@ impl Store {
     /// are the user's training data) and saved ones (the reader's own collection). Articles other feeds also carry move to one of them.
     /// Returns the feed's record, or `None` if there was no such feed.
     pub fn remove_feed(&self, feed_id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
+        self.remove_feed_with(feed_id, || {})
+    }
+
+    /// [`Store::remove_feed`], calling `between_scan_and_write` where another thread's
+    /// write may land (after the scan of the feed's articles, before the transaction), so
+    /// a test can put one there.
+    fn remove_feed_with(
+        &self,
+        feed_id: FeedId,
+        between_scan_and_write: impl Fn(),
+    ) -> Result<Option<FeedRecord>, StoreError> {
         let Some(feed) = self.get_feed(feed_id)? else {
             return Ok(None);
         };
         let url_key = feed_url_key(&feed.url);
         // Scans cannot run inside a sled transaction; a refresh that slips an article in
         // between is caught by the second pass, after which no refresh can write for this
-        // feed (its transaction checks that the feed exists).
+        // feed (its transaction checks that the feed exists). Whether an article is rated
+        // or saved is read inside the transaction, which sled runs under its global write
+        // lock (plain writes wait for it): an answer given during the unsubscribe either
+        // lands before (and the article stays) or finds the article gone (and
+        // `rate_existing` refuses it).
+        let saved = self.saved_tree()?;
         let mut first_pass = true;
         loop {
             let ids = self.feed_article_ids(feed_id)?;
             if !first_pass && ids.is_empty() {
                 break;
             }
-            let rated: HashSet<ArticleId> = ids
-                .iter()
-                .copied()
-                .filter(|id| {
-                    matches!(self.ratings.get(id.to_key()), Ok(Some(_)))
-                        || self.is_saved(*id).unwrap_or(true)
-                })
-                .collect();
+            between_scan_and_write();
             (
                 &self.feeds,
                 &self.feed_urls,
@@ -401,9 +408,11 @@ impl Store {
                 &self.article_content,
                 &self.article_keys,
                 &self.feed_articles,
+                &self.ratings,
+                &saved,
             )
                 .transaction(
-                    |(feeds, urls, articles, contents, keys, feed_articles)| {
+                    |(feeds, urls, articles, contents, keys, feed_articles, ratings, saved)| {
                         feeds.remove(&feed_id.to_key())?;
                         if urls.get(url_key.as_bytes())?.as_deref() == Some(&feed_id.to_key()[..]) {
                             urls.remove(url_key.as_bytes())?;
@@ -419,7 +428,9 @@ impl Store {
                             } else if !record.also_in.is_empty() {
                                 record.feed_id = record.also_in.remove(0);
                                 put_meta_tx(articles, &record)?;
-                            } else if !rated.contains(id) {
+                            } else if ratings.get(id.to_key())?.is_none()
+                                && saved.get(id.to_key())?.is_none()
+                            {
                                 for key in &record.dedup_keys {
                                     if keys.get(key.as_bytes())?.as_deref()
                                         == Some(&id.to_key()[..])
@@ -446,6 +457,45 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Rating;
+
+    /// An answer (or a save) that lands while an unsubscribe is under way — after it
+    /// scanned the feed's articles, before it deletes them — keeps its article: ratings are
+    /// the user's training data, saved articles their collection.
+    #[test]
+    fn an_answer_given_during_an_unsubscribe_keeps_its_article() {
+        let (_dir, store) = store();
+        let feed = feed(&store, "https://race.example/feed");
+        write(
+            &store,
+            &feed,
+            vec![
+                article(Some("a"), None, "first"),
+                article(Some("b"), None, "second"),
+                article(Some("c"), None, "third"),
+            ],
+        );
+        let ids = store.feed_article_ids(feed.id).unwrap();
+        let (rated, saved, plain) = (ids[0], ids[1], ids[2]);
+        store
+            .remove_feed_with(feed.id, || {
+                store.put_rating(rated, Rating::Like).unwrap();
+                store.save_article(saved).unwrap();
+            })
+            .unwrap();
+        assert!(
+            store.get_article(rated).unwrap().is_some(),
+            "the rated article was deleted"
+        );
+        assert!(
+            store.get_article(saved).unwrap().is_some(),
+            "the saved article was deleted"
+        );
+        assert!(store.get_article(plain).unwrap().is_none());
+        // And an answer that comes after the article is gone is refused, not orphaned.
+        assert!(store.rate_existing(plain, Rating::Like).unwrap().is_none());
+        assert!(store.get_rating(plain).unwrap().is_none());
+    }
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

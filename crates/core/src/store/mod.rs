@@ -176,7 +176,10 @@ impl Store {
         Ok(first)
     }
 
-    /// Makes sure everything written so far is on disk (sled also flushes periodically).
+    /// Makes sure everything written so far is on disk. Every change a user makes (an
+    /// answer, a read mark, a save, a rule, settings, an import, a subscription) is flushed
+    /// by the engine before its call returns, so nothing confirmed is lost to a crash;
+    /// sled's own periodic flush only covers what can be recomputed (vectors, caches).
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())

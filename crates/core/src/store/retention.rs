@@ -1,10 +1,14 @@
-//! Deleting old articles for good (retention), and the store's size. Only the engine decides
-//! *which* articles go (never rated or saved ones); this removes them with everything that
-//! points at them — the feed index, read marks and their vectors — except their dedup keys:
-//! those stay, pointing at an id that no longer exists, so a feed that still carries a
-//! pruned entry does not bring it back as new (see `apply_refresh`).
+//! Deleting old articles for good (retention), and the store's size. The engine decides
+//! *which* articles go; this removes them with everything that points at them — the feed
+//! index, read marks and their vectors — except their dedup keys: those stay, pointing at
+//! an id that no longer exists, so a feed that still carries a pruned entry does not bring
+//! it back as new (see `apply_refresh`). A rated or saved article is never removed, checked
+//! in the transaction that removes it: one rated after the engine chose it stays.
 
 use std::collections::HashSet;
+
+use sled::transaction::ConflictableTransactionError;
+use sled::Transactional;
 
 use super::{Store, StoreError};
 use crate::domain::{ArticleId, FeedId};
@@ -24,26 +28,52 @@ fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
 
 impl Store {
     /// Removes the given articles, their feed index entries, read marks and vectors (of every
-    /// model) unless another kept article has the same text.
+    /// model) unless another kept article has the same text. Rated and saved articles among
+    /// them are kept (see the module note).
     pub fn remove_articles(&self, ids: &[ArticleId]) -> Result<PruneOutcome, StoreError> {
+        // Transactions of bounded size: each holds sled's write lock while it runs.
+        const CHUNK: usize = 512;
         let mut outcome = PruneOutcome::default();
         let mut hashes: HashSet<String> = HashSet::new();
         let mut removed = Vec::new();
-        for &id in ids {
-            let Some(record) = self.get_article_meta(id)? else {
-                continue;
-            };
-            let mut index = sled::Batch::default();
-            index.remove(&feed_article_key(record.feed_id, id));
-            for also in &record.also_in {
-                index.remove(&feed_article_key(*also, id));
+        let saved = self.saved_tree()?;
+        for chunk in ids.chunks(CHUNK) {
+            let gone = (
+                &self.articles,
+                &self.article_content,
+                &self.feed_articles,
+                &self.ratings,
+                &saved,
+            )
+                .transaction(
+                    |(articles, contents, feed_articles, ratings, saved)| {
+                        let mut gone = Vec::new();
+                        for &id in chunk {
+                            let key = id.to_key();
+                            if ratings.get(key)?.is_some() || saved.get(key)?.is_some() {
+                                continue;
+                            }
+                            let Some(value) = articles.get(key)? else {
+                                continue;
+                            };
+                            let record: crate::domain::ArticleMeta = serde_json::from_slice(&value)
+                                .map_err(|e| ConflictableTransactionError::Abort(e.into()))?;
+                            feed_articles.remove(&feed_article_key(record.feed_id, id))?;
+                            for also in &record.also_in {
+                                feed_articles.remove(&feed_article_key(*also, id))?;
+                            }
+                            articles.remove(&key)?;
+                            contents.remove(&key)?;
+                            gone.push((id, record.content_hash));
+                        }
+                        Ok::<_, ConflictableTransactionError<StoreError>>(gone)
+                    },
+                )?;
+            for (id, hash) in gone {
+                hashes.insert(hash);
+                removed.push(id);
+                outcome.removed_articles += 1;
             }
-            self.feed_articles.apply_batch(index)?;
-            self.articles.remove(id.to_key())?;
-            self.article_content.remove(id.to_key())?;
-            hashes.insert(record.content_hash);
-            removed.push(id);
-            outcome.removed_articles += 1;
         }
         self.forget_read(&removed)?;
         if hashes.is_empty() {
@@ -86,6 +116,43 @@ mod tests {
     use super::*;
     use crate::domain::{FeedRecord, NewArticle};
     use crate::store::RefreshWrite;
+
+    /// The engine picks what to prune from the ratings it read a moment earlier; an answer
+    /// (or a save) given in between keeps the article.
+    #[test]
+    fn an_article_rated_after_it_was_chosen_for_pruning_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let feed = FeedRecord::new(FeedId(1), "http://a.test/feed".into(), "A".into(), None);
+        store.insert_feed(&feed).unwrap();
+        let entries = ["rated", "saved", "plain"]
+            .map(|guid| NewArticle {
+                guid: Some(guid.into()),
+                title: guid.into(),
+                text: guid.into(),
+                content_hash: format!("h-{guid}"),
+                ..Default::default()
+            })
+            .to_vec();
+        let ids = store
+            .apply_refresh(&RefreshWrite {
+                feed,
+                articles: entries,
+            })
+            .unwrap()
+            .new_ids;
+        // Chosen for pruning (all three), then rated and saved before the removal runs.
+        store
+            .put_rating(ids[0], crate::domain::Rating::Like)
+            .unwrap();
+        store.save_article(ids[1]).unwrap();
+        let outcome = store.remove_articles(&ids).unwrap();
+        assert_eq!(outcome.removed_articles, 1);
+        assert!(store.get_article_meta(ids[0]).unwrap().is_some());
+        assert!(store.get_article_meta(ids[1]).unwrap().is_some());
+        assert!(store.get_article_meta(ids[2]).unwrap().is_none());
+        assert_eq!(store.feed_article_ids(FeedId(1)).unwrap(), ids[..2]);
+    }
 
     #[test]
     fn a_pruned_entry_the_feed_still_carries_does_not_come_back() {

@@ -15,7 +15,7 @@ fn now_secs() -> u64 {
 }
 
 impl Store {
-    fn saved_tree(&self) -> Result<sled::Tree, StoreError> {
+    pub(super) fn saved_tree(&self) -> Result<sled::Tree, StoreError> {
         Ok(self.db.open_tree("saved")?)
     }
 

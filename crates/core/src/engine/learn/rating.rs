@@ -15,19 +15,26 @@ pub struct RatedArticle {
 }
 
 impl Engine {
-    /// Records an answer (`None` clears it) and retrains before returning.
+    /// Records an answer (`None` clears it) and retrains before returning. The answer is
+    /// on disk before the model retrains: a crash after this returns (or during the
+    /// retraining) loses nothing the user confirmed.
     pub fn rate(&self, id: ArticleId, rating: Option<Rating>) -> Result<RatedArticle> {
-        if self.store.get_article_meta(id)?.is_none() {
-            return Err(Error::UnknownArticle(id));
-        }
         match rating {
+            // Checked and written in one transaction: an answer racing an unsubscribe or a
+            // clean-up either lands first (and keeps its article) or is refused.
             Some(r) => {
-                self.store.put_rating(id, r)?;
+                if self.store.rate_existing(id, r)?.is_none() {
+                    return Err(Error::UnknownArticle(id));
+                }
             }
             None => {
+                if self.store.get_article_meta(id)?.is_none() {
+                    return Err(Error::UnknownArticle(id));
+                }
                 self.store.clear_rating(id)?;
             }
         }
+        self.store.flush()?;
         self.retrain()?;
         Ok(RatedArticle { id, rating })
     }
