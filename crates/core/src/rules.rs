@@ -57,6 +57,9 @@ pub struct NewRule {
 
 /// The longest limited rule: ten years is "for ever" anyway.
 pub const MAX_RULE_DAYS: u32 = 3650;
+/// The longest pattern: a phrase or a name, not a text. Every view matches every active
+/// rule against every article listed, so a pattern's length is paid many times over.
+pub const MAX_PATTERN_CHARS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RuleError {
@@ -66,6 +69,8 @@ pub enum RuleError {
     NotAFeedId(String),
     #[error("a rule lasts between 1 and {MAX_RULE_DAYS} days (or until removed), not {0}")]
     BadDays(u32),
+    #[error("a rule's words are at most {MAX_PATTERN_CHARS} characters, not {0}")]
+    TooLong(usize),
 }
 
 impl NewRule {
@@ -75,6 +80,10 @@ impl NewRule {
         let pattern = self.pattern.trim().to_string();
         if pattern.is_empty() {
             return Err(RuleError::EmptyPattern);
+        }
+        let chars = pattern.chars().count();
+        if chars > MAX_PATTERN_CHARS {
+            return Err(RuleError::TooLong(chars));
         }
         if self.field == RuleField::Feed && pattern.parse::<FeedId>().is_err() {
             return Err(RuleError::NotAFeedId(pattern));
@@ -231,6 +240,22 @@ mod tests {
         }
         .into_rule(id, now())
         .unwrap()
+    }
+
+    #[test]
+    fn a_pattern_is_a_phrase_not_a_text() {
+        let new = |pattern: String| NewRule {
+            action: RuleAction::Mute,
+            field: RuleField::Words,
+            pattern,
+            days: None,
+        };
+        let longest = "é".repeat(MAX_PATTERN_CHARS);
+        assert!(new(longest.clone()).into_rule(1, now()).is_ok());
+        assert_eq!(
+            new(longest + "x").into_rule(1, now()),
+            Err(RuleError::TooLong(MAX_PATTERN_CHARS + 1))
+        );
     }
 
     fn subject<'a>(feed: u64, title: &'a str, author: Option<&'a str>) -> RuleSubject<'a> {

@@ -21,6 +21,11 @@ use crate::search::{body_of, fingerprint, reciprocal_rank_fusion, IndexedArticle
 const INDEX_DIR: &str = "search";
 /// Results a search returns when no limit is given.
 const DEFAULT_LIMIT: usize = 50;
+/// The most results one search returns: a page a person can read, and a bound on what the
+/// index and the ranking allocate for a limit that comes from outside.
+pub const MAX_SEARCH_LIMIT: usize = 1000;
+/// The longest query: longer text is not a search, and every word becomes a clause.
+pub const MAX_QUERY_CHARS: usize = 1000;
 /// Articles re-indexed per commit when catching up with the store.
 const SYNC_BATCH: usize = 500;
 
@@ -177,7 +182,12 @@ impl Engine {
                 "type something to search for".to_string(),
             ));
         }
-        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::InvalidInput(format!(
+                "a search is at most {MAX_QUERY_CHARS} characters long"
+            )));
+        }
+        let limit = checked_limit(query.limit)?;
         let index = self.search_index()?;
         let ranked: Vec<Ranked> = match query.mode {
             SearchMode::Words => index
@@ -204,9 +214,10 @@ impl Engine {
 
     /// The articles closest in meaning to article `id` (itself left out).
     pub fn more_like_this(&self, id: ArticleId, limit: Option<usize>) -> Result<Vec<SearchHit>> {
+        let limit = checked_limit(limit)?;
         let index = self.search_index()?;
         let ranked = self
-            .nearest_to_article(id, limit.unwrap_or(DEFAULT_LIMIT))?
+            .nearest_to_article(id, limit)?
             .into_iter()
             .map(|(id, sim)| Ranked::meaning(id, sim, sim))
             .collect();
@@ -248,6 +259,17 @@ impl Engine {
             });
         }
         Ok(hits)
+    }
+}
+
+/// The number of results asked for, or why it cannot be served.
+fn checked_limit(limit: Option<usize>) -> Result<usize> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(Error::InvalidInput(format!(
+            "a search returns between 1 and {MAX_SEARCH_LIMIT} results, not {n}"
+        ))),
     }
 }
 

@@ -295,6 +295,13 @@ impl SearchIndex {
         }
         let searcher = self.reader.searcher();
         let parsed = self.parse(query);
+        // The collector allocates for `limit` up front: never more than there are documents
+        // (a huge limit would overflow or exhaust memory).
+        let limit = limit.min(
+            usize::try_from(searcher.num_docs())
+                .unwrap_or(usize::MAX)
+                .max(1),
+        );
         let top = searcher
             .search(&parsed, &TopDocs::with_limit(limit))
             .map_err(|e| self.err(e))?;

@@ -166,3 +166,16 @@ fn highlights_mark_the_query_words_in_titles_and_snippets() {
     let h = index.highlighter("edition").unwrap();
     assert_eq!(h.snippet_html("Plain <body>"), "Plain &lt;body&gt;");
 }
+
+/// The collector allocates for its limit up front; a limit from outside (the CLI, the
+/// app) must not be able to overflow it or exhaust memory.
+#[test]
+fn a_huge_limit_returns_what_there_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    index
+        .apply(&[article(1, "Comet", None, "Comet\n\nA comet tail.")], &[])
+        .unwrap();
+    assert_eq!(ids(index.search("comet", usize::MAX).unwrap()), [1]);
+    assert_eq!(ids(index.search("comet", 1 << 40).unwrap()), [1]);
+}

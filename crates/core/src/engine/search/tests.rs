@@ -162,3 +162,32 @@ fn blend_puts_articles_found_both_ways_first() {
     assert!(!fused[2].matched_words);
     assert_eq!(blend(&words, &meaning, 1).len(), 1);
 }
+
+/// What a search is asked (by the app or the CLI) is bounded: a clear error, no panic and
+/// no giant allocation.
+#[test]
+fn queries_and_limits_from_outside_are_bounded() {
+    let (_dir, engine) = engine();
+    let refused = |q: SearchQuery| match engine.search(&q) {
+        Err(Error::InvalidInput(message)) => message,
+        other => panic!("{q:?} was not refused: {other:?}"),
+    };
+    for limit in [0, MAX_SEARCH_LIMIT + 1, usize::MAX] {
+        let message = refused(SearchQuery {
+            limit: Some(limit),
+            ..query("comet", SearchMode::Blend)
+        });
+        assert!(message.contains("results"), "{message}");
+    }
+    let long = "comet ".repeat(MAX_QUERY_CHARS);
+    assert!(refused(query(&long, SearchMode::Words)).contains("characters"));
+    assert!(matches!(
+        engine.more_like_this(ArticleId(1), Some(usize::MAX)),
+        Err(Error::InvalidInput(_))
+    ));
+    let most = SearchQuery {
+        limit: Some(MAX_SEARCH_LIMIT),
+        ..query("comet", SearchMode::Words)
+    };
+    assert_eq!(engine.search(&most).unwrap().len(), 2);
+}
