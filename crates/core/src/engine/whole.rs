@@ -2,7 +2,9 @@
 //! articles of feeds that have it on (after each refresh, and at once when switched on).
 //!
 //! Pages are fetched with the feed fetcher (same timeouts, size cap, redirect limit and
-//! user agent) under the same global and per-host limits as a refresh. A page that cannot
+//! user agent) under the same global and per-host limits as a refresh. A link is the feed
+//! author's choice, not the user's: links of a feed on the public internet reach only
+//! public addresses (`feeds/address.rs`); a feed on the local network may link there. A page that cannot
 //! be used leaves the feed's own content in place with the reason recorded (the reader
 //! shows it); nothing is ever stored empty.
 
@@ -16,8 +18,10 @@ use tokio::task::JoinSet;
 use super::Engine;
 use crate::domain::{ArticleId, ArticleMeta, ArticleRecord, FeedId, FeedRecord, WholeArticle};
 use crate::error::Result;
+use crate::feeds::address::is_local_origin;
 use crate::feeds::article::content_hash;
 use crate::feeds::whole::{fetch_whole_article, ExtractedArticle, WholeArticleError};
+use crate::feeds::Reach;
 
 /// Pages fetched per feed in one pass, newest articles first: switching a big feed on
 /// does not fetch its whole archive at once (the rest follow at later refreshes).
@@ -73,6 +77,7 @@ impl Engine {
             .filter(|f| f.full_text && only.is_none_or(|id| id == f.id))
             .collect();
         let mut wanted: Vec<ArticleRecord> = Vec::new();
+        let mut reach: HashMap<FeedId, Reach> = HashMap::new();
         for feed in &feeds {
             // Chosen on metadata; only the chosen articles' text is read.
             let mut pending: Vec<ArticleMeta> = Vec::new();
@@ -88,6 +93,11 @@ impl Engine {
                 when(b).cmp(&when(a)).then(b.id.cmp(&a.id))
             });
             pending.truncate(MAX_PAGES_PER_FEED);
+            if !pending.is_empty() {
+                let local = is_local_origin(&feed.url).await;
+                let feed_reach = if local { Reach::Any } else { Reach::PublicOnly };
+                reach.insert(feed.id, feed_reach);
+            }
             for meta in pending {
                 if let Some(a) = self.store.get_article(meta.id)? {
                     wanted.push(a);
@@ -114,6 +124,10 @@ impl Engine {
                 .clone();
             let global = global.clone();
             let fetcher = self.fetcher.clone();
+            let reach = reach
+                .get(&article.feed_id)
+                .copied()
+                .unwrap_or(Reach::PublicOnly);
             tasks.spawn(async move {
                 // Host first: a task waiting on a busy host must not hold a global slot.
                 let _host = host_limit.acquire_owned().await;
@@ -121,7 +135,7 @@ impl Engine {
                 let feed_chars = crate::search::body_of(&article.title, &article.text)
                     .chars()
                     .count();
-                let outcome = fetch_whole_article(&fetcher, &link, feed_chars).await;
+                let outcome = fetch_whole_article(&fetcher, &link, reach, feed_chars).await;
                 (article, outcome)
             });
         }

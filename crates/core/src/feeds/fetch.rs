@@ -1,11 +1,26 @@
 //! HTTP fetching with bounds: connect and total timeouts, a redirect limit, a body cap that
 //! holds after decompression (the body is streamed and reading stops at the cap), an honest
-//! User-Agent, and conditional GET.
+//! User-Agent, and conditional GET. Links a stranger chose (inside a feed) are fetched with
+//! [`Reach::PublicOnly`]: the same bounds, and never an address on the reader's own network
+//! (see `address.rs`).
+
+use std::sync::Arc;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 
+use super::address::{check_public_url, refused_in, PublicOnlyResolver};
 use super::{describe_chain, FeedError, FeedSettings};
+
+/// Which addresses a fetch may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Any: a URL the user chose (a feed they subscribed to, with its redirects).
+    Any,
+    /// Public internet addresses only, redirects included: a link from a feed that is
+    /// itself on the public internet.
+    PublicOnly,
+}
 
 /// What a previous 200 response said, sent back so an unchanged feed costs a 304.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,6 +48,9 @@ pub enum FetchOutcome {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same client for [`Reach::PublicOnly`]: local addresses resolve to nothing and
+    /// redirects to them are refused.
+    public_client: reqwest::Client,
     settings: FeedSettings,
 }
 
@@ -42,21 +60,40 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
 
 impl Fetcher {
     pub fn new(settings: &FeedSettings) -> Result<Self, FeedError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
-        let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .default_headers(headers)
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.total_timeout)
+        let builder = || {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+            reqwest::Client::builder()
+                .user_agent(settings.user_agent.clone())
+                .default_headers(headers)
+                .connect_timeout(settings.connect_timeout)
+                .timeout(settings.total_timeout)
+        };
+        let setup_failed = |e: reqwest::Error| FeedError::Network {
+            url: "(client setup)".into(),
+            detail: describe_chain(&e),
+        };
+        let client = builder()
             .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
             .build()
-            .map_err(|e| FeedError::Network {
-                url: "(client setup)".into(),
-                detail: describe_chain(&e),
-            })?;
+            .map_err(setup_failed)?;
+        let max_redirects = settings.max_redirects;
+        let public_client = builder()
+            .dns_resolver(Arc::new(PublicOnlyResolver))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > max_redirects {
+                    return attempt.error("too many redirects");
+                }
+                match check_public_url(attempt.url()) {
+                    Ok(()) => attempt.follow(),
+                    Err(refused) => attempt.error(refused),
+                }
+            }))
+            .build()
+            .map_err(setup_failed)?;
         Ok(Self {
             client,
+            public_client,
             settings: settings.clone(),
         })
     }
@@ -72,11 +109,31 @@ impl Fetcher {
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FeedError> {
+        self.fetch_within(url, validators, Reach::Any).await
+    }
+
+    /// [`Fetcher::fetch`], reaching only the addresses `reach` allows.
+    pub async fn fetch_within(
+        &self,
+        url: &str,
+        validators: &Validators,
+        reach: Reach,
+    ) -> Result<FetchOutcome, FeedError> {
         if let Some(outcome) = super::bundled::fetch(url, validators) {
             return Ok(outcome);
         }
         let parsed = parse_http_url(url)?;
-        let mut request = self.client.get(parsed);
+        let client = match reach {
+            Reach::Any => &self.client,
+            Reach::PublicOnly => {
+                check_public_url(&parsed).map_err(|refused| FeedError::LocalAddress {
+                    url: url.to_string(),
+                    detail: refused.to_string(),
+                })?;
+                &self.public_client
+            }
+        };
+        let mut request = client.get(parsed);
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
@@ -137,7 +194,12 @@ impl Fetcher {
 
     fn classify(&self, url: &str, e: reqwest::Error) -> FeedError {
         let url = url.to_string();
-        if e.is_timeout() {
+        if let Some(refused) = refused_in(&e) {
+            FeedError::LocalAddress {
+                url,
+                detail: refused.to_string(),
+            }
+        } else if e.is_timeout() {
             FeedError::Timeout {
                 url,
                 seconds: self.settings.total_timeout.as_secs().max(1),

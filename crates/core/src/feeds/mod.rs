@@ -2,6 +2,7 @@
 //!
 //! - [`bundled`]: feeds shipped inside Sift (the offline sample), served like fetched ones.
 //! - [`fetch`]: HTTP with bounds (timeouts, body cap, redirects, conditional GET).
+//! - [`address`]: which addresses a fetch may reach (links from public feeds: public only).
 //! - [`parse`]: bytes → entries with feed-rs; no I/O.
 //! - `repair`: the forgiving fixes `parse` falls back on when feed-rs refuses a feed.
 //! - [`sanitize`]: allow-list HTML cleaning and HTML → plain text.
@@ -13,6 +14,7 @@
 //!   the engine stores what it hands back (nothing here depends on the store).
 //! - [`whole`]: whole articles from the entries' pages (readability), and teaser detection.
 
+pub mod address;
 pub mod article;
 pub mod bundled;
 pub mod discover;
@@ -27,7 +29,7 @@ pub mod whole;
 
 use std::time::Duration;
 
-pub use fetch::{FetchOutcome, Fetched, Fetcher, Validators};
+pub use fetch::{FetchOutcome, Fetched, Fetcher, Reach, Validators};
 pub use opml::{OpmlFeed, OpmlImport, Skipped};
 pub use parse::{ParsedEntry, ParsedFeed};
 pub use refresh::{FeedArticles, FeedFetches, FeedUpdate};
@@ -99,6 +101,9 @@ pub enum FeedError {
 
     #[error("fetching {url} failed: {detail}")]
     Network { url: String, detail: String },
+
+    #[error("{url} was not fetched: {detail}")]
+    LocalAddress { url: String, detail: String },
 
     #[error("{url} is not a feed Sift can read (RSS, Atom or JSON Feed): {detail}")]
     Parse { url: String, detail: String },

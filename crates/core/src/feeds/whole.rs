@@ -5,7 +5,7 @@
 //!
 //! Also [`looks_truncated`]: whether a feed's entries look like teasers of longer articles.
 
-use super::fetch::{FetchOutcome, Fetcher, Validators};
+use super::fetch::{FetchOutcome, Fetcher, Reach, Validators};
 use super::sanitize::{html_to_text, sanitize_html};
 use super::FeedError;
 use crate::domain::NewArticle;
@@ -43,14 +43,19 @@ pub struct ExtractedArticle {
     pub text: String,
 }
 
-/// Fetches `link` and extracts its article. `feed_text_chars` is how much text the feed
-/// itself had: a page that yields less is reported as a failure rather than used.
+/// Fetches `link` (reaching only what `reach` allows: a link is a stranger's choice) and
+/// extracts its article. `feed_text_chars` is how much text the feed itself had: a page
+/// that yields less is reported as a failure rather than used.
 pub async fn fetch_whole_article(
     fetcher: &Fetcher,
     link: &str,
+    reach: Reach,
     feed_text_chars: usize,
 ) -> Result<ExtractedArticle, WholeArticleError> {
-    let fetched = match fetcher.fetch(link, &Validators::default()).await? {
+    let fetched = match fetcher
+        .fetch_within(link, &Validators::default(), reach)
+        .await?
+    {
         FetchOutcome::Fetched(fetched) => fetched,
         FetchOutcome::NotModified => {
             return Err(WholeArticleError::Unexpected304 {

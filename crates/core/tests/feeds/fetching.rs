@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use sift_core::feeds::{FeedError, FeedSettings, FetchOutcome, Fetcher, Validators};
+use sift_core::feeds::{FeedError, FeedSettings, FetchOutcome, Fetcher, Reach, Validators};
 
 use crate::server::{fixture, gzip, Response, TestServer};
 
@@ -247,4 +247,37 @@ async fn only_http_urls_are_fetched() {
         .await
         .unwrap_err();
     assert!(matches!(err, FeedError::InvalidUrl { .. }), "{err:?}");
+}
+
+/// [`Reach::PublicOnly`] (links from a public feed) never connects to the local network,
+/// whether the link names an address or a name that resolves there; [`Reach::Any`] (the
+/// user's own feed URL) still may.
+#[tokio::test]
+async fn public_only_fetches_never_reach_local_addresses() {
+    let server = TestServer::start();
+    server.route(
+        "/secret",
+        Response::ok("text/html", b"<p>admin</p>".to_vec()),
+    );
+    let fetcher = fetcher();
+    let by_address = server.url("/secret");
+    let by_name = by_address.replace("127.0.0.1", "localhost");
+    for url in [&by_address, &by_name] {
+        match fetcher
+            .fetch_within(url, &Validators::default(), Reach::PublicOnly)
+            .await
+        {
+            Err(e @ FeedError::LocalAddress { .. }) => {
+                assert!(e.to_string().contains("local network"), "{e}")
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    assert!(server.requests_to("/secret").is_empty());
+    assert!(matches!(
+        fetcher
+            .fetch_within(&by_address, &Validators::default(), Reach::Any)
+            .await,
+        Ok(FetchOutcome::Fetched(_))
+    ));
 }

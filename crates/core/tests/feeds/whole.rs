@@ -192,3 +192,43 @@ async fn pages_are_bounded_like_feeds() {
         );
     }
 }
+
+/// A link is the feed author's choice: links of a feed on the public internet must not
+/// make Sift send requests into the reader's own network (routers, printers, metadata
+/// endpoints). Here the feed says it lives on a public address while its links point at
+/// loopback: no page is requested, and each article says why it kept the feed's text.
+#[tokio::test]
+async fn links_of_a_public_feed_never_reach_the_local_network() {
+    let server = TestServer::start();
+    serve(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open_with_settings(dir.path(), quick_settings()).unwrap();
+    let feed = engine.subscribe(&server.url("/feed.xml")).await.unwrap();
+    engine.refresh_all(|_| {}).await.unwrap();
+    // As if fetched from a public host (an address literal: no DNS needed).
+    let mut record = engine.store().get_feed(feed.id).unwrap().unwrap();
+    record.url = "http://93.184.216.34/feed.xml".to_string();
+    engine.store().update_feed(&record).unwrap();
+
+    let report = engine
+        .set_full_text(&feed.id.to_string(), true)
+        .await
+        .unwrap();
+    assert_eq!((report.fetched, report.failed), (0, 3), "{report:?}");
+    assert!(
+        report.errors.iter().all(|e| e.contains("local network")),
+        "{:?}",
+        report.errors
+    );
+    for slug in ["lighthouse", "bees", "gone"] {
+        assert!(
+            server.requests_to(&format!("/post/{slug}")).is_empty(),
+            "/post/{slug} was requested"
+        );
+    }
+    for a in engine.articles(&ArticleFilter::default()).unwrap() {
+        let whole = a.whole.expect("tried");
+        assert!(whole.error.is_some_and(|e| e.contains("local network")));
+        assert!(a.content_html.is_some_and(|h| h.contains("Read more")));
+    }
+}
