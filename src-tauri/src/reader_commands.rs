@@ -95,7 +95,7 @@ pub async fn remove_rule(state: State<'_, AppState>, id: u64) -> CommandResult<R
     blocking(move || engine.remove_rule(id)).await
 }
 
-/// Applies the retention setting now (the app also does at start and after each refresh).
+/// Applies the retention setting now (the app also does at start and every few hours).
 #[tauri::command]
 pub async fn prune(app: AppHandle, state: State<'_, AppState>) -> CommandResult<PruneReport> {
     let engine = state.engine.clone();
@@ -110,17 +110,28 @@ pub async fn store_stats(state: State<'_, AppState>) -> CommandResult<StoreStats
     blocking(move || engine.store_stats()).await
 }
 
-/// Applies the retention setting once at start, behind the window.
+/// How often a running app applies the retention setting. Retention counts in days, and
+/// a cleanup reads every article's metadata, so a few times a day is plenty.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(6 * 60 * 60);
+
+/// Applies the retention setting at start and then every [`PRUNE_EVERY`], behind the window
+/// (Sift may run in the tray for weeks).
 pub fn prune_in_background(app: &AppHandle, engine: std::sync::Arc<sift_core::Engine>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let pruned = tauri::async_runtime::spawn_blocking(move || engine.prune(None)).await;
-        if let Ok(Ok(report)) = pruned {
-            if report.removed_articles > 0 {
-                use tauri::Emitter;
-                let _ = app.emit(crate::events::LIBRARY_CHANGED, ());
+        loop {
+            let run = engine.clone();
+            let pruned = tauri::async_runtime::spawn_blocking(move || run.prune(None)).await;
+            match pruned {
+                Ok(Ok(report)) if report.removed_articles > 0 => {
+                    use tauri::Emitter;
+                    let _ = app.emit(crate::events::LIBRARY_CHANGED, ());
+                    crate::tray::update_unread(&app);
+                }
+                Ok(Err(e)) => eprintln!("sift: the scheduled cleanup failed: {e}"),
+                _ => {}
             }
+            tokio::time::sleep(PRUNE_EVERY).await;
         }
-        crate::tray::update_unread(&app);
     });
 }

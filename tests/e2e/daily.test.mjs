@@ -157,6 +157,13 @@ describe("the daily loop", { timeout: 480_000 }, () => {
     // Six answers and one saved article stay.
     assert.match(after, /^7 \(.*6 rated, 1 saved\)/);
     assert.equal(await session.text('[data-testid="stats-vectors"]'), "7");
+    // The cleanup's sizes before and after (compacted when that helps) are shown, and the
+    // size on disk is the one after.
+    const cleanup = await session.waitFor('[data-testid="stats-last-cleanup"]', { what: "the last cleanup's line" });
+    const line = await cleanup.text();
+    const sizes = line.match(/^just now: 41 articles deleted, (.+) → (.+) on disk$/);
+    assert.ok(sizes, line);
+    assert.equal(await session.text('[data-testid="stats-size"]'), sizes[2]);
     await session.click('[data-testid="nav-saved"]');
     await session.waitFor(`[data-testid="saved-item"][data-id="${savedId}"]`, { what: "the saved article after the cleanup" });
   });

@@ -48,3 +48,25 @@ describe("formatBytes", () => {
     expect(formatBytes(23_000_000)).toBe("23 MB");
   });
 });
+
+import { describeCleanup } from "./format";
+
+describe("describeCleanup", () => {
+  const report = {
+    at: "2026-11-25T09:00:00Z",
+    retention_days: 90,
+    removed_articles: 120,
+    size_before: 63_000_000,
+    size_after: 1_200_000,
+    compacted: true,
+  };
+  it("says when, how much went and the size before and after", () => {
+    expect(describeCleanup(report, NOW)).toBe("3 h ago: 120 articles deleted, 63 MB → 1.2 MB on disk");
+    expect(describeCleanup({ ...report, removed_articles: 0, size_after: 63_000_000 }, NOW)).toBe(
+      "3 h ago: nothing to delete, 63 MB → 63 MB on disk",
+    );
+  });
+  it("says when retention is off", () => {
+    expect(describeCleanup({ ...report, retention_days: 0 }, NOW)).toBe("3 h ago: retention is off, nothing deleted");
+  });
+});

@@ -58,3 +58,22 @@ export function formatBytes(bytes: number): string {
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
+
+/** The parts of a cleanup report (sift-core's PruneReport) a sentence about it needs. */
+export interface CleanupSummary {
+  at: string;
+  retention_days: number;
+  removed_articles: number;
+  size_before: number;
+  size_after: number;
+  compacted: boolean;
+}
+
+/** "3 h ago: 120 articles deleted, 63 MB → 1.2 MB on disk". */
+export function describeCleanup(report: CleanupSummary, now: Date = new Date()): string {
+  const when = formatDate(report.at, now);
+  const prefix = when ? `${when}: ` : "";
+  if (report.retention_days === 0) return `${prefix}retention is off, nothing deleted`;
+  const deleted = report.removed_articles === 0 ? "nothing to delete" : `${plural(report.removed_articles, "article")} deleted`;
+  return `${prefix}${deleted}, ${formatBytes(report.size_before)} → ${formatBytes(report.size_after)} on disk`;
+}

@@ -224,18 +224,25 @@ impl Engine {
     }
 
     /// The new articles worth telling the reader about (a desktop notification): those
-    /// scoring above the recommendation threshold, best first.
+    /// scoring above the recommendation threshold after the reader's rules (as For you
+    /// scores them: a muted article never notifies, a boosted one may), best first.
     pub fn promising(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleId, f32)>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let threshold = self.settings()?.recommend_threshold;
-        let mut good: Vec<(ArticleId, f32)> = self
-            .score_articles(ids)?
-            .into_iter()
-            .filter(|(_, s)| s.score > threshold)
-            .map(|(id, s)| (id, s.score))
-            .collect();
+        let rules = self.active_rules()?;
+        let mut good = Vec::new();
+        for (id, model) in self.score_articles(ids)? {
+            let score = match self.store.get_article_meta(id)? {
+                Some(meta) => super::rules::rule_for(&rules, &meta)
+                    .map_or(model.score, |hit| hit.adjust(model.score)),
+                None => continue, // removed since it was scored
+            };
+            if score > threshold {
+                good.push((id, score));
+            }
+        }
         good.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(good)
     }

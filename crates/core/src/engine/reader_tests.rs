@@ -317,12 +317,20 @@ fn pruning_keeps_rated_and_saved_articles_and_removes_the_rest_with_their_vector
     assert_eq!(vectors_before, 15);
 
     // Everything is from January: 10,000 days keeps it all, the default 90 does not.
-    assert_eq!(engine.prune(Some(10_000)).unwrap().removed_articles, 0);
+    let nothing = engine.prune(Some(10_000)).unwrap();
+    assert_eq!(nothing.removed_articles, 0);
+    assert!(!nothing.compacted);
     let report = engine.prune(None).unwrap();
     assert_eq!(report.retention_days, Settings::default().retention_days);
     assert_eq!(report.removed_articles, 12);
     assert_eq!(report.removed_vectors, 12);
     assert_eq!((report.kept_rated, report.kept_saved), (2, 1));
+    // (Whether compacting shrinks the file is tested where the store is big enough to
+    // tell: store/compact.rs, and `sift prune` in crates/cli/tests/reader_cli.rs.)
+    assert_eq!(
+        engine.store_stats().unwrap().last_cleanup.as_ref(),
+        Some(&report)
+    );
     let left: HashSet<ArticleId> = engine
         .store()
         .list_articles()
@@ -365,4 +373,54 @@ fn pruning_keeps_rated_and_saved_articles_and_removes_the_rest_with_their_vector
         })
         .unwrap();
     assert_eq!(engine.prune(None).unwrap().removed_articles, 0);
+}
+
+/// What a notification tells about is what For you would put first: a muted article
+/// never notifies, however well the model scores it, and a boost can bring one in.
+#[test]
+fn muted_articles_are_never_promising_and_a_boost_counts() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    let new_rust = [id(0, 2), id(0, 3), id(0, 4)];
+    let before = engine.promising(&new_rust).unwrap();
+    assert_eq!(before.len(), 3, "the model likes unrated rust: {before:?}");
+    let mute = engine
+        .add_rule(NewRule {
+            action: RuleAction::Mute,
+            field: RuleField::Words,
+            pattern: "preview".into(),
+            days: None,
+        })
+        .unwrap();
+    let after: Vec<ArticleId> = engine
+        .promising(&new_rust)
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(after, [id(0, 2), id(0, 3)], "'rust ... preview' is muted");
+    engine.remove_rule(mute.id).unwrap();
+
+    // A threshold between a football article's model score and its boosted score.
+    let football = id(1, 2);
+    let model = engine.score_articles(&[football]).unwrap()[&football].score;
+    let boosted = 1.0 - (1.0 - model) / 2.0;
+    engine
+        .update_settings(Settings {
+            recommend_threshold: (model + boosted) / 2.0,
+            ..engine.settings().unwrap()
+        })
+        .unwrap();
+    assert!(engine.promising(&[football]).unwrap().is_empty());
+    engine
+        .add_rule(NewRule {
+            action: RuleAction::Boost,
+            field: RuleField::Feed,
+            pattern: "2".into(),
+            days: None,
+        })
+        .unwrap();
+    let promising = engine.promising(&[football]).unwrap();
+    assert_eq!(promising.len(), 1);
+    assert!((promising[0].1 - boosted).abs() < 1e-6);
 }

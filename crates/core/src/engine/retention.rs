@@ -1,17 +1,19 @@
 //! Retention: unrated, unsaved articles are deleted with their vectors once they are older
 //! than the reader's setting (90 days unless changed); rated ones (the training data) and
-//! saved ones (the reader's collection) never are. Also the store's size and counts for
-//! Settings.
+//! saved ones (the reader's collection) never are; after a large cleanup the store is
+//! compacted so the disk space comes back. Also the store's size and counts for Settings.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Engine;
 use crate::domain::ArticleMeta;
 use crate::error::Result;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PruneReport {
+    /// When it ran (RFC 3339).
+    pub at: String,
     /// The age limit applied; 0 means keep everything (nothing was removed).
     pub retention_days: u32,
     pub removed_articles: usize,
@@ -19,11 +21,20 @@ pub struct PruneReport {
     /// Old articles kept because they are rated or saved.
     pub kept_rated: usize,
     pub kept_saved: usize,
+    /// Bytes on disk before the cleanup and after it (after compaction, when it ran).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size_before: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size_after: u64,
+    /// Whether the store was rewritten to give the space back (see [`COMPACT_SHARE`]; a
+    /// store too small to gain from it is left as it is).
+    pub compacted: bool,
 }
+
+/// sled keeps the space of deleted records for reuse (`store/compact.rs`), so a cleanup
+/// that removes at least this share of the articles rewrites the store to give it back;
+/// smaller ones (a day's worth) leave the space for the next articles to fill.
+pub const COMPACT_SHARE: f64 = 0.1;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -39,6 +50,8 @@ pub struct StoreStats {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size_bytes: u64,
     pub retention_days: u32,
+    /// The last cleanup (at start, on the schedule, on request or from the CLI).
+    pub last_cleanup: Option<PruneReport>,
 }
 
 /// How old an article is: by its publication date, else by when it arrived (as "older
@@ -60,8 +73,11 @@ impl Engine {
             Some(d) => d,
             None => self.settings()?.retention_days,
         };
+        // sled grows its file when it writes out what it holds: measure what is on disk.
+        self.store.flush()?;
         let size_before = self.store.size_on_disk()?;
         let mut report = PruneReport {
+            at: chrono::Utc::now().to_rfc3339(),
             retention_days,
             removed_articles: 0,
             removed_vectors: 0,
@@ -69,6 +85,7 @@ impl Engine {
             kept_saved: 0,
             size_before,
             size_after: size_before,
+            compacted: false,
         };
         if retention_days == 0 && days.is_none() {
             return Ok(report);
@@ -77,7 +94,9 @@ impl Engine {
         let ratings = self.store.ratings_by_article()?;
         let saved = self.store.saved_articles()?;
         let mut doomed = Vec::new();
-        for a in self.store.list_article_meta()? {
+        let articles = self.store.list_article_meta()?;
+        let articles_before = articles.len();
+        for a in articles {
             if last_seen(&a).is_none_or(|t| t >= cutoff) {
                 continue;
             }
@@ -96,8 +115,13 @@ impl Engine {
             self.store.flush()?;
             self.invalidate();
             self.reindex_quietly(&doomed);
+            if doomed.len() as f64 >= COMPACT_SHARE * articles_before as f64 {
+                report.compacted = self.store.compact()?.swapped;
+            }
         }
         report.size_after = self.store.size_on_disk()?;
+        self.store.put_last_prune(&report)?;
+        self.store.flush()?;
         Ok(report)
     }
 
@@ -114,6 +138,7 @@ impl Engine {
             rules: self.store.list_rules()?.len(),
             size_bytes: self.store.size_on_disk()?,
             retention_days: self.settings()?.retention_days,
+            last_cleanup: self.store.last_prune()?,
         })
     }
 }

@@ -162,14 +162,14 @@ impl Store {
     }
 
     pub fn get_article_meta(&self, id: ArticleId) -> Result<Option<ArticleMeta>, StoreError> {
-        match self.articles.get(id.to_key())? {
+        match self.live().articles.get(id.to_key())? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
     }
 
     pub fn get_article_content(&self, id: ArticleId) -> Result<Option<ArticleContent>, StoreError> {
-        match self.article_content.get(id.to_key())? {
+        match self.live().article_content.get(id.to_key())? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
@@ -179,11 +179,13 @@ impl Store {
     /// records are made; this is the plain write the learner's tests (and any importer) need.
     pub fn put_article(&self, record: &ArticleRecord) -> Result<(), StoreError> {
         let (meta, content) = record.clone().split();
-        (&self.articles, &self.article_content).transaction(|(articles, contents)| {
-            put_meta_tx(articles, &meta)?;
-            put_content_tx(contents, meta.id, &content)?;
-            Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
-        })?;
+        (&self.live().articles, &self.live().article_content).transaction(
+            |(articles, contents)| {
+                put_meta_tx(articles, &meta)?;
+                put_content_tx(contents, meta.id, &content)?;
+                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+            },
+        )?;
         Ok(())
     }
 
@@ -201,7 +203,8 @@ impl Store {
 
     /// Every article's metadata, in id order, without decoding any body.
     pub fn list_article_meta(&self) -> Result<Vec<ArticleMeta>, StoreError> {
-        self.articles
+        self.live()
+            .articles
             .iter()
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))
@@ -209,7 +212,7 @@ impl Store {
     }
 
     pub fn article_count(&self) -> usize {
-        self.articles.len()
+        self.live().articles.len()
     }
 
     /// Stores the result of one fetch: new articles, in-place updates, and the feed record,
@@ -225,12 +228,12 @@ impl Store {
             .collect();
 
         let outcome = (
-            &self.feeds,
-            &self.articles,
-            &self.article_content,
-            &self.article_keys,
-            &self.feed_articles,
-            &self.meta,
+            &self.live().feeds,
+            &self.live().articles,
+            &self.live().article_content,
+            &self.live().article_keys,
+            &self.live().feed_articles,
+            &self.live().meta,
         )
             .transaction(|(feeds, articles, contents, keys, feed_articles, meta)| {
                 let mut outcome = RefreshWriteOutcome::default();
@@ -393,7 +396,9 @@ impl Store {
         // lock (plain writes wait for it): an answer given during the unsubscribe either
         // lands before (and the article stays) or finds the article gone (and
         // `rate_existing` refuses it).
-        let saved = self.saved_tree()?;
+        // Held throughout: `saved` is a handle into the open database (see `Store::live`).
+        let live = self.live();
+        let saved = super::saved::saved_tree(&live)?;
         let mut first_pass = true;
         loop {
             let ids = self.feed_article_ids(feed_id)?;
@@ -402,13 +407,13 @@ impl Store {
             }
             between_scan_and_write();
             (
-                &self.feeds,
-                &self.feed_urls,
-                &self.articles,
-                &self.article_content,
-                &self.article_keys,
-                &self.feed_articles,
-                &self.ratings,
+                &self.live().feeds,
+                &self.live().feed_urls,
+                &self.live().articles,
+                &self.live().article_content,
+                &self.live().article_keys,
+                &self.live().feed_articles,
+                &self.live().ratings,
                 &saved,
             )
                 .transaction(
@@ -686,9 +691,9 @@ mod tests {
         assert_eq!(left[0].id, rated);
         assert!(store.get_feed(f.id).unwrap().is_none());
         // The unrated article's keys are gone; the rated one's stay so it is not re-added.
-        assert_eq!(store.article_keys.len(), 2);
+        assert_eq!(store.live().article_keys.len(), 2);
         // And its body with it.
-        assert_eq!(store.article_content.len(), 1);
+        assert_eq!(store.live().article_content.len(), 1);
         assert!(store.get_article_content(rated).unwrap().is_some());
         // Re-subscribing does not duplicate the kept article.
         let again = feed(&store, "http://a.test/feed");

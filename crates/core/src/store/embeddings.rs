@@ -79,7 +79,8 @@ impl Store {
         content_hash: &str,
         vector: &Embedding,
     ) -> Result<(), StoreError> {
-        self.embeddings
+        self.live()
+            .embeddings
             .insert(key(model_id, content_hash), vector.to_le_bytes())?;
         Ok(())
     }
@@ -92,6 +93,7 @@ impl Store {
         dim: usize,
     ) -> Result<Option<Embedding>, StoreError> {
         Ok(self
+            .live()
             .embeddings
             .get(key(model_id, content_hash))?
             .filter(|bytes| is_valid(bytes, dim))
@@ -116,6 +118,7 @@ impl Store {
         read: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>, StoreError> {
         Ok(self
+            .live()
             .embeddings
             .get(key(model_id, content_hash))?
             .filter(|bytes| is_valid(bytes, dim))
@@ -130,6 +133,7 @@ impl Store {
         dim: usize,
     ) -> Result<bool, StoreError> {
         Ok(self
+            .live()
             .embeddings
             .get(key(model_id, content_hash))?
             .is_some_and(|bytes| is_valid(&bytes, dim)))
@@ -177,7 +181,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s")).unwrap();
         let read = |bytes: Vec<u8>| {
-            store.embeddings.insert(key("m", "h"), bytes).unwrap();
+            store
+                .live()
+                .embeddings
+                .insert(key("m", "h"), bytes)
+                .unwrap();
             (
                 store.get_embedding("m", "h", 3).unwrap(),
                 store.has_embedding("m", "h", 3).unwrap(),

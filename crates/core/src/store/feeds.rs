@@ -9,7 +9,8 @@ use crate::domain::{feed_url_key, ArticleId, FeedId, FeedRecord};
 
 impl Store {
     pub fn list_feeds(&self) -> Result<Vec<FeedRecord>, StoreError> {
-        self.feeds
+        self.live()
+            .feeds
             .iter()
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))
@@ -17,14 +18,14 @@ impl Store {
     }
 
     pub fn get_feed(&self, id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
-        match self.feeds.get(id.to_key())? {
+        match self.live().feeds.get(id.to_key())? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
     }
 
     pub fn find_feed_by_url(&self, url: &str) -> Result<Option<FeedRecord>, StoreError> {
-        match self.feed_urls.get(feed_url_key(url))? {
+        match self.live().feed_urls.get(feed_url_key(url))? {
             Some(id) => match FeedId::from_key(&id) {
                 Some(id) => self.get_feed(id),
                 None => Ok(None),
@@ -38,7 +39,7 @@ impl Store {
     pub fn insert_feed(&self, feed: &FeedRecord) -> Result<(), StoreError> {
         let url_key = feed_url_key(&feed.url);
         let value = serde_json::to_vec(feed)?;
-        (&self.feeds, &self.feed_urls).transaction(
+        (&self.live().feeds, &self.live().feed_urls).transaction(
             |(feeds, urls)| -> ConflictableTransactionResult<(), StoreError> {
                 if let Some(existing) = urls.get(url_key.as_bytes())? {
                     return Err(abort(StoreError::DuplicateFeed {
@@ -65,7 +66,7 @@ impl Store {
             .iter()
             .map(|f| Ok((feed_url_key(&f.url), serde_json::to_vec(f)?)))
             .collect::<Result<_, StoreError>>()?;
-        let outcome = (&self.feeds, &self.feed_urls).transaction(
+        let outcome = (&self.live().feeds, &self.live().feed_urls).transaction(
             |(feeds, urls)| -> ConflictableTransactionResult<Vec<Option<FeedId>>, StoreError> {
                 let mut outcome = Vec::with_capacity(new_feeds.len());
                 for (feed, (url_key, value)) in new_feeds.iter().zip(&prepared) {
@@ -87,7 +88,7 @@ impl Store {
     /// race); returns whether it did. The URL is not meant to change here.
     pub fn update_feed(&self, feed: &FeedRecord) -> Result<bool, StoreError> {
         let value = serde_json::to_vec(feed)?;
-        let updated = self.feeds.transaction(|feeds| {
+        let updated = self.live().feeds.transaction(|feeds| {
             if feeds.get(feed.id.to_key())?.is_none() {
                 return Ok(false);
             }
@@ -100,7 +101,7 @@ impl Store {
     /// Number of stored articles per feed, from the `feed_articles` index (no decoding).
     pub fn article_counts(&self) -> Result<std::collections::HashMap<FeedId, usize>, StoreError> {
         let mut counts = std::collections::HashMap::new();
-        for key in self.feed_articles.iter().keys() {
+        for key in self.live().feed_articles.iter().keys() {
             let key = key?;
             if let Some(feed) = FeedId::from_key(&key[..8]) {
                 *counts.entry(feed).or_insert(0) += 1;
@@ -111,7 +112,8 @@ impl Store {
 
     /// Article ids of one feed, in id order.
     pub fn feed_article_ids(&self, feed: FeedId) -> Result<Vec<ArticleId>, StoreError> {
-        self.feed_articles
+        self.live()
+            .feed_articles
             .scan_prefix(feed.to_key())
             .keys()
             .map(|k| {

@@ -10,7 +10,8 @@ use super::{Store, StoreError};
 
 impl Store {
     pub fn put_learner_cache<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        self.learner
+        self.live()
+            .learner
             .insert(key.as_bytes(), serde_json::to_vec(value)?)?;
         Ok(())
     }
@@ -20,6 +21,7 @@ impl Store {
         key: &str,
     ) -> Result<Option<T>, StoreError> {
         Ok(self
+            .live()
             .learner
             .get(key.as_bytes())?
             .and_then(|bytes| serde_json::from_slice(&bytes).ok()))

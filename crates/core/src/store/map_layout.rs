@@ -28,7 +28,8 @@ impl Store {
     /// The stored layout; `None` when there is none or it cannot be read (the map is then
     /// simply laid out again: positions are derived data, nothing is lost).
     pub fn get_map_layout(&self) -> Result<Option<StoredMapLayout>, StoreError> {
-        let tree = self.db.open_tree(TREE)?;
+        let live = self.live();
+        let tree = live.db.open_tree(TREE)?;
         Ok(tree
             .get(LAYOUT_KEY)?
             .and_then(|bytes| match serde_json::from_slice(&bytes) {
@@ -43,7 +44,8 @@ impl Store {
     }
 
     pub fn put_map_layout(&self, layout: &StoredMapLayout) -> Result<(), StoreError> {
-        let tree = self.db.open_tree(TREE)?;
+        let live = self.live();
+        let tree = live.db.open_tree(TREE)?;
         tree.insert(LAYOUT_KEY, serde_json::to_vec(layout)?)?;
         Ok(())
     }
@@ -67,6 +69,7 @@ mod tests {
         store.put_map_layout(&layout).unwrap();
         assert_eq!(store.get_map_layout().unwrap(), Some(layout));
         store
+            .live()
             .db
             .open_tree(TREE)
             .unwrap()

@@ -8,6 +8,7 @@
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
 mod articles;
+mod compact;
 mod embeddings;
 mod feeds;
 mod learner;
@@ -20,6 +21,7 @@ mod saved;
 mod settings;
 
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
+pub use compact::CompactOutcome;
 pub use embeddings::{Embedding, EmbeddingError};
 pub use map_layout::StoredMapLayout;
 pub use ratings::{LearnerImport, RatingRecord};
@@ -29,6 +31,9 @@ pub use settings::{Settings, Theme};
 use crate::domain::FeedId;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::{RwLock, RwLockReadGuard};
 
 /// Bumped whenever the stored layout changes; [`Store::open`] migrates older stores.
 ///
@@ -58,6 +63,9 @@ pub enum StoreError {
     #[error("storage error: {0}")]
     Sled(#[from] sled::Error),
 
+    #[error("could not compact the store at {path} ({detail}); nothing was lost")]
+    Compact { path: PathBuf, detail: String },
+
     #[error("stored record could not be decoded: {0}")]
     Decode(#[from] serde_json::Error),
 
@@ -79,19 +87,25 @@ fn abort<E: Into<StoreError>>(e: E) -> sled::transaction::ConflictableTransactio
     sled::transaction::ConflictableTransactionError::Abort(e.into())
 }
 
-/// Cheap to clone: every field is a handle onto the same open database.
+/// Cheap to clone: every clone is a handle onto the same open database.
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
+    /// The open database. Compaction (`compact.rs`) replaces it with a rewritten copy under
+    /// the write lock; every store operation reads through [`Store::live`], so none runs
+    /// half on the old database and half on the new one.
+    live: Arc<RwLock<Trees>>,
+}
+
+/// The open database and its trees.
+pub(crate) struct Trees {
+    pub(crate) db: sled::Db,
     pub(crate) meta: sled::Tree,
     pub(crate) feeds: sled::Tree,
     pub(crate) articles: sled::Tree,
     pub(crate) article_content: sled::Tree,
     pub(crate) ratings: sled::Tree,
-    #[allow(dead_code)] // the learner's store/embeddings.rs reads it
     pub(crate) embeddings: sled::Tree,
-    #[allow(dead_code)] // for user settings; nothing stores any yet
     pub(crate) settings: sled::Tree,
     pub(crate) feed_urls: sled::Tree,
     pub(crate) article_keys: sled::Tree,
@@ -102,8 +116,30 @@ pub struct Store {
     pub(crate) learner: sled::Tree,
 }
 
+impl Trees {
+    fn open(path: &Path, db: sled::Db) -> Result<Self, StoreError> {
+        let open = |name: &str| db.open_tree(name).map_err(|e| classify_open_error(path, e));
+        Ok(Self {
+            meta: open("meta")?,
+            feeds: open("feeds")?,
+            articles: open("articles")?,
+            article_content: open("article_content")?,
+            ratings: open("ratings")?,
+            embeddings: open("embeddings")?,
+            settings: open("settings")?,
+            feed_urls: open("feed_urls")?,
+            article_keys: open("article_keys")?,
+            feed_articles: open("feed_articles")?,
+            read: open("read")?,
+            learner: open("learner")?,
+            db,
+        })
+    }
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        compact::recover(path)?;
         // sled "recovers" an unreadable log as an empty database and writes over it while
         // opening; so an existing log is checked first, and a store that had data but shows
         // no schema record is refused before any tree is created.
@@ -118,25 +154,18 @@ impl Store {
                 detail: "its data could not be read (no schema record found)".to_string(),
             });
         }
-        let open = |name: &str| db.open_tree(name).map_err(|e| classify_open_error(path, e));
         let store = Self {
             path: path.to_path_buf(),
-            meta: open("meta")?,
-            feeds: open("feeds")?,
-            articles: open("articles")?,
-            article_content: open("article_content")?,
-            ratings: open("ratings")?,
-            embeddings: open("embeddings")?,
-            settings: open("settings")?,
-            feed_urls: open("feed_urls")?,
-            article_keys: open("article_keys")?,
-            feed_articles: open("feed_articles")?,
-            read: open("read")?,
-            learner: open("learner")?,
-            db,
+            live: Arc::new(RwLock::new(Trees::open(path, db)?)),
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The open database, for one operation. Recursive: store methods call each other, and
+    /// a waiting compaction must not block a nested read of an operation already under way.
+    pub(crate) fn live(&self) -> RwLockReadGuard<'_, Trees> {
+        self.live.read_recursive()
     }
 
     pub fn path(&self) -> &Path {
@@ -145,6 +174,7 @@ impl Store {
 
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         Ok(self
+            .live()
             .meta
             .get(SCHEMA_KEY)?
             .map(|v| decode_u32(&v))
@@ -152,7 +182,7 @@ impl Store {
     }
 
     pub fn feed_count(&self) -> usize {
-        self.feeds.len()
+        self.live().feeds.len()
     }
 
     /// A fresh feed id: 1, 2, 3, ... (people type these, so they stay short).
@@ -165,7 +195,7 @@ impl Store {
     /// `generate_id` would do, but it jumps by a million on every restart.
     fn reserve_ids(&self, key: &[u8], count: u64) -> Result<u64, StoreError> {
         let mut first = 0;
-        self.meta.fetch_and_update(key, |old| {
+        self.live().meta.fetch_and_update(key, |old| {
             let next = old
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 .map(u64::from_be_bytes)
@@ -181,7 +211,7 @@ impl Store {
     /// by the engine before its call returns, so nothing confirmed is lost to a crash;
     /// sled's own periodic flush only covers what can be recomputed (vectors, caches).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.live().db.flush()?;
         Ok(())
     }
 
@@ -203,9 +233,10 @@ impl Store {
             self.split_article_content()?;
         }
         // found == 0 is a brand-new store: nothing to convert, just record its layout.
-        self.meta
+        self.live()
+            .meta
             .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-        self.db.flush()?;
+        self.live().db.flush()?;
         Ok(())
     }
 
@@ -218,7 +249,7 @@ impl Store {
         use sled::Transactional;
         const CHUNK: usize = 1000;
         let mut chunk: Vec<ArticleRecord> = Vec::with_capacity(CHUNK);
-        let mut pending = self.articles.iter().values().peekable();
+        let mut pending = self.live().articles.iter().values().peekable();
         while pending.peek().is_some() {
             chunk.clear();
             for value in pending.by_ref() {
@@ -242,13 +273,15 @@ impl Store {
                     ))
                 })
                 .collect::<Result<_, StoreError>>()?;
-            (&self.articles, &self.article_content).transaction(|(articles, contents)| {
-                for (meta, content, key) in &split {
-                    articles.insert(&key[..], meta.as_slice())?;
-                    contents.insert(&key[..], content.as_slice())?;
-                }
-                Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
-            })?;
+            (&self.live().articles, &self.live().article_content).transaction(
+                |(articles, contents)| {
+                    for (meta, content, key) in &split {
+                        articles.insert(&key[..], meta.as_slice())?;
+                        contents.insert(&key[..], content.as_slice())?;
+                    }
+                    Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+                },
+            )?;
         }
         Ok(())
     }
@@ -370,13 +403,18 @@ mod tests {
             .collect();
         {
             let store = Store::open(&path).unwrap();
-            store.meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+            store
+                .live()
+                .meta
+                .insert(SCHEMA_KEY, &1u32.to_be_bytes())
+                .unwrap();
             for (n, r) in records.iter().enumerate() {
                 if n < 700 {
                     // Already split by an interrupted migration.
                     store.put_article(r).unwrap();
                 } else {
                     store
+                        .live()
                         .articles
                         .insert(r.id.to_key(), serde_json::to_vec(r).unwrap())
                         .unwrap();
@@ -387,12 +425,13 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), 2);
         assert_eq!(store.article_count(), records.len());
-        assert_eq!(store.article_content.len(), records.len());
+        assert_eq!(store.live().article_content.len(), records.len());
         assert_eq!(store.list_articles().unwrap(), records);
         let meta = store.list_article_meta().unwrap();
         assert_eq!(meta[1000].lead, "Title 1001 body words here");
         // The lean records carry no body.
         let raw = store
+            .live()
             .articles
             .get(ArticleId(2000).to_key())
             .unwrap()
@@ -408,6 +447,7 @@ mod tests {
         {
             let store = Store::open(&path).unwrap();
             store
+                .live()
                 .meta
                 .insert(SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes())
                 .unwrap();

@@ -42,7 +42,8 @@ impl Store {
             rating,
             rated_at: now_secs(),
         };
-        self.ratings
+        self.live()
+            .ratings
             .insert(id.to_key(), serde_json::to_vec(&record)?)?;
         Ok(record)
     }
@@ -61,13 +62,14 @@ impl Store {
             rated_at: now_secs(),
         };
         let value = serde_json::to_vec(&record)?;
-        let stored = (&self.articles, &self.ratings).transaction(|(articles, ratings)| {
-            if articles.get(id.to_key())?.is_none() {
-                return Ok(false);
-            }
-            ratings.insert(&id.to_key()[..], value.as_slice())?;
-            Ok::<_, ConflictableTransactionError<StoreError>>(true)
-        })?;
+        let stored =
+            (&self.live().articles, &self.live().ratings).transaction(|(articles, ratings)| {
+                if articles.get(id.to_key())?.is_none() {
+                    return Ok(false);
+                }
+                ratings.insert(&id.to_key()[..], value.as_slice())?;
+                Ok::<_, ConflictableTransactionError<StoreError>>(true)
+            })?;
         Ok(stored.then_some(record))
     }
 
@@ -91,10 +93,10 @@ impl Store {
             .map(serde_json::to_vec)
             .transpose()?;
         let written = (
-            &self.articles,
-            &self.ratings,
-            &self.embeddings,
-            &self.settings,
+            &self.live().articles,
+            &self.live().ratings,
+            &self.live().embeddings,
+            &self.live().settings,
         )
             .transaction(|(articles, ratings_tree, embeddings, settings_tree)| {
                 let mut written = 0;
@@ -119,11 +121,11 @@ impl Store {
 
     /// Removes the answer; returns whether there was one.
     pub fn clear_rating(&self, id: ArticleId) -> Result<bool, StoreError> {
-        Ok(self.ratings.remove(id.to_key())?.is_some())
+        Ok(self.live().ratings.remove(id.to_key())?.is_some())
     }
 
     pub fn get_rating(&self, id: ArticleId) -> Result<Option<RatingRecord>, StoreError> {
-        match self.ratings.get(id.to_key())? {
+        match self.live().ratings.get(id.to_key())? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
@@ -141,7 +143,8 @@ impl Store {
     }
 
     pub fn list_ratings(&self) -> Result<Vec<RatingRecord>, StoreError> {
-        self.ratings
+        self.live()
+            .ratings
             .iter()
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))

@@ -14,22 +14,22 @@ const LAST_BULK_KEY: &[u8] = b"last_bulk_mark";
 
 impl Store {
     pub fn mark_read(&self, id: ArticleId) -> Result<(), StoreError> {
-        self.read.insert(id.to_key(), &[])?;
+        self.live().read.insert(id.to_key(), &[])?;
         Ok(())
     }
 
     pub fn mark_unread(&self, id: ArticleId) -> Result<(), StoreError> {
-        self.read.remove(id.to_key())?;
+        self.live().read.remove(id.to_key())?;
         Ok(())
     }
 
     pub fn is_read(&self, id: ArticleId) -> Result<bool, StoreError> {
-        Ok(self.read.contains_key(id.to_key())?)
+        Ok(self.live().read.contains_key(id.to_key())?)
     }
 
     pub fn read_ids(&self) -> Result<HashSet<ArticleId>, StoreError> {
         let mut ids = HashSet::new();
-        for key in self.read.iter().keys() {
+        for key in self.live().read.iter().keys() {
             if let Some(id) = ArticleId::from_key(&key?) {
                 ids.insert(id);
             }
@@ -44,13 +44,14 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut seen = HashSet::new();
         for &id in ids {
-            if seen.insert(id) && !self.read.contains_key(id.to_key())? {
+            if seen.insert(id) && !self.live().read.contains_key(id.to_key())? {
                 batch.insert(&id.to_key(), &[]);
                 changed.push(id);
             }
         }
-        self.read.apply_batch(batch)?;
-        let undo = self.db.open_tree("read_undo")?;
+        self.live().read.apply_batch(batch)?;
+        let live = self.live();
+        let undo = live.db.open_tree("read_undo")?;
         undo.insert(LAST_BULK_KEY, serde_json::to_vec(&changed)?)?;
         Ok(changed)
     }
@@ -58,7 +59,8 @@ impl Store {
     /// Undoes the last bulk mark: exactly the articles it changed become unread again.
     /// Returns them (empty when there is nothing to undo); a second undo does nothing.
     pub fn undo_bulk_mark(&self) -> Result<Vec<ArticleId>, StoreError> {
-        let undo = self.db.open_tree("read_undo")?;
+        let live = self.live();
+        let undo = live.db.open_tree("read_undo")?;
         let Some(bytes) = undo.remove(LAST_BULK_KEY)? else {
             return Ok(Vec::new());
         };
@@ -67,13 +69,14 @@ impl Store {
         for id in &changed {
             batch.remove(&id.to_key());
         }
-        self.read.apply_batch(batch)?;
+        self.live().read.apply_batch(batch)?;
         Ok(changed)
     }
 
     /// How many articles the last bulk mark changed, if there is one to undo.
     pub fn pending_bulk_mark(&self) -> Result<Option<usize>, StoreError> {
-        let undo = self.db.open_tree("read_undo")?;
+        let live = self.live();
+        let undo = live.db.open_tree("read_undo")?;
         match undo.get(LAST_BULK_KEY)? {
             Some(bytes) => Ok(Some(
                 serde_json::from_slice::<Vec<ArticleId>>(&bytes)?.len(),
@@ -88,7 +91,7 @@ impl Store {
         for id in ids {
             batch.remove(&id.to_key());
         }
-        self.read.apply_batch(batch)?;
+        self.live().read.apply_batch(batch)?;
         Ok(())
     }
 }

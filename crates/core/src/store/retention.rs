@@ -13,6 +13,8 @@ use sled::Transactional;
 use super::{Store, StoreError};
 use crate::domain::{ArticleId, FeedId};
 
+const LAST_PRUNE_KEY: &[u8] = b"last_prune";
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PruneOutcome {
     pub removed_articles: usize,
@@ -36,13 +38,15 @@ impl Store {
         let mut outcome = PruneOutcome::default();
         let mut hashes: HashSet<String> = HashSet::new();
         let mut removed = Vec::new();
-        let saved = self.saved_tree()?;
+        // Held throughout: `saved` is a handle into the open database (see `Store::live`).
+        let live = self.live();
+        let saved = super::saved::saved_tree(&live)?;
         for chunk in ids.chunks(CHUNK) {
             let gone = (
-                &self.articles,
-                &self.article_content,
-                &self.feed_articles,
-                &self.ratings,
+                &self.live().articles,
+                &self.live().article_content,
+                &self.live().feed_articles,
+                &self.live().ratings,
                 &saved,
             )
                 .transaction(
@@ -80,12 +84,12 @@ impl Store {
             return Ok(outcome);
         }
         // Two articles may share a text (the same story in two feeds that did not dedup).
-        for value in self.articles.iter().values() {
+        for value in self.live().articles.iter().values() {
             let record: crate::domain::ArticleMeta = serde_json::from_slice(&value?)?;
             hashes.remove(&record.content_hash);
         }
         let mut batch = sled::Batch::default();
-        for key in self.embeddings.iter().keys() {
+        for key in self.live().embeddings.iter().keys() {
             let key = key?;
             let hash = key
                 .iter()
@@ -97,17 +101,35 @@ impl Store {
                 outcome.removed_vectors += 1;
             }
         }
-        self.embeddings.apply_batch(batch)?;
+        self.live().embeddings.apply_batch(batch)?;
         Ok(outcome)
+    }
+
+    /// Remembers the last cleanup's report (whoever ran it: the schedule, a button, the CLI),
+    /// for Settings to show.
+    pub fn put_last_prune<T: serde::Serialize>(&self, report: &T) -> Result<(), StoreError> {
+        self.live()
+            .meta
+            .insert(LAST_PRUNE_KEY, serde_json::to_vec(report)?)?;
+        Ok(())
+    }
+
+    /// The last cleanup's report; `None` when there was none or it is of an older shape.
+    pub fn last_prune<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .live()
+            .meta
+            .get(LAST_PRUNE_KEY)?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }
 
     /// Bytes the store takes on disk (sled's own count: its log and snapshots).
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.db.size_on_disk()?)
+        Ok(self.live().db.size_on_disk()?)
     }
 
     pub fn embedding_count(&self) -> usize {
-        self.embeddings.len()
+        self.live().embeddings.len()
     }
 }
 

@@ -1,29 +1,30 @@
 //! The `rules` tree: the reader's mute and boost rules (see `crate::rules`), one JSON
 //! record each, keyed by rule id. Ids come from the `meta` counter and are never reused.
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Trees};
 use crate::rules::Rule;
 
 const NEXT_RULE_ID_KEY: &[u8] = b"next_rule_id";
 
-impl Store {
-    fn rules_tree(&self) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree("rules")?)
-    }
+/// The tree in the open database: use it while `live` is held (a compaction must not
+/// swap the database under the handle, see [`Store::live`]).
+fn rules_tree(live: &Trees) -> Result<sled::Tree, StoreError> {
+    Ok(live.db.open_tree("rules")?)
+}
 
+impl Store {
     pub fn new_rule_id(&self) -> Result<u64, StoreError> {
         self.reserve_ids(NEXT_RULE_ID_KEY, 1)
     }
 
     pub fn put_rule(&self, rule: &Rule) -> Result<(), StoreError> {
-        self.rules_tree()?
-            .insert(rule.id.to_be_bytes(), serde_json::to_vec(rule)?)?;
+        rules_tree(&self.live())?.insert(rule.id.to_be_bytes(), serde_json::to_vec(rule)?)?;
         Ok(())
     }
 
     /// Returns the removed rule, or `None` when there was none with that id.
     pub fn remove_rule(&self, id: u64) -> Result<Option<Rule>, StoreError> {
-        match self.rules_tree()?.remove(id.to_be_bytes())? {
+        match rules_tree(&self.live())?.remove(id.to_be_bytes())? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
@@ -31,7 +32,7 @@ impl Store {
 
     /// Every rule, oldest first.
     pub fn list_rules(&self) -> Result<Vec<Rule>, StoreError> {
-        self.rules_tree()?
+        rules_tree(&self.live())?
             .iter()
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))

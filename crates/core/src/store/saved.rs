@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Trees};
 use crate::domain::ArticleId;
 
 fn now_secs() -> u64 {
@@ -14,14 +14,17 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-impl Store {
-    pub(super) fn saved_tree(&self) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree("saved")?)
-    }
+/// The tree in the open database: use it while `live` is held (a compaction must not
+/// swap the database under the handle, see [`Store::live`]).
+pub(super) fn saved_tree(live: &Trees) -> Result<sled::Tree, StoreError> {
+    Ok(live.db.open_tree("saved")?)
+}
 
+impl Store {
     /// Saves an article for later; saving it again keeps the first time.
     pub fn save_article(&self, id: ArticleId) -> Result<(), StoreError> {
-        let tree = self.saved_tree()?;
+        let live = self.live();
+        let tree = saved_tree(&live)?;
         if !tree.contains_key(id.to_key())? {
             tree.insert(id.to_key(), &now_secs().to_be_bytes())?;
         }
@@ -30,17 +33,17 @@ impl Store {
 
     /// Returns whether it was saved.
     pub fn unsave_article(&self, id: ArticleId) -> Result<bool, StoreError> {
-        Ok(self.saved_tree()?.remove(id.to_key())?.is_some())
+        Ok(saved_tree(&self.live())?.remove(id.to_key())?.is_some())
     }
 
     pub fn is_saved(&self, id: ArticleId) -> Result<bool, StoreError> {
-        Ok(self.saved_tree()?.contains_key(id.to_key())?)
+        Ok(saved_tree(&self.live())?.contains_key(id.to_key())?)
     }
 
     /// Every saved article with when it was saved (seconds since the epoch).
     pub fn saved_articles(&self) -> Result<HashMap<ArticleId, u64>, StoreError> {
         let mut saved = HashMap::new();
-        for entry in self.saved_tree()?.iter() {
+        for entry in saved_tree(&self.live())?.iter() {
             let (key, value) = entry?;
             if let Some(id) = ArticleId::from_key(&key) {
                 let at = <[u8; 8]>::try_from(value.as_ref())

@@ -95,14 +95,15 @@ impl Settings {
 
 impl Store {
     pub fn get_settings(&self) -> Result<Settings, StoreError> {
-        match self.settings.get(SETTINGS_KEY)? {
+        match self.live().settings.get(SETTINGS_KEY)? {
             Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
             None => Ok(Settings::default()),
         }
     }
 
     pub fn put_settings(&self, settings: &Settings) -> Result<(), StoreError> {
-        self.settings
+        self.live()
+            .settings
             .insert(SETTINGS_KEY, serde_json::to_vec(settings)?)?;
         Ok(())
     }

@@ -2,10 +2,23 @@
 
 export type PruneReport = { 
 /**
+ * When it ran (RFC 3339).
+ */
+at: string, 
+/**
  * The age limit applied; 0 means keep everything (nothing was removed).
  */
 retention_days: number, removed_articles: number, removed_vectors: number, 
 /**
  * Old articles kept because they are rated or saved.
  */
-kept_rated: number, kept_saved: number, size_before: number, size_after: number, };
+kept_rated: number, kept_saved: number, 
+/**
+ * Bytes on disk before the cleanup and after it (after compaction, when it ran).
+ */
+size_before: number, size_after: number, 
+/**
+ * Whether the store was rewritten to give the space back (see [`COMPACT_SHARE`]; a
+ * store too small to gain from it is left as it is).
+ */
+compacted: boolean, };

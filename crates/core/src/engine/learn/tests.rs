@@ -331,9 +331,13 @@ fn a_stored_vector_of_the_wrong_length_is_embedded_again() {
     let nan: Vec<u8> = std::iter::repeat_n(f32::NAN, engine.model_dim())
         .flat_map(f32::to_le_bytes)
         .collect();
-    let embeddings = &engine.store().embeddings;
-    embeddings.insert(raw_key("hash-0"), vec![0u8; 12]).unwrap();
-    embeddings.insert(raw_key("hash-101"), nan).unwrap();
+    {
+        let live = engine.store().live();
+        live.embeddings
+            .insert(raw_key("hash-0"), vec![0u8; 12])
+            .unwrap();
+        live.embeddings.insert(raw_key("hash-101"), nan).unwrap();
+    }
     engine.invalidate();
     engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
     assert_eq!(

@@ -94,6 +94,7 @@ fn the_index_follows_stores_updates_and_deletes_and_rebuilds_when_lost() {
     // As retention would delete it (the store has no delete of its own yet).
     engine
         .store()
+        .live()
         .articles
         .remove(ArticleId(4).to_key())
         .unwrap();
