@@ -49,13 +49,14 @@ pub fn generate(engine: &Engine, out: &Output, args: &GenerateArgs) -> CliResult
     eprintln!();
     out.print(&report, |r| {
         format!(
-            "{} articles over {} feeds, {} answers; written in {:.1}s, embedded in {:.1}s; \
-             store {:.1} MB ({:.0} bytes per article)",
+            "{} articles over {} feeds, {} answers; written in {:.1}s, embedded in {:.1}s, \
+             indexed for search in {:.1}s; store {:.1} MB ({:.0} bytes per article)",
             r.articles,
             r.feeds,
             r.ratings,
             r.seconds_writing,
             r.seconds_embedding,
+            r.seconds_indexing,
             r.store_bytes as f64 / 1e6,
             r.bytes_per_article
         )

@@ -14,13 +14,15 @@ use serde::Serialize;
 
 use super::generate::dir_size;
 use crate::domain::Rating;
-use crate::engine::{ArticleFilter, Engine};
+use crate::engine::{ArticleFilter, Engine, SearchMode, SearchQuery};
 use crate::error::{Error, Result};
 
 /// Items on a For you page and on the articles page (the app's page sizes).
 pub const PAGE: usize = 50;
 /// Cards asked for at a time (the app's Cards view).
 pub const CARDS: usize = 5;
+/// What the search measurements look for (two words of one generated topic).
+const SEARCH_TEXT: &str = "telescope orbit";
 
 #[derive(Debug, Clone)]
 pub struct ViewsBenchConfig {
@@ -162,6 +164,31 @@ pub fn bench_views(config: &ViewsBenchConfig, progress: impl Fn(&str)) -> Result
         map_points = engine.map()?.len();
         Ok(())
     })?);
+
+    progress("search");
+    let query = |mode| SearchQuery {
+        text: SEARCH_TEXT.to_string(),
+        mode,
+        limit: Some(PAGE),
+    };
+    measurements.push(measure(
+        &format!("text search (words, {PAGE} results, first in a process: opens the index)"),
+        1,
+        None,
+        || engine.search(&query(SearchMode::Words)).map(drop),
+    )?);
+    measurements.push(measure(
+        &format!("text search (words, {PAGE} results)"),
+        runs,
+        Some(100.0),
+        || engine.search(&query(SearchMode::Words)).map(drop),
+    )?);
+    measurements.push(measure(
+        &format!("text search (words + meaning, {PAGE} results)"),
+        runs,
+        Some(100.0),
+        || engine.search(&query(SearchMode::Blend)).map(drop),
+    )?);
 
     let store = engine.store();
     let articles = store.article_count();

@@ -15,7 +15,7 @@ use crate::feeds::fetch::parse_http_url;
 use crate::feeds::opml::{export_opml, parse_opml};
 use crate::feeds::render::render_for_reader;
 use crate::feeds::FeedError;
-use crate::store::StoreError;
+use crate::store::{listing_date, StoreError};
 
 // The app keeps one `Arc<Engine>` and calls it from several threads.
 const _: () = {
@@ -328,45 +328,69 @@ impl Engine {
 
     /// Stored articles, newest first (by publication date, else when first fetched).
     pub fn articles(&self, filter: &ArticleFilter) -> Result<Vec<ArticleView>> {
-        // Filtering and sorting read only metadata; bodies are read for the page shown.
-        let mut records: Vec<ArticleMeta> = match filter.feed {
-            Some(feed) => {
+        // Filtering reads only metadata; bodies are read for the page shown.
+        let ratings = self.store.ratings_by_article()?;
+        let read = if filter.unread_only {
+            self.store.read_ids()?
+        } else {
+            Default::default()
+        };
+        let wanted = |a: &ArticleMeta| {
+            !(filter.unrated && ratings.contains_key(&a.id))
+                && filter.feeds.as_ref().is_none_or(|f| f.contains(&a.feed_id))
+                && filter.rating.is_none_or(|r| ratings.get(&a.id) == Some(&r))
+                && !(filter.unread_only && read.contains(&a.id))
+                && filter.matches_text(a)
+        };
+        let limit = filter.limit.unwrap_or(usize::MAX);
+        // A feed's articles or the answered ones are few: read and sort them. Otherwise the
+        // date index gives the page's order, so a page reads its own records and no more.
+        let few: Option<Vec<ArticleId>> = match (filter.feed, filter.rating) {
+            (Some(feed), _) => {
                 if self.store.get_feed(feed)?.is_none() {
                     return Err(Error::NotFound(format!(
                         "no subscribed feed has the id {feed} (see `sift feeds`)"
                     )));
                 }
-                self.store
-                    .feed_article_ids(feed)?
+                Some(self.store.feed_article_ids(feed)?)
+            }
+            (None, Some(rating)) => Some(
+                ratings
+                    .iter()
+                    .filter(|(_, r)| **r == rating)
+                    .map(|(id, _)| *id)
+                    .collect(),
+            ),
+            (None, None) => None,
+        };
+        let records: Vec<ArticleMeta> = match few {
+            Some(ids) => {
+                let mut records: Vec<ArticleMeta> = ids
                     .into_iter()
                     .filter_map(|id| self.store.get_article_meta(id).transpose())
-                    .collect::<std::result::Result<_, _>>()?
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                records.retain(|a| wanted(a));
+                records.sort_by(|a, b| (listing_date(b), b.id).cmp(&(listing_date(a), a.id)));
+                records.truncate(limit);
+                records
             }
-            None => self.store.list_article_meta()?,
+            None => {
+                let mut records = Vec::new();
+                for id in self.store.article_ids_newest_first() {
+                    if records.len() == limit {
+                        break;
+                    }
+                    // Gone between the index and the record: a removal in flight.
+                    let Some(a) = self.store.get_article_meta(id?)? else {
+                        continue;
+                    };
+                    if wanted(&a) {
+                        records.push(a);
+                    }
+                }
+                records
+            }
         };
-        let ratings = self.store.ratings_by_article()?;
-        if filter.unrated {
-            records.retain(|a| !ratings.contains_key(&a.id));
-        }
-        if let Some(feeds) = &filter.feeds {
-            records.retain(|a| feeds.contains(&a.feed_id));
-        }
-        if let Some(rating) = filter.rating {
-            records.retain(|a| ratings.get(&a.id) == Some(&rating));
-        }
-        if filter.unread_only {
-            let read = self.store.read_ids()?;
-            records.retain(|a| !read.contains(&a.id));
-        }
-        records.retain(|a| filter.matches_text(a));
-        let sort_key = |a: &ArticleMeta| {
-            let when = a.published.clone().or_else(|| a.fetched_at.clone());
-            (when, a.id)
-        };
-        records.sort_by_key(|a| std::cmp::Reverse(sort_key(a)));
-        if let Some(limit) = filter.limit {
-            records.truncate(limit);
-        }
         let ids: Vec<_> = records.iter().map(|a| a.id).collect();
         let scores = self.score_articles(&ids)?;
         records

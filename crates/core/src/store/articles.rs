@@ -16,6 +16,7 @@
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
+use super::dates::{follow_tx, meta_date_key};
 use super::{abort, Store, StoreError, NEXT_ARTICLE_ID_KEY};
 use crate::domain::{
     feed_url_key, lead_words, ArticleContent, ArticleId, ArticleMeta, ArticleRecord, FeedId,
@@ -179,13 +180,18 @@ impl Store {
     /// records are made; this is the plain write the learner's tests (and any importer) need.
     pub fn put_article(&self, record: &ArticleRecord) -> Result<(), StoreError> {
         let (meta, content) = record.clone().split();
-        (&self.live().articles, &self.live().article_content).transaction(
-            |(articles, contents)| {
+        (
+            &self.live().articles,
+            &self.live().article_content,
+            &self.live().article_dates,
+        )
+            .transaction(|(articles, contents, dates)| {
+                let old = get_meta_tx(articles, meta.id)?;
+                follow_tx(dates, old.as_ref(), Some(&meta))?;
                 put_meta_tx(articles, &meta)?;
                 put_content_tx(contents, meta.id, &content)?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
-            },
-        )?;
+            })?;
         Ok(())
     }
 
@@ -234,139 +240,153 @@ impl Store {
             &self.live().article_keys,
             &self.live().feed_articles,
             &self.live().meta,
+            &self.live().article_dates,
         )
-            .transaction(|(feeds, articles, contents, keys, feed_articles, meta)| {
-                let mut outcome = RefreshWriteOutcome::default();
-                if feeds.get(feed_id.to_key())?.is_none() {
-                    return Ok(outcome);
-                }
-                // Ids are drawn inside the transaction, so only new articles use one up.
-                let first_id = meta
-                    .get(NEXT_ARTICLE_ID_KEY)?
-                    .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(1);
-                let mut next_id = first_id;
-                outcome.feed_exists = true;
-                feeds.insert(&feed_id.to_key(), feed_bytes.as_slice())?;
+            .transaction(
+                |(feeds, articles, contents, keys, feed_articles, meta, dates)| {
+                    let mut outcome = RefreshWriteOutcome::default();
+                    if feeds.get(feed_id.to_key())?.is_none() {
+                        return Ok(outcome);
+                    }
+                    // Ids are drawn inside the transaction, so only new articles use one up.
+                    let first_id = meta
+                        .get(NEXT_ARTICLE_ID_KEY)?
+                        .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+                        .map(u64::from_be_bytes)
+                        .unwrap_or(1);
+                    let mut next_id = first_id;
+                    outcome.feed_exists = true;
+                    feeds.insert(&feed_id.to_key(), feed_bytes.as_slice())?;
 
-                for (entry_keys, new) in &keyed {
-                    let mut existing = None;
-                    // A key that points at no article: retention pruned it (see retention.rs).
-                    let mut pruned = false;
-                    for key in entry_keys {
-                        if let Some(id) = keys.get(key.as_bytes())? {
-                            if let Some(id) = ArticleId::from_key(&id) {
-                                if let Some(found) = get_meta_tx(articles, id)? {
-                                    if !distinct_entries_sharing_a_link(key, new, &found, feed_id) {
-                                        existing = Some(found);
-                                        break;
+                    for (entry_keys, new) in &keyed {
+                        let mut existing = None;
+                        // A key that points at no article: retention pruned it (see retention.rs).
+                        let mut pruned = false;
+                        for key in entry_keys {
+                            if let Some(id) = keys.get(key.as_bytes())? {
+                                if let Some(id) = ArticleId::from_key(&id) {
+                                    if let Some(found) = get_meta_tx(articles, id)? {
+                                        if !distinct_entries_sharing_a_link(
+                                            key, new, &found, feed_id,
+                                        ) {
+                                            existing = Some(found);
+                                            break;
+                                        }
+                                    } else {
+                                        pruned = true;
                                     }
-                                } else {
-                                    pruned = true;
                                 }
                             }
                         }
-                    }
-                    if existing.is_none() && pruned {
-                        continue;
-                    }
-                    match existing {
-                        None => {
-                            let id = ArticleId(next_id);
-                            next_id += 1;
-                            let record = ArticleMeta {
-                                id,
-                                feed_id,
-                                title: new.title.clone(),
-                                link: new.link.clone(),
-                                published: new.published.clone(),
-                                author: new.author.clone(),
-                                summary: new.summary.clone(),
-                                lead: lead_words(&new.title, &new.text, LEAD_WORDS),
-                                content_hash: new.content_hash.clone(),
-                                guid: new.guid.clone(),
-                                updated: new.updated.clone(),
-                                enclosures: new.enclosures.clone(),
-                                fetched_at: Some(now.clone()),
-                                also_in: Vec::new(),
-                                dedup_keys: entry_keys.clone(),
-                                read: false,
-                                whole: None,
-                            };
-                            // A key already taken (a link shared by distinct entries) keeps
-                            // pointing at the first article.
-                            for key in entry_keys {
-                                if keys.get(key.as_bytes())?.is_none() {
-                                    keys.insert(key.as_bytes(), &record.id.to_key())?;
-                                }
-                            }
-                            feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
-                            put_meta_tx(articles, &record)?;
-                            put_content_tx(contents, record.id, &new.content())?;
-                            outcome.new_ids.push(record.id);
+                        if existing.is_none() && pruned {
+                            continue;
                         }
-                        Some(mut record) => {
-                            let mut changed = false;
-                            for key in entry_keys {
-                                if !record.dedup_keys.contains(key) {
-                                    record.dedup_keys.push(key.clone());
-                                    keys.insert(key.as_bytes(), &record.id.to_key())?;
-                                    changed = true;
-                                }
-                            }
-                            if record.feed_id != feed_id
-                                && feeds.get(record.feed_id.to_key())?.is_none()
-                            {
-                                // Kept (rated) after its feed was unsubscribed: the feed is
-                                // back, so the article is its own again.
-                                record.feed_id = feed_id;
-                                record.also_in.retain(|f| *f != feed_id);
-                                feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
-                                changed = true;
-                            }
-                            if record.feed_id == feed_id {
-                                let old_content = get_content_tx(contents, record.id)?;
-                                if new.differs_from(&record, &old_content) {
-                                    // The feed changed the entry: its content replaces a
-                                    // fetched page's, which is fetched again if wanted.
-                                    record.whole = None;
-                                    record.title = new.title.clone();
-                                    record.link = new.link.clone();
-                                    record.published = new.published.clone();
-                                    record.updated = new.updated.clone();
-                                    record.author = new.author.clone();
-                                    record.summary = new.summary.clone();
-                                    record.lead = lead_words(&new.title, &new.text, LEAD_WORDS);
-                                    put_content_tx(contents, record.id, &new.content())?;
-                                    record.content_hash = new.content_hash.clone();
-                                    record.enclosures = new.enclosures.clone();
-                                    if new.guid.is_some() {
-                                        record.guid = new.guid.clone();
+                        match existing {
+                            None => {
+                                let id = ArticleId(next_id);
+                                next_id += 1;
+                                let record = ArticleMeta {
+                                    id,
+                                    feed_id,
+                                    title: new.title.clone(),
+                                    link: new.link.clone(),
+                                    published: new.published.clone(),
+                                    author: new.author.clone(),
+                                    summary: new.summary.clone(),
+                                    lead: lead_words(&new.title, &new.text, LEAD_WORDS),
+                                    content_hash: new.content_hash.clone(),
+                                    guid: new.guid.clone(),
+                                    updated: new.updated.clone(),
+                                    enclosures: new.enclosures.clone(),
+                                    fetched_at: Some(now.clone()),
+                                    also_in: Vec::new(),
+                                    dedup_keys: entry_keys.clone(),
+                                    read: false,
+                                    whole: None,
+                                };
+                                // A key already taken (a link shared by distinct entries) keeps
+                                // pointing at the first article.
+                                for key in entry_keys {
+                                    if keys.get(key.as_bytes())?.is_none() {
+                                        keys.insert(key.as_bytes(), &record.id.to_key())?;
                                     }
-                                    if !outcome.updated_ids.contains(&record.id) {
-                                        outcome.updated_ids.push(record.id);
-                                    }
-                                    changed = true;
                                 }
-                            } else if !record.also_in.contains(&feed_id) {
-                                // The same article from another feed: the first feed's copy
-                                // stays authoritative so two feeds never flip-flop it.
-                                record.also_in.push(feed_id);
                                 feed_articles.insert(&feed_article_key(feed_id, record.id), &[])?;
-                                changed = true;
-                            }
-                            if changed {
+                                follow_tx(dates, None, Some(&record))?;
                                 put_meta_tx(articles, &record)?;
+                                put_content_tx(contents, record.id, &new.content())?;
+                                outcome.new_ids.push(record.id);
+                            }
+                            Some(mut record) => {
+                                let listed_at = meta_date_key(&record);
+                                let mut changed = false;
+                                for key in entry_keys {
+                                    if !record.dedup_keys.contains(key) {
+                                        record.dedup_keys.push(key.clone());
+                                        keys.insert(key.as_bytes(), &record.id.to_key())?;
+                                        changed = true;
+                                    }
+                                }
+                                if record.feed_id != feed_id
+                                    && feeds.get(record.feed_id.to_key())?.is_none()
+                                {
+                                    // Kept (rated) after its feed was unsubscribed: the feed is
+                                    // back, so the article is its own again.
+                                    record.feed_id = feed_id;
+                                    record.also_in.retain(|f| *f != feed_id);
+                                    feed_articles
+                                        .insert(&feed_article_key(feed_id, record.id), &[])?;
+                                    changed = true;
+                                }
+                                if record.feed_id == feed_id {
+                                    let old_content = get_content_tx(contents, record.id)?;
+                                    if new.differs_from(&record, &old_content) {
+                                        // The feed changed the entry: its content replaces a
+                                        // fetched page's, which is fetched again if wanted.
+                                        record.whole = None;
+                                        record.title = new.title.clone();
+                                        record.link = new.link.clone();
+                                        record.published = new.published.clone();
+                                        record.updated = new.updated.clone();
+                                        record.author = new.author.clone();
+                                        record.summary = new.summary.clone();
+                                        record.lead = lead_words(&new.title, &new.text, LEAD_WORDS);
+                                        put_content_tx(contents, record.id, &new.content())?;
+                                        record.content_hash = new.content_hash.clone();
+                                        record.enclosures = new.enclosures.clone();
+                                        if new.guid.is_some() {
+                                            record.guid = new.guid.clone();
+                                        }
+                                        if !outcome.updated_ids.contains(&record.id) {
+                                            outcome.updated_ids.push(record.id);
+                                        }
+                                        changed = true;
+                                    }
+                                } else if !record.also_in.contains(&feed_id) {
+                                    // The same article from another feed: the first feed's copy
+                                    // stays authoritative so two feeds never flip-flop it.
+                                    record.also_in.push(feed_id);
+                                    feed_articles
+                                        .insert(&feed_article_key(feed_id, record.id), &[])?;
+                                    changed = true;
+                                }
+                                if changed {
+                                    let now_listed_at = meta_date_key(&record);
+                                    if now_listed_at != listed_at {
+                                        dates.remove(listed_at)?;
+                                        dates.insert(now_listed_at, &[])?;
+                                    }
+                                    put_meta_tx(articles, &record)?;
+                                }
                             }
                         }
                     }
-                }
-                if next_id != first_id {
-                    meta.insert(NEXT_ARTICLE_ID_KEY, &next_id.to_be_bytes())?;
-                }
-                Ok(outcome)
-            })?;
+                    if next_id != first_id {
+                        meta.insert(NEXT_ARTICLE_ID_KEY, &next_id.to_be_bytes())?;
+                    }
+                    Ok(outcome)
+                },
+            )?;
         Ok(outcome)
     }
 
@@ -415,9 +435,20 @@ impl Store {
                 &self.live().feed_articles,
                 &self.live().ratings,
                 &saved,
+                &self.live().article_dates,
             )
                 .transaction(
-                    |(feeds, urls, articles, contents, keys, feed_articles, ratings, saved)| {
+                    |(
+                        feeds,
+                        urls,
+                        articles,
+                        contents,
+                        keys,
+                        feed_articles,
+                        ratings,
+                        saved,
+                        dates,
+                    )| {
                         feeds.remove(&feed_id.to_key())?;
                         if urls.get(url_key.as_bytes())?.as_deref() == Some(&feed_id.to_key()[..]) {
                             urls.remove(url_key.as_bytes())?;
@@ -443,6 +474,7 @@ impl Store {
                                         keys.remove(key.as_bytes())?;
                                     }
                                 }
+                                follow_tx(dates, Some(&record), None)?;
                                 articles.remove(&id.to_key())?;
                                 contents.remove(&id.to_key())?;
                             }

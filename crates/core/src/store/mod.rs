@@ -3,12 +3,13 @@
 //! Trees: `meta` (schema version), `feeds`, `articles` (lean metadata), `article_content`
 //! (HTML and text, apart so listings never decode them), `ratings`, `embeddings`,
 //! `settings`, `learner` (what the learner derives from the corpus, a cache), and the indexes ingestion keeps consistent with them in the same transactions:
-//! `feed_urls` (normalised feed URL → FeedId), `article_keys` (dedup key → ArticleId) and
-//! `feed_articles` (FeedId ‖ ArticleId → ()). Values are JSON so that a schema change is a readable migration, not a
+//! `feed_urls` (normalised feed URL → FeedId), `article_keys` (dedup key → ArticleId),
+//! `feed_articles` (FeedId ‖ ArticleId → ()) and `article_dates` (date ‖ ArticleId → ()). Values are JSON so that a schema change is a readable migration, not a
 //! byte-layout puzzle. Writes that belong together use sled transactions or batches.
 
 mod articles;
 mod compact;
+mod dates;
 mod embeddings;
 mod feeds;
 mod learner;
@@ -22,6 +23,7 @@ mod settings;
 
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
 pub use compact::CompactOutcome;
+pub(crate) use dates::listing_date;
 pub use embeddings::{Embedding, EmbeddingError};
 pub use map_layout::StoredMapLayout;
 pub use ratings::{LearnerImport, RatingRecord};
@@ -38,7 +40,8 @@ use parking_lot::{RwLock, RwLockReadGuard};
 /// Bumped whenever the stored layout changes; [`Store::open`] migrates older stores.
 ///
 /// 1: one `articles` record held metadata and content. 2: content moved to `article_content`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: the `article_dates` index (the articles page's order) was added.
+pub const SCHEMA_VERSION: u32 = 3;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const NEXT_FEED_ID_KEY: &[u8] = b"next_feed_id";
@@ -110,6 +113,8 @@ pub(crate) struct Trees {
     pub(crate) feed_urls: sled::Tree,
     pub(crate) article_keys: sled::Tree,
     pub(crate) feed_articles: sled::Tree,
+    /// (listing date ‖ article id) → (): the articles page's order (`dates.rs`).
+    pub(crate) article_dates: sled::Tree,
     /// Articles opened in the app's reader (key: article id, value: empty).
     pub(crate) read: sled::Tree,
     /// What the learner derives from the whole corpus, kept between runs (`learner.rs`).
@@ -130,6 +135,7 @@ impl Trees {
             feed_urls: open("feed_urls")?,
             article_keys: open("article_keys")?,
             feed_articles: open("feed_articles")?,
+            article_dates: open("article_dates")?,
             read: open("read")?,
             learner: open("learner")?,
             db,
@@ -231,6 +237,10 @@ impl Store {
         }
         if found == 1 {
             self.split_article_content()?;
+        }
+        if (1..3).contains(&found) {
+            // Rebuilt whole, so an interrupted run (schema still 2) simply runs again.
+            self.rebuild_article_dates()?;
         }
         // found == 0 is a brand-new store: nothing to convert, just record its layout.
         self.live()
@@ -423,7 +433,7 @@ mod tests {
             store.flush().unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.article_count(), records.len());
         assert_eq!(store.live().article_content.len(), records.len());
         assert_eq!(store.list_articles().unwrap(), records);

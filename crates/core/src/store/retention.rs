@@ -48,9 +48,10 @@ impl Store {
                 &self.live().feed_articles,
                 &self.live().ratings,
                 &saved,
+                &live.article_dates,
             )
                 .transaction(
-                    |(articles, contents, feed_articles, ratings, saved)| {
+                    |(articles, contents, feed_articles, ratings, saved, dates)| {
                         let mut gone = Vec::new();
                         for &id in chunk {
                             let key = id.to_key();
@@ -66,6 +67,7 @@ impl Store {
                             for also in &record.also_in {
                                 feed_articles.remove(&feed_article_key(*also, id))?;
                             }
+                            dates.remove(super::dates::meta_date_key(&record))?;
                             articles.remove(&key)?;
                             contents.remove(&key)?;
                             gone.push((id, record.content_hash));
