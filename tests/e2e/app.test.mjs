@@ -148,6 +148,39 @@ describe("the Sift window", { timeout: 180_000 }, () => {
     await session.waitFor('[data-testid="view-for-you"]', { what: "the first window to still respond" });
   });
 
+  it("without a session bus, a second launch on the same store says why and exits", async () => {
+    const { session, dataDir, display } = app;
+    // No bus to hand over to (a bare X session, a container): the store is locked, and the
+    // second launch must end with one clear line, not a panic, and leave the first alone.
+    const second = spawn(appBinary(), [], {
+      env: {
+        ...process.env,
+        DISPLAY: display,
+        SIFT_DATA_DIR: dataDir,
+        DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/sift-no-bus",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    second.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        second.kill("SIGKILL");
+        resolve("still running");
+      }, 20_000);
+      second.once("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    assert.notEqual(code, "still running", "the second instance exited");
+    assert.notEqual(code, 0, "it did not start");
+    assert.match(stderr, /in use by another Sift process/);
+    assert.doesNotMatch(stderr, /panicked/);
+    await session.click('[data-testid="nav-for-you"]');
+    await session.waitFor('[data-testid="view-for-you"]', { what: "the first window to still respond" });
+  });
+
   it("shows honest empty states on a new store", async () => {
     const { session } = app;
     await session.click('[data-testid="nav-for-you"]');
