@@ -424,3 +424,28 @@ fn muted_articles_are_never_promising_and_a_boost_counts() {
     assert_eq!(promising.len(), 1);
     assert!((promising[0].1 - boosted).abs() < 1e-6);
 }
+
+/// An age typed into the CLI or sent by the app can be any number: one reaching past the
+/// first date chrono knows (`now - u32::MAX days` panicked) selects nothing, without a
+/// panic.
+#[test]
+fn ages_beyond_the_calendar_select_nothing() {
+    let (_dir, engine) = engine();
+    let report = engine.prune(Some(u32::MAX)).unwrap();
+    assert_eq!(report.removed_articles, 0);
+    let marked = engine
+        .mark_read_where(&MarkReadScope {
+            older_than_days: Some(u32::MAX),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(marked.ids.is_empty(), "{marked:?}");
+    // An age within the calendar still works.
+    let marked = engine
+        .mark_read_where(&MarkReadScope {
+            older_than_days: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(marked.ids.len(), 15);
+}

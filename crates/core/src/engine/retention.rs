@@ -54,6 +54,15 @@ pub struct StoreStats {
     pub last_cleanup: Option<PruneReport>,
 }
 
+/// The moment `days` days ago. An age from outside (the CLI, the app) can reach past the
+/// first date chrono represents (`now - u32::MAX days` would panic); that is simply before
+/// anything, so nothing is older.
+pub(super) fn days_ago(days: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+        .checked_sub_signed(chrono::Duration::days(i64::from(days)))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
 /// How old an article is: by its publication date, else by when it arrived (as "older
 /// than N days" in bulk marking reads it), so a feed's old backlog does not linger.
 fn last_seen(a: &ArticleMeta) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -90,7 +99,7 @@ impl Engine {
         if retention_days == 0 && days.is_none() {
             return Ok(report);
         }
-        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
+        let cutoff = days_ago(retention_days);
         let ratings = self.store.ratings_by_article()?;
         let saved = self.store.saved_articles()?;
         let mut doomed = Vec::new();

@@ -138,9 +138,7 @@ impl Engine {
         } else {
             None
         };
-        let cutoff = scope
-            .older_than_days
-            .map(|days| chrono::Utc::now() - chrono::Duration::days(i64::from(days)));
+        let cutoff = scope.older_than_days.map(super::retention::days_ago);
         let carried_by =
             |a: &ArticleMeta, feed: FeedId| a.feed_id == feed || a.also_in.contains(&feed);
         let selected: Vec<ArticleId> = self
