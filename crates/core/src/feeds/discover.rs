@@ -13,7 +13,8 @@ use html5ever::tokenizer::{
     BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 
-use super::fetch::{parse_http_url, FetchOutcome, Fetched, Fetcher, Validators};
+use super::address::is_local_origin;
+use super::fetch::{parse_http_url, FetchOutcome, Fetched, Fetcher, Reach, Validators};
 use super::parse::{parse_feed, ParsedFeed};
 use super::FeedError;
 
@@ -200,7 +201,9 @@ pub struct Discovered {
 
 /// Fetches `url`; if it is a feed, that's it, otherwise looks for one as described in the
 /// module docs. The error for the URL itself is kept when nothing else is found, since it
-/// says most (a 404, a timeout, ...).
+/// says most (a 404, a timeout, ...). The page's links are its author's choice: from a
+/// page on the public internet they are fetched only from public addresses (see
+/// `address.rs`).
 pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedError> {
     let limit = fetcher.settings().discover_timeout;
     let deadline = tokio::time::Instant::now() + limit;
@@ -208,12 +211,16 @@ pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedEr
         url: url.to_string(),
         seconds: limit.as_secs_f64().ceil() as u64,
     };
-    let fetch = |target: String| async move {
-        tokio::time::timeout_at(deadline, fetcher.fetch(&target, &Validators::default())).await
+    let fetch = |target: String, reach: Reach| async move {
+        tokio::time::timeout_at(
+            deadline,
+            fetcher.fetch_within(&target, &Validators::default(), reach),
+        )
+        .await
     };
 
     let page_url = parse_http_url(url)?;
-    let fetched = match fetch(page_url.to_string())
+    let fetched = match fetch(page_url.to_string(), Reach::Any)
         .await
         .map_err(|_| out_of_time())??
     {
@@ -238,8 +245,13 @@ pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedEr
     }
 
     let final_url = url::Url::parse(&fetched.final_url).unwrap_or(page_url);
+    // Within the one deadline too; not knowing counts as public, the stricter choice.
+    let local = tokio::time::timeout_at(deadline, is_local_origin(final_url.as_str()))
+        .await
+        .unwrap_or(false);
+    let reach = if local { Reach::Any } else { Reach::PublicOnly };
     for candidate in candidates(&fetched.body, &final_url) {
-        let Ok(outcome) = fetch(candidate.clone()).await else {
+        let Ok(outcome) = fetch(candidate.clone(), reach).await else {
             return Err(out_of_time());
         };
         let Ok(FetchOutcome::Fetched(body)) = outcome else {
