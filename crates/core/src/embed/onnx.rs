@@ -54,6 +54,9 @@ pub const DEFAULT_THREADS: usize = 0;
 /// 64 full articles take ~5 s on 2 cores.
 pub const TEXTS_PER_CALL: usize = 64;
 
+/// Graph optimisation of the session. PROVISIONAL: to be chosen from `make bench`.
+pub const DEFAULT_OPTIMIZATION: Optimization = Optimization::All;
+
 /// How long an unused session is kept before its memory is given back.
 pub const DEFAULT_IDLE_RELEASE: Duration = Duration::from_secs(60);
 
@@ -73,6 +76,50 @@ pub struct EmbedOptions {
     pub threads: usize,
     /// Drop the session after this long without a call; `None`: keep it for good.
     pub idle_release: Option<Duration>,
+    /// ONNX Runtime's graph optimisation (see [`DEFAULT_OPTIMIZATION`]).
+    pub optimization: Optimization,
+    /// ONNX Runtime's CPU arena and memory pattern for the activations.
+    pub arena: bool,
+    /// The model's weights in the arena too (ONNX Runtime's default) rather than allocated
+    /// at their exact size.
+    pub weights_in_arena: bool,
+    /// ONNX Runtime re-lays the weights out for its matrix kernels once, at load (its
+    /// default); without it they are packed on each run instead.
+    pub prepack: bool,
+}
+
+/// ONNX Runtime's graph optimisation levels: fusing operators makes the model faster and
+/// costs memory while the session is built and for the fused weights it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Optimization {
+    Off,
+    Basic,
+    Extended,
+    All,
+}
+
+impl Optimization {
+    pub const LEVELS: [Optimization; 4] = [Self::Off, Self::Basic, Self::Extended, Self::All];
+
+    fn level(self) -> GraphOptimizationLevel {
+        match self {
+            Self::Off => GraphOptimizationLevel::Disable,
+            Self::Basic => GraphOptimizationLevel::Level1,
+            Self::Extended => GraphOptimizationLevel::Level2,
+            Self::All => GraphOptimizationLevel::Level3,
+        }
+    }
+}
+
+impl std::fmt::Display for Optimization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Off => "optimisation off",
+            Self::Basic => "basic optimisation",
+            Self::Extended => "extended optimisation",
+            Self::All => "all optimisations",
+        })
+    }
 }
 
 impl Default for EmbedOptions {
@@ -83,6 +130,10 @@ impl Default for EmbedOptions {
             max_batch: MAX_BATCH_TEXTS,
             threads: DEFAULT_THREADS,
             idle_release: Some(DEFAULT_IDLE_RELEASE),
+            optimization: DEFAULT_OPTIMIZATION,
+            arena: true,
+            weights_in_arena: true,
+            prepack: true,
         }
     }
 }
@@ -271,7 +322,7 @@ impl Shared {
     /// session is reopened after an idle release), then built from the checked bytes.
     fn open_session(&self) -> std::result::Result<Session, SessionError> {
         let bytes = read_verified(&self.model_path, "model.onnx")?;
-        session_builder(&self.environment, self.threads)
+        session_builder(&self.environment, &self.options, self.threads)
             .map_err(SessionError::Runtime)?
             .commit_from_memory(&bytes)
             .map_err(|e| SessionError::Runtime(e.to_string()))
@@ -294,22 +345,32 @@ enum SessionError {
 /// it keeps the peak of the largest batch, which batches of 32 × 256 tokens made huge.)
 fn session_builder(
     environment: &Environment,
+    options: &EmbedOptions,
     threads: usize,
 ) -> std::result::Result<ort::session::builder::SessionBuilder, String> {
     let text = |e: ort::Error<ort::session::builder::SessionBuilder>| e.to_string();
-    Session::builder(environment)
+    let builder = Session::builder(environment)
         .map_err(|e| e.to_string())?
-        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(true).build()])
+        .with_execution_providers([ort::ep::CPU::default()
+            .with_arena_allocator(options.arena)
+            .build()])
         .map_err(text)?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .with_optimization_level(options.optimization.level())
         .map_err(text)?
         .with_intra_threads(threads)
         .map_err(text)?
-        .with_memory_pattern(true)
+        .with_memory_pattern(options.arena)
         .map_err(text)?
         // Spin-waiting threads steal the cores the other threads (and the window) need.
         .with_intra_op_spinning(false)
-        .map_err(text)
+        .map_err(text)?
+        .with_prepacking(options.prepack)
+        .map_err(text)?;
+    if options.weights_in_arena {
+        Ok(builder)
+    } else {
+        builder.with_device_allocated_initializers().map_err(text)
+    }
 }
 
 /// Splits texts sorted by ascending token length into consecutive batches: each as long as
