@@ -98,6 +98,9 @@ fn ingest_events(
             if report.embedding.as_ref().is_ok_and(|e| e.embedded > 0) {
                 library_changed(&app);
                 lay_out_map(engine.clone());
+            } else if report.icons.found > 0 {
+                // New icons to show in the lists.
+                library_changed(&app);
             }
             crate::tray::update_unread(&app);
             notify_in_background(&app, engine.clone(), report);

@@ -8,6 +8,7 @@ mod command_names;
 mod commands;
 pub mod error;
 pub mod events;
+mod icons;
 mod reader_commands;
 mod tray;
 
@@ -103,6 +104,7 @@ pub fn run() {
             Some(vec!["--minimized"]),
         ))
         .on_window_event(tray::on_window_event)
+        .register_asynchronous_uri_scheme_protocol(icons::SCHEME, icons::serve)
         .setup(move |app| {
             let engine = match Engine::open(&data_dir) {
                 Ok(engine) => Arc::new(engine),

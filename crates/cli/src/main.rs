@@ -42,6 +42,12 @@ enum Command {
     },
     /// List subscribed feeds.
     Feeds,
+    /// Feed icons: which feeds have one stored (refresh looks for new feeds' icons once).
+    Icons {
+        /// Look for the icons of feeds that have none yet now, instead of at the next refresh.
+        #[arg(long)]
+        fetch: bool,
+    },
     /// Add the feeds of an OPML file (they are fetched by the next refresh).
     ImportOpml { file: PathBuf },
     /// Write all subscriptions as OPML 2.0 to FILE, or to stdout.
@@ -111,6 +117,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Subscribe { url } => commands::feeds::subscribe(&engine, &out, &url).await,
         Command::Unsubscribe { feed } => commands::feeds::unsubscribe(&engine, &out, &feed),
         Command::Feeds => commands::feeds::feeds(&engine, &out),
+        Command::Icons { fetch } => commands::feeds::icons(&engine, &out, fetch).await,
         Command::ImportOpml { file } => commands::feeds::import_opml(&engine, &out, &file),
         Command::ExportOpml { file } => {
             commands::feeds::export_opml(&engine, &out, file.as_deref())

@@ -140,9 +140,39 @@ fn a_new_user_subscribes_refreshes_reads_and_moves_opml() {
     let articles = json(&data, &["articles"]);
     let articles = articles.as_array().unwrap();
     assert_eq!(articles.len(), 5);
+    // The contract's fields exactly, plus `enclosures` only where an entry carries media
+    // (the two fixtures' podcast episodes, one given relative to xml:base): a player or a
+    // link in the reader.
+    let mut media: Vec<(String, String)> = articles
+        .iter()
+        .filter_map(|a| a.get("enclosures"))
+        .flat_map(|e| e.as_array().unwrap().clone())
+        .map(|e| {
+            (
+                e["url"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    media.sort();
+    assert_eq!(
+        media,
+        [
+            (
+                "http://example.org/blog/media/episode1.mp3".to_string(),
+                "audio".to_string()
+            ),
+            (
+                "https://cafe-zuerich.example/audio/folge-12.mp3".to_string(),
+                "audio".to_string()
+            ),
+        ]
+    );
     for a in articles {
+        let mut fields = keys(a);
+        fields.retain(|k| k != "enclosures");
         assert_eq!(
-            keys(a),
+            fields,
             [
                 "author",
                 "confidence",

@@ -90,6 +90,33 @@ pub fn feeds(engine: &Engine, out: &Output) -> CliResult {
     })
 }
 
+/// Every feed's icon status; with `fetch`, feeds without one are looked at first.
+pub async fn icons(engine: &Engine, out: &Output, fetch: bool) -> CliResult {
+    if fetch {
+        engine.fetch_missing_icons().await?;
+    }
+    let icons = engine.feed_icons()?;
+    out.print(&icons, |icons| {
+        if icons.is_empty() {
+            return "No feeds yet. Add one with `sift subscribe URL`.".to_string();
+        }
+        icons
+            .iter()
+            .map(|i| match (i.status, &i.source, &i.error) {
+                ("found", Some(source), _) => format!(
+                    "{:>4}  {} ({} bytes) from <{source}>",
+                    i.feed_id,
+                    i.mime_type.as_deref().unwrap_or("image"),
+                    i.bytes.unwrap_or(0)
+                ),
+                ("missing", _, Some(error)) => format!("{:>4}  no icon: {error}", i.feed_id),
+                _ => format!("{:>4}  not looked for yet", i.feed_id),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
 fn feed_line(f: &FeedSummary) -> String {
     let mut line = format!(
         "{:>4}  {}  <{}>  {} articles, {}",

@@ -67,6 +67,10 @@ pub struct FeedRecord {
     /// offers `full_text`).
     #[serde(default)]
     pub looks_truncated: bool,
+    /// The icon (or logo) the feed itself declares, as of its last fetch; where Sift looks
+    /// for the feed's icon first.
+    #[serde(default)]
+    pub icon_url: Option<String>,
 }
 
 impl FeedRecord {
@@ -88,6 +92,7 @@ impl FeedRecord {
             added_at: Some(chrono::Utc::now().to_rfc3339()),
             full_text: false,
             looks_truncated: false,
+            icon_url: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::domain::{ArticleId, ArticleMeta, FeedId, FeedRecord, Rating, WholeArt
 use crate::error::{Error, Result};
 use crate::feeds::discover::discover;
 use crate::feeds::fetch::parse_http_url;
+use crate::feeds::media::{enclosures_for_reader, MediaEnclosure};
 use crate::feeds::opml::{export_opml, parse_opml};
 use crate::feeds::render::render_for_reader;
 use crate::feeds::FeedError;
@@ -44,6 +45,8 @@ pub struct FeedSummary {
     pub full_text: bool,
     /// The entries look like teasers: offer `full_text`.
     pub looks_truncated: bool,
+    /// An icon is stored for this feed (the app shows it from the store).
+    pub icon: bool,
 }
 
 /// An article as listed (`sift articles`, the app's reading list).
@@ -70,6 +73,11 @@ pub struct ArticleView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub whole: Option<WholeArticle>,
+    /// Media the entry carries (podcast audio, video, images, files), for a player or a
+    /// link in the reader. Left out of JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<MediaEnclosure>>", optional))]
+    pub enclosures: Vec<MediaEnclosure>,
 }
 
 impl ArticleView {
@@ -92,6 +100,7 @@ impl ArticleView {
             summary: a.summary,
             content_html,
             whole: a.whole,
+            enclosures: enclosures_for_reader(&a.enclosures),
         }
     }
 }
@@ -196,6 +205,7 @@ impl Engine {
         let feed = self.find_feed(id_or_url)?;
         let carried = self.store.feed_article_ids(feed.id)?;
         self.store.remove_feed(feed.id)?;
+        self.store.remove_feed_icon(feed.id)?;
         self.store.flush()?;
         self.reindex_quietly(&carried);
         // Its articles leave the learner's corpus (the only change that is not incremental).
@@ -219,6 +229,7 @@ impl Engine {
     /// All subscriptions, in id (subscription) order.
     pub fn feeds(&self) -> Result<Vec<FeedSummary>> {
         let counts = self.store.article_counts()?;
+        let with_icons = self.store.feeds_with_icons()?;
         let mut liked: HashMap<FeedId, (usize, usize)> = HashMap::new();
         for (article, rating) in self.store.ratings_by_article()? {
             if let Some(record) = self.store.get_article_meta(article)? {
@@ -253,6 +264,7 @@ impl Engine {
                     tags: feed.tags,
                     full_text: feed.full_text,
                     looks_truncated: feed.looks_truncated,
+                    icon: with_icons.contains(&feed.id),
                 }
             })
             .collect())

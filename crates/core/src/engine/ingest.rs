@@ -112,6 +112,8 @@ pub struct IngestReport {
     /// The embedding queue's run. `Err` holds why the model could not run: the articles are
     /// stored regardless, they only lack scores, and the next ingestion embeds them.
     pub embedding: std::result::Result<EmbedReport, String>,
+    /// Feed icons looked for this time (feeds met for the first time).
+    pub icons: super::IconsReport,
 }
 
 /// The receiver of [`IngestEvent`]s; shared with the thread that embeds.
@@ -155,11 +157,19 @@ impl Engine {
         if refresh.changed_texts() {
             self.ingestion.embedding_owed.store(true, Ordering::SeqCst);
         }
-        let embedding = self
-            .embed_queued(events.clone())
-            .await
-            .map_err(|e| crate::error::display_chain(&e));
-        let report = IngestReport { refresh, embedding };
+        // Icons of feeds met for the first time are fetched while the model embeds.
+        let (embedding, icons) = tokio::join!(self.embed_queued(events.clone()), async {
+            self.fetch_missing_icons().await.unwrap_or_else(|e| {
+                tracing::warn!("feed icons could not be stored: {e}");
+                super::IconsReport::default()
+            })
+        });
+        let embedding = embedding.map_err(|e| crate::error::display_chain(&e));
+        let report = IngestReport {
+            refresh,
+            embedding,
+            icons,
+        };
         events(IngestEvent::Finished(&report));
         Ok(report)
     }

@@ -1,6 +1,7 @@
 //! [`Engine`]: the one facade the CLI and the app call. Commands stay thin; the logic
 //! lives in the modules the engine orchestrates.
 
+mod icons;
 mod ingest;
 mod learn;
 mod reading;
@@ -16,6 +17,7 @@ mod whole;
 
 #[cfg(test)]
 mod reader_tests;
+pub use icons::{FeedIconStatus, IconsReport};
 pub use ingest::{
     FeedRefreshResult, FeedSelection, IngestEvent, IngestEvents, IngestReport, RefreshProgress,
     RefreshReport, RefreshStatus,

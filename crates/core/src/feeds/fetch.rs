@@ -119,6 +119,19 @@ impl Fetcher {
         validators: &Validators,
         reach: Reach,
     ) -> Result<FetchOutcome, FeedError> {
+        self.fetch_capped(url, validators, reach, self.settings.max_body_bytes)
+            .await
+    }
+
+    /// [`Fetcher::fetch_within`] with a smaller body cap than the feeds' (icons), never a
+    /// larger one.
+    pub async fn fetch_capped(
+        &self,
+        url: &str,
+        validators: &Validators,
+        reach: Reach,
+        max_body_bytes: usize,
+    ) -> Result<FetchOutcome, FeedError> {
         if let Some(outcome) = super::bundled::fetch(url, validators) {
             return Ok(outcome);
         }
@@ -153,7 +166,7 @@ impl Fetcher {
             });
         }
 
-        let limit = self.settings.max_body_bytes;
+        let limit = max_body_bytes.min(self.settings.max_body_bytes);
         let too_large = || FeedError::TooLarge {
             url: url.to_string(),
             limit,

@@ -19,6 +19,8 @@ pub mod article;
 pub mod bundled;
 pub mod discover;
 pub mod fetch;
+pub mod icon;
+pub mod media;
 pub mod opml;
 pub mod parse;
 pub mod refresh;

@@ -13,6 +13,8 @@ pub struct ParsedFeed {
     pub title: Option<String>,
     /// The site the feed belongs to (its HTML home page).
     pub site_url: Option<String>,
+    /// The icon (else the logo) the feed declares, absolute.
+    pub icon_url: Option<String>,
     pub entries: Vec<ParsedEntry>,
 }
 
@@ -55,6 +57,17 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedError>
         .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
         .map(|l| l.href.clone())
         .and_then(limit_url);
+    let icon_url = feed
+        .icon
+        .iter()
+        .chain(&feed.logo)
+        .find_map(|image| {
+            url::Url::parse(feed_url)
+                .and_then(|base| base.join(image.uri.trim()))
+                .ok()
+        })
+        .map(String::from)
+        .and_then(limit_url);
     let entries = newest(feed.entries, MAX_ENTRIES)
         .into_iter()
         .map(|entry| convert_entry(entry, feed_url))
@@ -66,6 +79,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedError>
             .map(|t| truncate_chars(t, MAX_TITLE_CHARS))
             .filter(|t| !t.is_empty()),
         site_url,
+        icon_url,
         entries,
     })
 }

@@ -162,6 +162,7 @@ async fn fetch_one(fetcher: &Fetcher, mut feed: FeedRecord) -> FeedUpdate {
             if feed.site_url.is_none() {
                 feed.site_url = parsed.site_url;
             }
+            feed.icon_url = parsed.icon_url;
             feed.looks_truncated = super::whole::looks_truncated(&articles);
             FeedUpdate {
                 feed,

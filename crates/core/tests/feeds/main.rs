@@ -6,6 +6,7 @@ mod server;
 mod engine;
 mod fetching;
 mod fuzz;
+mod icons;
 mod ingest;
 mod limits;
 mod opml;

@@ -20,4 +20,8 @@ full_text: boolean,
 /**
  * The entries look like teasers: offer `full_text`.
  */
-looks_truncated: boolean, };
+looks_truncated: boolean, 
+/**
+ * An icon is stored for this feed (the app shows it from the store).
+ */
+icon: boolean, };
