@@ -29,7 +29,10 @@ apt_packages=(
   python3 python3-pip
 )
 if [ "$want_tests" -eq 1 ]; then
-  apt_packages+=(webkit2gtk-driver)
+  # webkit2gtk-driver: WebDriver for the app. dbus-daemon and python3-gi: the private
+  # desktop session of tests/e2e/background.test.mjs (a notification server and a tray
+  # on their own session bus, tests/e2e/lib/desktop.py).
+  apt_packages+=(webkit2gtk-driver dbus-daemon python3-gi)
 fi
 command -v node >/dev/null || apt_packages+=(nodejs)
 command -v npm >/dev/null || apt_packages+=(npm)

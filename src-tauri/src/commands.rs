@@ -286,12 +286,16 @@ pub async fn open_external(app: AppHandle, url: String) -> CommandResult<()> {
 /// next `recommend` or `cards` already reflects it.
 #[tauri::command]
 pub async fn rate(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: ArticleId,
     rating: Option<Rating>,
 ) -> CommandResult<RatedArticle> {
     let engine = state.engine.clone();
-    blocking(move || engine.rate(id, rating)).await
+    let result = blocking(move || engine.rate(id, rating)).await;
+    // A rated article leaves For you, whose unread count the tray shows.
+    crate::tray::update_unread(&app);
+    result
 }
 
 #[tauri::command]
@@ -316,9 +320,15 @@ pub async fn for_you(
 
 /// The reader calls this when it opens an article.
 #[tauri::command]
-pub async fn mark_read(state: State<'_, AppState>, id: ArticleId) -> CommandResult<()> {
+pub async fn mark_read(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: ArticleId,
+) -> CommandResult<()> {
     let engine = state.engine.clone();
-    blocking(move || engine.mark_read(id)).await
+    let result = blocking(move || engine.mark_read(id)).await;
+    crate::tray::update_unread(&app);
+    result
 }
 
 #[tauri::command]

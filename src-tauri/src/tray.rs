@@ -3,7 +3,7 @@
 //! embedding and notifications go on; Quit really quits. Without a tray host (a bare X
 //! server, some desktops) the icon is simply absent and closing quits as before.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -75,6 +75,10 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Counts asked for so far; only the newest count reaches the icon (counts run
+/// concurrently, and an older one may finish last).
+static UNREAD_ASKED: AtomicU64 = AtomicU64::new(0);
+
 /// Shows the unread count of For you beside the icon (and in its tooltip where supported).
 pub fn update_unread(app: &AppHandle) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
@@ -85,9 +89,13 @@ pub fn update_unread(app: &AppHandle) {
     };
     let engine = state.engine.clone();
     let tray = tray.clone();
+    let asked = UNREAD_ASKED.fetch_add(1, Ordering::SeqCst) + 1;
     tauri::async_runtime::spawn(async move {
         let counts = tauri::async_runtime::spawn_blocking(move || engine.unread_counts()).await;
         let Ok(Ok(counts)) = counts else { return };
+        if UNREAD_ASKED.load(Ordering::SeqCst) != asked {
+            return;
+        }
         let label = (counts.for_you > 0).then(|| counts.for_you.to_string());
         let _ = tray.set_title(label.as_deref());
         let _ = tray.set_tooltip(Some(format!("Sift: {} unread for you", counts.for_you)));

@@ -3,8 +3,8 @@
 // in Saved, mute a word and see its effect and reason, and clean up old articles while the
 // rated and saved ones stay. Needs the model files (models/fetch.sh), like the app itself.
 //
-// Not covered here (no tray host or notification daemon under Xvfb): closing to the tray
-// and the notification of a refresh that ran while the window was closed.
+// Closing to the tray and the notification of a refresh that ran while the window was
+// closed are in background.test.mjs (which brings its own notification server and tray).
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";

@@ -38,14 +38,14 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 }
 
 /** Spawns `command` as the leader of its own process group, so stopping it stops its children. */
-function spawnGroup(command, args, options) {
+export function spawnGroup(command, args, options) {
   const child = spawn(command, args, { ...options, detached: true });
   liveGroups.add(child.pid);
   child.once("exit", () => liveGroups.delete(child.pid));
   return child;
 }
 
-async function stopGroup(child, graceMs = 3_000) {
+export async function stopGroup(child, graceMs = 3_000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   killGroup(child.pid, "SIGTERM");

@@ -51,8 +51,11 @@ export function teaserFeed(base) {
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>Coastal Notes</title><link>${base}/</link>${items}</channel></rss>`;
 }
 
-/** Starts the server; returns { url(path), close() }. */
-export async function startFixtureServer() {
+/**
+ * Starts the server; returns { url(path), close() }. `dynamic` maps more paths to functions
+ * returning { type, body } at each request (a feed that changes during a test).
+ */
+export async function startFixtureServer({ dynamic = {} } = {}) {
   const routes = new Map([
     ["/topics.json", { type: "application/feed+json", body: topicFeed() }],
     ["/hostile.xml", { type: "application/rss+xml", body: readFileSync(join(FEED_FIXTURES, "hostile.xml")) }],
@@ -66,7 +69,7 @@ export async function startFixtureServer() {
       res.writeHead(200, { "content-type": "application/rss+xml" }).end(teaserFeed(`http://${req.headers.host}`));
       return;
     }
-    const route = routes.get(path);
+    const route = dynamic[path]?.() ?? routes.get(path);
     if (!route) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
