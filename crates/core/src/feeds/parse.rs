@@ -195,7 +195,7 @@ fn truncate_chars(text: String, max: usize) -> String {
 }
 
 /// Cuts `text` to at most `max` bytes, at a character boundary.
-fn truncate_bytes(mut text: String, max: usize) -> String {
+pub(crate) fn truncate_bytes(mut text: String, max: usize) -> String {
     if text.len() > max {
         let mut cut = max;
         while !text.is_char_boundary(cut) {

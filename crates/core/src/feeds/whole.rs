@@ -6,6 +6,7 @@
 //! Also [`looks_truncated`]: whether a feed's entries look like teasers of longer articles.
 
 use super::fetch::{FetchOutcome, Fetcher, Reach, Validators};
+use super::parse::{truncate_bytes, MAX_CONTENT_BYTES};
 use super::sanitize::{html_to_text, sanitize_html};
 use super::FeedError;
 use crate::domain::NewArticle;
@@ -110,9 +111,10 @@ pub fn extract_article(html: &str, page_url: &str) -> Result<ExtractedArticle, W
         .map_err(|e| no_article(e.to_string()))?;
     let article = readability.parse().map_err(|e| no_article(e.to_string()))?;
     let base = url::Url::parse(page_url).ok();
-    let content_html = sanitize_html(&article.content, base.as_ref())
-        .trim()
-        .to_string();
+    // The same cap as a feed's content (a page may be ten times larger), cut before the
+    // sanitizer, which closes what the cut leaves open.
+    let content = truncate_bytes(article.content.to_string(), MAX_CONTENT_BYTES);
+    let content_html = sanitize_html(&content, base.as_ref()).trim().to_string();
     let text = html_to_text(&content_html);
     if text.is_empty() {
         return Err(no_article("the page has no readable text".to_string()));
@@ -212,6 +214,28 @@ mod tests {
             "x",
             &ellipsis.text
         )));
+    }
+
+    /// A page may be ten times larger than a feed's content cap; what is kept of it is not.
+    #[test]
+    fn a_whole_article_is_capped_like_feed_content() {
+        let paragraph = format!(
+            "<p>{}</p>",
+            "The river rose again this spring. ".repeat(600)
+        );
+        let html = format!(
+            "<html><body><article><h1>Flood</h1>{}</article></body></html>",
+            paragraph.repeat(120)
+        );
+        assert!(html.len() > 2 * MAX_CONTENT_BYTES);
+        let article = extract_article(&html, "https://news.example/flood").unwrap();
+        assert!(
+            article.content_html.len() <= MAX_CONTENT_BYTES + 64,
+            "{} bytes kept",
+            article.content_html.len()
+        );
+        assert!(article.text.len() <= MAX_CONTENT_BYTES);
+        assert!(article.content_html.ends_with("</p>") || article.content_html.ends_with("</div>"));
     }
 
     #[test]

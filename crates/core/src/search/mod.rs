@@ -233,7 +233,7 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_u64(f.id, id.0));
         }
         for a in upserts {
-            let body = body_of(a.title, a.text);
+            let body = indexed_part(body_of(a.title, a.text));
             let document: TantivyDocument = doc!(
                 f.id => a.id.0,
                 f.fingerprint => a.fingerprint,
@@ -356,6 +356,22 @@ pub fn reciprocal_rank_fusion(first: &[ArticleId], second: &[ArticleId]) -> Vec<
 
 /// The store's text starts with the title; the body field holds the rest so a title match
 /// is not counted twice.
+/// The most of one article's text that is indexed: a feed's content cap (a whole article
+/// can be longer). Past it, an article is long enough to be found by what came before.
+pub const MAX_INDEXED_BYTES: usize = 1024 * 1024;
+
+/// `body` cut to [`MAX_INDEXED_BYTES`] at a character boundary.
+fn indexed_part(body: &str) -> &str {
+    if body.len() <= MAX_INDEXED_BYTES {
+        return body;
+    }
+    let mut cut = MAX_INDEXED_BYTES;
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &body[..cut]
+}
+
 pub fn body_of<'a>(title: &str, text: &'a str) -> &'a str {
     text.strip_prefix(title)
         .map(|rest| rest.trim_start())

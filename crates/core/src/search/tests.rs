@@ -179,3 +179,20 @@ fn a_huge_limit_returns_what_there_is() {
     assert_eq!(ids(index.search("comet", usize::MAX).unwrap()), [1]);
     assert_eq!(ids(index.search("comet", 1 << 40).unwrap()), [1]);
 }
+
+/// What goes into the index per article is bounded, whatever the store holds.
+#[test]
+fn an_article_is_indexed_up_to_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    let mut text = String::from("Long read\n\nopening aardvark ");
+    while text.len() < MAX_INDEXED_BYTES {
+        text.push_str("filler words go on and on é ");
+    }
+    text.push_str(" zeppelin at the very end");
+    index
+        .apply(&[article(1, "Long read", None, &text)], &[])
+        .unwrap();
+    assert_eq!(ids(index.search("aardvark", 5).unwrap()), [1]);
+    assert!(index.search("zeppelin", 5).unwrap().is_empty());
+}
