@@ -18,7 +18,7 @@ APP_DEBUG := $(CARGO_TARGET_DIR)/debug/sift-app
 APP_RELEASE := $(CARGO_TARGET_DIR)/release/sift-app
 
 .PHONY: run test setup setup-tests ui build build-release lint fmt-check clippy \
-        test-rust test-ui test-e2e screenshot screenshots bundle eval fuzz bench clean
+        test-rust test-ui test-e2e screenshot screenshots bundle deb-check eval fuzz bench clean
 
 run: setup build-release
 	@scripts/run-app.sh $(APP_RELEASE)
@@ -75,6 +75,11 @@ bundle: setup ui
 	mkdir -p target/bundle-cli && cp $(CARGO_TARGET_DIR)/release/sift target/bundle-cli/sift
 	cd src-tauri && npx tauri build --bundles deb --config tauri.bundle.conf.json
 	@ls -1 $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
+
+# Builds the .deb and checks it: /usr/bin/sift and /usr/bin/sift-app, the model, and a
+# packaged `sift` that runs with the packaged model. DEB_CHECK=--debug for a quick one.
+deb-check: setup
+	scripts/check-deb.sh $(DEB_CHECK)
 
 eval: setup
 	cargo run --release --bin sift -- eval --corpus ../shared/data/ag_news/test.csv
