@@ -161,7 +161,7 @@ impl Engine {
         let url = url.trim();
         parse_http_url(url)?;
         self.refuse_duplicate(url)?;
-        let discovered = discover(&self.fetcher, url).await?;
+        let discovered = discover(self.fetcher()?, url).await?;
         if discovered.feed_url != url {
             self.refuse_duplicate(&discovered.feed_url)?;
         }

@@ -73,7 +73,7 @@ impl Engine {
         let slots = Arc::new(Semaphore::new(ICONS_AT_ONCE));
         let mut fetches = JoinSet::new();
         for feed in due {
-            let fetcher = self.fetcher.clone();
+            let fetcher = self.fetcher()?.clone();
             let slots = slots.clone();
             fetches.spawn(async move {
                 let _slot = slots.acquire_owned().await;

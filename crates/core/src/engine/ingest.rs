@@ -280,7 +280,7 @@ impl Engine {
         };
         let order: HashMap<FeedId, usize> =
             feeds.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-        let mut fetches = FeedFetches::start(&self.fetcher, feeds);
+        let mut fetches = FeedFetches::start(self.fetcher()?, feeds);
         let total = fetches.total();
         let mut results = Vec::with_capacity(total);
         // Fetches go on concurrently while each finished one is written.

@@ -61,7 +61,10 @@ pub struct EngineInfo {
 pub struct Engine {
     data_dir: PathBuf,
     store: Store,
-    fetcher: crate::feeds::Fetcher,
+    /// Built on first use: setting up TLS reads the system's certificates (a fifth of a
+    /// cold `sift recommend`), and most commands never fetch.
+    fetcher: std::sync::OnceLock<crate::feeds::Fetcher>,
+    feed_settings: crate::feeds::FeedSettings,
     ingestion: ingest::IngestState,
     learn: learn::LearnState,
     search: search::SearchState,
@@ -85,17 +88,27 @@ impl Engine {
             source,
         })?;
         let store = Store::open(&data_dir.join("store"))?;
-        let fetcher = crate::feeds::Fetcher::new(&feed_settings)?;
         let engine = Self {
             data_dir,
             store,
-            fetcher,
+            fetcher: std::sync::OnceLock::new(),
+            feed_settings,
             ingestion: ingest::IngestState::default(),
             learn: learn::LearnState::default(),
             search: search::SearchState::default(),
         };
         engine.adopt_generated_embedder()?;
         Ok(engine)
+    }
+
+    /// The HTTP client feeds and pages are fetched with.
+    pub(crate) fn fetcher(&self) -> Result<&crate::feeds::Fetcher> {
+        if let Some(fetcher) = self.fetcher.get() {
+            return Ok(fetcher);
+        }
+        let built = crate::feeds::Fetcher::new(&self.feed_settings)?;
+        // Two threads may race to build one; the first one set is kept.
+        Ok(self.fetcher.get_or_init(|| built))
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -26,6 +26,9 @@ const DEFAULT_LIMIT: usize = 50;
 pub const MAX_SEARCH_LIMIT: usize = 1000;
 /// The longest query: longer text is not a search, and every word becomes a clause.
 pub const MAX_QUERY_CHARS: usize = 1000;
+/// In the index's directory: the store's corpus generation when a full check last found
+/// the index in step with it.
+const IN_STEP_FILE: &str = "sift-in-step-with";
 /// Articles re-indexed per commit when catching up with the store.
 const SYNC_BATCH: usize = 500;
 
@@ -95,9 +98,24 @@ impl Engine {
         if let Some(index) = slot.as_ref() {
             return Ok(index.clone());
         }
-        let (index, _fresh) = SearchIndex::open_or_create(&self.data_dir.join(INDEX_DIR))?;
+        let dir = self.data_dir.join(INDEX_DIR);
+        let (index, fresh) = SearchIndex::open_or_create(&dir)?;
         let index = Arc::new(index);
-        self.sync(&index)?;
+        // The full check reads every article's metadata (a second at 100,000 articles, in
+        // every CLI process); it is skipped while the store is as the last check left it.
+        let generation = self.store.corpus_generation()?;
+        let marker = dir.join(IN_STEP_FILE);
+        let checked_at = std::fs::read_to_string(&marker)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok());
+        if fresh || checked_at != Some(generation) {
+            self.sync(&index)?;
+            if self.store.corpus_generation()? == generation {
+                if let Err(e) = std::fs::write(&marker, generation.to_string()) {
+                    tracing::warn!("could not write {}: {e}", marker.display());
+                }
+            }
+        }
         *slot = Some(index.clone());
         Ok(index)
     }

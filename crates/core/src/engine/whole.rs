@@ -108,7 +108,7 @@ impl Engine {
             return Ok(WholeArticlesReport::default());
         }
 
-        let settings = self.fetcher.settings().clone();
+        let settings = self.fetcher()?.settings().clone();
         let global = Arc::new(Semaphore::new(settings.max_concurrent.max(1)));
         let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut tasks = JoinSet::new();
@@ -123,7 +123,7 @@ impl Engine {
                 .or_insert_with(|| Arc::new(Semaphore::new(settings.max_per_host.max(1))))
                 .clone();
             let global = global.clone();
-            let fetcher = self.fetcher.clone();
+            let fetcher = self.fetcher()?.clone();
             let reach = reach
                 .get(&article.feed_id)
                 .copied()

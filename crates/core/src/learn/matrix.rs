@@ -26,6 +26,17 @@ impl Matrix {
         }
     }
 
+    /// A matrix of `dim` columns over row-major `data`.
+    pub fn from_data(dim: usize, data: Vec<f32>) -> Result<Self, DimensionMismatch> {
+        if dim == 0 || !data.len().is_multiple_of(dim) {
+            return Err(DimensionMismatch {
+                expected: dim,
+                found: data.len() % dim.max(1),
+            });
+        }
+        Ok(Self { dim, data })
+    }
+
     pub fn dim(&self) -> usize {
         self.dim
     }

@@ -179,6 +179,10 @@ impl Store {
     /// Inserts or replaces one article (both halves, in one transaction). Ingestion owns how
     /// records are made; this is the plain write the learner's tests (and any importer) need.
     pub fn put_article(&self, record: &ArticleRecord) -> Result<(), StoreError> {
+        self.changing_corpus(|| self.put_article_once(record))
+    }
+
+    fn put_article_once(&self, record: &ArticleRecord) -> Result<(), StoreError> {
         let (meta, content) = record.clone().split();
         (
             &self.live().articles,
@@ -224,6 +228,10 @@ impl Store {
     /// Stores the result of one fetch: new articles, in-place updates, and the feed record,
     /// all in one transaction (see [`RefreshWrite`]).
     pub fn apply_refresh(&self, write: &RefreshWrite) -> Result<RefreshWriteOutcome, StoreError> {
+        self.changing_corpus(|| self.apply_refresh_once(write))
+    }
+
+    fn apply_refresh_once(&self, write: &RefreshWrite) -> Result<RefreshWriteOutcome, StoreError> {
         let feed_id = write.feed.id;
         let feed_bytes = serde_json::to_vec(&write.feed)?;
         let now = chrono::Utc::now().to_rfc3339();
@@ -394,7 +402,7 @@ impl Store {
     /// are the user's training data) and saved ones (the reader's own collection). Articles other feeds also carry move to one of them.
     /// Returns the feed's record, or `None` if there was no such feed.
     pub fn remove_feed(&self, feed_id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
-        self.remove_feed_with(feed_id, || {})
+        self.changing_corpus(|| self.remove_feed_with(feed_id, || {}))
     }
 
     /// [`Store::remove_feed`], calling `between_scan_and_write` where another thread's

@@ -79,10 +79,12 @@ impl Store {
         content_hash: &str,
         vector: &Embedding,
     ) -> Result<(), StoreError> {
-        self.live()
-            .embeddings
-            .insert(key(model_id, content_hash), vector.to_le_bytes())?;
-        Ok(())
+        self.changing_corpus(|| {
+            self.live()
+                .embeddings
+                .insert(key(model_id, content_hash), vector.to_le_bytes())?;
+            Ok(())
+        })
     }
 
     /// The stored vector, if there is a valid one of `dim` numbers (see the module note).

@@ -77,6 +77,11 @@ impl Store {
     /// exists (the others are not written), the vectors that come with them and the
     /// settings — or, on any error, nothing. Returns how many answers were written.
     pub fn apply_import(&self, import: &LearnerImport) -> Result<usize, StoreError> {
+        // It may bring vectors.
+        self.changing_corpus(|| self.apply_import_once(import))
+    }
+
+    fn apply_import_once(&self, import: &LearnerImport) -> Result<usize, StoreError> {
         let ratings: Vec<(ArticleId, Vec<u8>)> = import
             .ratings
             .iter()

@@ -6,6 +6,7 @@
 //! State is rebuilt from the store (ratings are the source of truth) and kept behind a lock
 //! inside the engine, so `Engine` stays `Send + Sync` and the app can share it.
 
+mod corpus_file;
 mod embedding;
 mod map_view;
 mod rating;

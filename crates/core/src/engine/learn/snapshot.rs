@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{read, write, SEED};
+use super::{corpus_file, read, write, SEED};
 use crate::domain::{ArticleId, ArticleMeta, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -31,6 +31,8 @@ pub(super) const REGIONS_STALE_FRACTION: f64 = 0.2;
 /// Below this many articles the regions are recomputed at every growth: it costs little, and
 /// a young corpus changes shape fast.
 const SMALL_CORPUS: usize = 1000;
+/// The corpus file under the data dir (`corpus_file.rs`).
+const CORPUS_FILE: &str = "learner-corpus.bin";
 /// Key of the stored regions in the store's learner cache (one entry per embedding model).
 const REGIONS_CACHE_KEY: &str = "corpus_regions";
 
@@ -143,6 +145,22 @@ impl Corpus {
         }
     }
 
+    /// The corpus as the corpus file kept it (regions are set by the caller).
+    fn from_file(file: corpus_file::CorpusFile) -> Self {
+        let index = file
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        Self {
+            articles: file.articles,
+            vectors: file.vectors,
+            index,
+            ..Self::empty(0)
+        }
+    }
+
     /// Adds an article with its vector, or replaces the vector of one already present (its
     /// text changed). Returns its row.
     fn upsert(&mut self, article: CorpusArticle, vector: &[f32]) -> Result<usize> {
@@ -192,6 +210,19 @@ impl Corpus {
                 self.describe_row(i);
             }
         }
+    }
+
+    /// Uses `regions` with every article's membership as computed under them before (kept
+    /// in the corpus file): the same numbers [`Corpus::set_regions`] would compute.
+    fn set_described_regions(&mut self, regions: Arc<Regions>, described: corpus_file::Described) {
+        if described.region.len() != self.articles.len()
+            || described.membership.len() != self.articles.len()
+        {
+            return self.set_regions(regions);
+        }
+        self.regions = regions;
+        self.membership = described.membership;
+        self.region = described.region;
     }
 
     /// Row `i`'s region membership, empty without regions.
@@ -252,28 +283,15 @@ impl Engine {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let model_id = self.model_id();
         let dim = self.model_dim();
-        let metas = self.store.list_article_meta()?;
-        let mut corpus = Corpus::empty(dim);
-        corpus.articles.reserve(metas.len());
-        for a in metas {
-            let id = a.id;
-            let fits =
-                self.store
-                    .with_embedding_bytes(&model_id, &a.content_hash, dim, |bytes| {
-                        corpus.vectors.push_le_bytes(bytes)
-                    })?;
-            match fits {
-                None => continue, // not embedded yet
-                Some(Err(e)) => {
-                    return Err(Error::Embedding(format!(
-                        "stored vector of article {id}: {e}"
-                    )))
-                }
-                Some(Ok(())) => {}
+        let generation = self.store.corpus_generation()?;
+        let path = self.data_dir.join(CORPUS_FILE);
+        let (mut corpus, described) = match corpus_file::read(&path, generation, &model_id, dim) {
+            Some(file) => {
+                let described = file.described.clone();
+                (Corpus::from_file(file), described)
             }
-            corpus.index.insert(id, corpus.articles.len());
-            corpus.articles.push(CorpusArticle::from(a));
-        }
+            None => (self.load_corpus_from_store(&model_id, dim)?, None),
+        };
         let stored: Option<StoredRegions> =
             self.store.get_learner_cache(&regions_key(&model_id))?;
         let fresh = stored
@@ -292,7 +310,58 @@ impl Engine {
             Some(r) => r,
             None => self.compute_regions(&corpus)?,
         };
-        corpus.set_regions(Arc::new(regions));
+        let stamp = regions.context.as_deref().map(corpus_file::regions_stamp);
+        let from_file = described.is_some();
+        match described.filter(|d| Some(d.regions_stamp) == stamp) {
+            Some(d) => corpus.set_described_regions(Arc::new(regions), d),
+            None => corpus.set_regions(Arc::new(regions)),
+        }
+        // Kept for the next start, unless something changed the corpus while it was read.
+        if !from_file && self.store.corpus_generation()? == generation {
+            let described = stamp.map(|regions_stamp| corpus_file::Described {
+                regions_stamp,
+                membership: corpus.membership.clone(),
+                region: corpus.region.clone(),
+            });
+            if let Err(e) = corpus_file::write(
+                &path,
+                generation,
+                &model_id,
+                &corpus.articles,
+                &corpus.vectors,
+                described.as_ref(),
+            ) {
+                tracing::warn!("could not keep the corpus in {}: {e}", path.display());
+            }
+        }
+        Ok(corpus)
+    }
+
+    /// Every stored article that has a vector for its current text, in id order, read from
+    /// the lean metadata and the raw vectors.
+    fn load_corpus_from_store(&self, model_id: &str, dim: usize) -> Result<Corpus> {
+        let metas = self.store.list_article_meta()?;
+        let mut corpus = Corpus::empty(dim);
+        corpus.articles.reserve(metas.len());
+        for a in metas {
+            let id = a.id;
+            let fits =
+                self.store
+                    .with_embedding_bytes(model_id, &a.content_hash, dim, |bytes| {
+                        corpus.vectors.push_le_bytes(bytes)
+                    })?;
+            match fits {
+                None => continue, // not embedded yet
+                Some(Err(e)) => {
+                    return Err(Error::Embedding(format!(
+                        "stored vector of article {id}: {e}"
+                    )))
+                }
+                Some(Ok(())) => {}
+            }
+            corpus.index.insert(id, corpus.articles.len());
+            corpus.articles.push(CorpusArticle::from(a));
+        }
         Ok(corpus)
     }
 

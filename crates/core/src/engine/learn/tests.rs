@@ -560,3 +560,75 @@ fn the_map_can_be_laid_out_ahead_so_opening_it_computes_nothing() {
     assert!(!again.recomputed && again.placed_since == 0);
     assert_eq!(engine.map_view(false).unwrap().points, view.points);
 }
+
+/// A cold start reads the corpus from the file the last full load left (same rows, same
+/// scores, same order), and never a file the store has moved on from.
+#[test]
+fn a_cold_start_reads_the_corpus_file_only_while_the_store_matches_it() {
+    let (dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
+    engine.rate(id(2, 1), Some(Rating::Dislike)).unwrap();
+    let before = engine.recommend(None).unwrap();
+    drop(engine);
+    let file = dir.path().join("learner-corpus.bin");
+    assert!(file.exists(), "the full load kept the corpus");
+    let reopen = || {
+        Engine::open(dir.path())
+            .unwrap()
+            .with_embedder(Arc::new(HashingEmbedder::default()))
+    };
+
+    // Proof that the file is what is read: a valid file with other titles shows them.
+    let engine = reopen();
+    let generation = engine.store().corpus_generation().unwrap();
+    let snap = engine.snapshot().unwrap();
+    let mut articles = snap.corpus.articles.clone();
+    articles[0].title = "from the corpus file".into();
+    super::corpus_file::write(
+        &file,
+        generation,
+        &engine.model_id(),
+        &articles,
+        &snap.corpus.vectors,
+        None,
+    )
+    .unwrap();
+    drop(snap);
+    drop(engine);
+    let engine = reopen();
+    assert_eq!(engine.recommend(None).unwrap(), {
+        let mut expected = before.clone();
+        for r in &mut expected {
+            if r.id == articles[0].id {
+                r.title = "from the corpus file".into();
+            }
+        }
+        expected
+    });
+    drop(engine);
+
+    // A stored article moves the store on: the file is not read, and is written anew.
+    let engine = reopen();
+    let mut record = engine.store().get_article(id(3, 2)).unwrap().unwrap();
+    record.title = "landscape photography camera lens renamed".into();
+    engine.store().put_article(&record).unwrap();
+    drop(engine);
+    let engine = reopen();
+    let after = engine.recommend(None).unwrap();
+    assert!(after.iter().any(|r| r.title.ends_with("renamed")));
+    assert!(!after.iter().any(|r| r.title == "from the corpus file"));
+    let scores = |rs: &[Recommendation]| -> Vec<(ArticleId, f32)> {
+        rs.iter().map(|r| (r.id, r.score)).collect()
+    };
+    assert_eq!(scores(&after), scores(&before), "same vectors, same scores");
+    drop(engine);
+
+    // A damaged file is ignored.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xFF;
+    std::fs::write(&file, &bytes).unwrap();
+    let engine = reopen();
+    assert_eq!(scores(&engine.recommend(None).unwrap()), scores(&before));
+}

@@ -192,3 +192,49 @@ fn queries_and_limits_from_outside_are_bounded() {
     };
     assert_eq!(engine.search(&most).unwrap().len(), 2);
 }
+
+/// Opening the index checks it against every stored article only when the store changed
+/// since the last check found it in step (the check reads all metadata).
+#[test]
+fn the_full_check_runs_again_only_after_the_store_changed() {
+    let (dir, engine) = engine();
+    let words = |e: &Engine, q: &str| ids(&e.search(&query(q, SearchMode::Words)).unwrap());
+    assert_eq!(words(&engine, "comet"), [1, 3]);
+    drop(engine);
+    let reopen = || {
+        Engine::open(dir.path())
+            .unwrap()
+            .with_embedder(Arc::new(HashingEmbedder::default()))
+    };
+
+    // An article slipped into the tree without going through the store's writes (nothing
+    // a real writer does) is not seen: proof that no full check ran.
+    let engine = reopen();
+    let text = "Comet hunters\n\nAmateurs find a comet.".to_string();
+    let (meta, _) = ArticleRecord {
+        id: ArticleId(4),
+        feed_id: FeedId(1),
+        title: "Comet hunters".into(),
+        content_hash: content_hash(&text),
+        text,
+        ..Default::default()
+    }
+    .split();
+    engine
+        .store()
+        .live()
+        .articles
+        .insert(ArticleId(4).to_key(), serde_json::to_vec(&meta).unwrap())
+        .unwrap();
+    assert_eq!(words(&engine, "comet"), [1, 3]);
+    drop(engine);
+
+    // A real write moves the store on: the next open checks, and finds both.
+    let engine = reopen();
+    put(&engine, 5, "Comet news", "A new comet.");
+    drop(engine);
+    let engine = reopen();
+    let mut found = words(&engine, "comet");
+    found.sort();
+    assert_eq!(found, [1, 3, 4, 5]);
+}
