@@ -312,10 +312,16 @@ impl Embedder for OnnxEmbedder {
 }
 
 impl Shared {
+    /// The session slot. A panic while a batch ran (inside ONNX Runtime or the tokenizer)
+    /// poisons the lock; the session it held may be in any state, so it is dropped and the
+    /// next call opens a fresh one, instead of every later call failing.
     fn lock_slot(&self) -> Result<std::sync::MutexGuard<'_, Slot>> {
-        self.slot
-            .lock()
-            .map_err(|_| Error::Embedding("the model lock was poisoned".into()))
+        Ok(self.slot.lock().unwrap_or_else(|poisoned| {
+            self.slot.clear_poison();
+            let mut slot = poisoned.into_inner();
+            slot.session = None;
+            slot
+        }))
     }
 
     /// A session on the model file, read and checked against the manifest each time (the
@@ -589,6 +595,23 @@ mod tests {
         // exceeds the budget and still runs, by itself.
         assert_eq!(batch_sizes(&[10, 12, 30, 100], &options), vec![2, 1, 1]);
         assert!(batch_sizes(&[], &options).is_empty());
+    }
+
+    /// A panic during a batch must not leave the model unusable for good.
+    #[test]
+    fn the_model_recovers_from_a_panic_during_a_batch() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let embedder = OnnxEmbedder::load(&dir, 32).expect("run models/fetch.sh");
+        let shared = embedder.shared.clone();
+        let _ = std::thread::spawn(move || {
+            let _slot = shared.slot.lock().unwrap();
+            panic!("a bug while a batch runs");
+        })
+        .join();
+        let vectors = embedder.embed(&["still works"]).unwrap();
+        assert_eq!(vectors[0].len(), DIM);
+        assert!(!embedder.shared.slot.is_poisoned());
+        assert!(embedder.is_loaded());
     }
 
     #[test]
