@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { REPO_ROOT, findExecutable, launchApp } from "../tests/e2e/lib/app.mjs";
 import { startFixtureServer } from "../tests/e2e/lib/fixtures.mjs";
 
-const VIEWS = ["for-you", "cards", "articles", "saved", "map", "clusters", "feeds", "settings", "search", "reader"];
+const VIEWS = ["for-you", "cards", "articles", "saved", "map", "clusters", "feeds", "settings", "search", "reader", "reader-whole", "reader-media"];
 
 const { values: opts } = parseArgs({
   options: {
@@ -91,6 +91,15 @@ async function fillWithRealisticData(session, server) {
     timeoutMs: 30_000,
     what: "two feeds",
   });
+  // A summary-only feed, switched to whole articles as its offer suggests.
+  await input.sendKeys(server.url("/teasers.xml"));
+  await session.click('[data-testid="feed-add"]');
+  await session.waitFor('[data-testid="feed-truncated"]', { timeoutMs: 30_000, what: "the whole-article offer" });
+  const teasers = await session.execute(
+    `return document.querySelector('[data-testid="feed-truncated"]').closest('[data-testid="feed-item"]').dataset.id`,
+  );
+  await session.click(`[data-testid="feed-item"][data-id="${teasers}"] [data-testid="feed-full-text"]`);
+  await session.waitUntil(async () => !(await session.find('[data-testid="feed-truncated"]')), { timeoutMs: 30_000, what: "whole articles on" });
   await waitForQuiet(session);
   const topics = sampleTopics();
   await session.click('[data-testid="nav-cards"]');
@@ -125,7 +134,39 @@ try {
   );
   if (server) await fillWithRealisticData(session, server);
   for (const view of views) {
-    if (view === "reader") {
+    if (view === "reader-whole" || view === "reader-media") {
+      // A whole article fetched from its page; an article carrying a podcast episode.
+      const [words, title] = view === "reader-whole" ? ["lighthouse", "lighthouse keeper"] : ["relative", "xml:base"];
+      await session.click('[data-testid="nav-articles"]');
+      const box = await session.waitFor('[data-testid="article-search"]');
+      await session.execute(`document.querySelector('[data-testid="article-search"]').select()`);
+      await box.sendKeys(words);
+      // The list filters asynchronously: wait for the article itself, not the first item.
+      const id = await session
+        .waitUntil(
+          () =>
+            session.execute(
+              `return [...document.querySelectorAll('[data-testid="article-item"]')].find((i) => i.querySelector(".title")?.textContent.includes(arguments[0]))?.dataset.id ?? null`,
+              [title],
+            ),
+          { timeoutMs: 10_000, what: `the article about "${title}"` },
+        )
+        .catch(() => null);
+      if (!id) {
+        console.log(`screenshots: ${view} skipped (no article about "${title}" in this store)`);
+        continue;
+      }
+      await session.click(`[data-testid="article-item"][data-id="${id}"] .title`);
+      await session.waitFor(view === "reader-whole" ? '[data-testid="whole-article"]' : '[data-testid="attachments"]', { timeoutMs: 30_000 });
+      if (view === "reader-media") {
+        await session.execute(`document.querySelector('[data-testid="attachments"]').scrollIntoView({ block: "center" })`);
+      }
+    } else if (view === "search") {
+      await session.click('[data-testid="nav-search"]');
+      const box = await session.waitFor('[data-testid="search-input"]');
+      await box.sendKeys("telescopes looking at distant planets");
+      await session.waitFor('[data-testid="search-hit"]', { timeoutMs: 30_000 });
+    } else if (view === "reader") {
       await session.click('[data-testid="nav-for-you"]');
       const first = await session
         .waitFor('[data-testid="rec-item"] .title', { timeoutMs: 10_000 })
@@ -140,9 +181,12 @@ try {
       await session.click(`[data-testid="nav-${view}"]`);
       await session.waitFor(`[data-testid="view-${view}"]`);
     }
-    // Let data arrive and transitions finish. The map lays its articles out on the first call
-    // (seconds in a debug build), so it gets longer.
-    await sleep(view === "map" ? Math.max(Number(opts.settle), 15_000) : Number(opts.settle));
+    // Let data arrive and transitions finish; the map until its first frame and labels are drawn
+    // (it was laid out in the background after embedding).
+    if (view === "map") {
+      await session.waitFor('[data-testid="map-chart"][data-render-ms]', { timeoutMs: 120_000, what: "the map drawn" }).catch(() => {});
+    }
+    await sleep(Number(opts.settle));
     // Focus rings belong to keyboard use, not to a picture of the view.
     await session.execute("document.activeElement?.blur?.()");
     const png = await capture(app);
@@ -150,7 +194,7 @@ try {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, png);
     console.log(`screenshots: ${view} -> ${out}`);
-    if (view === "reader") await session.pressKeys(["\uE00C"]);
+    if (view.startsWith("reader")) await session.pressKeys(["\uE00C"]);
   }
 } finally {
   await app.stop();

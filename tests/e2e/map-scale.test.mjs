@@ -6,7 +6,8 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -34,7 +35,9 @@ function newsItems(csvPath, count) {
     // Past the corpus's end the description alone is the article: a different text, a different vector.
     const title = round === 0 ? row.title : `${row.title} (${round + 1})`;
     const text = round === 0 ? `${row.title}. ${row.text}` : row.text;
-    items.push({ id: `n${i}`, url: `https://news.example/${i}`, title, content_text: text, date_published: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() });
+    // Recent dates (a minute apart): older ones would be pruned by retention when the app starts.
+    const published = new Date(Date.now() - i * 60_000).toISOString();
+    items.push({ id: `n${i}`, url: `https://news.example/${i}`, title, content_text: text, date_published: published });
   }
   return items;
 }
@@ -59,13 +62,15 @@ describe("the map with 10,000 articles", { skip: !enabled && "set SIFT_E2E_MAP_S
     await new Promise((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address();
     dataDir = mkdtempSync(join(tmpdir(), "sift-map-scale-"));
-    const sift = (...args) => execFileSync(cli, ["--data-dir", dataDir, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
-    for (let n = 0; n < ARTICLES / PER_FEED; n++) sift("subscribe", `http://127.0.0.1:${port}/news-${n}.json`);
+    // Asynchronously: the feed server runs in this process and must answer meanwhile.
+    const run = promisify(execFile);
+    const sift = async (...args) => (await run(cli, ["--data-dir", dataDir, ...args], { encoding: "utf8", maxBuffer: 1 << 28 })).stdout;
+    for (let n = 0; n < ARTICLES / PER_FEED; n++) await sift("subscribe", `http://127.0.0.1:${port}/news-${n}.json`);
     let started = Date.now();
-    sift("refresh", "--json");
+    await sift("refresh", "--json");
     console.log(`map scale: fetched and embedded ${ARTICLES} articles in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     started = Date.now();
-    const points = JSON.parse(sift("map", "--json")).length;
+    const points = JSON.parse(await sift("map", "--json")).length;
     console.log(`map scale: laid out ${points} articles (CLI, debug build) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     app = await launchApp({ dataDir });
   });
@@ -87,42 +92,4 @@ describe("the map with 10,000 articles", { skip: !enabled && "set SIFT_E2E_MAP_S
     assert.equal(points, ARTICLES);
     console.log(`map scale: ${points} points; view opened to drawn ${loaded} ms (IPC + stored layout + render); first frame ${renderMs} ms`);
   });
-
-  it("pans 10,000 points", async () => {
-    const { session } = app;
-    const box = await session.execute(
-      `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
-       return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, window.innerHeight - r.y) };`,
-    );
-    const times = [];
-    for (let i = 0; i < 6; i++) {
-      const before = Number(await (await session.find('[data-testid="map-chart"]')).attribute("data-pans"));
-      const x = box.x + box.width / 2;
-      const y = box.y + box.height / 2;
-      const dx = i % 2 === 0 ? 120 : -120;
-      await drag(session, x, y, x + dx, y + 40 * (i % 3 === 0 ? 1 : -1));
-      await session.waitUntil(async () => Number(await (await session.find('[data-testid="map-chart"]')).attribute("data-pans")) > before, {
-        what: "the pan drawn",
-      });
-      times.push(Number(await (await session.find('[data-testid="map-chart"]')).attribute("data-pan-ms")));
-    }
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)];
-    console.log(`map scale: pan (drag to finished frame) median ${median} ms, all ${times.join(", ")} ms`);
-    assert.ok(times.every((t) => t > 0), "every pan was measured");
-  });
 });
-
-/** Presses the mouse at (x0, y0), moves it to (x1, y1) in steps, and releases it. */
-async function drag(session, x0, y0, x1, y1) {
-  const steps = 4;
-  const actions = [
-    { type: "pointerMove", duration: 0, x: Math.round(x0), y: Math.round(y0), origin: "viewport" },
-    { type: "pointerDown", button: 0 },
-  ];
-  for (let i = 1; i <= steps; i++) {
-    actions.push({ type: "pointerMove", duration: 20, x: Math.round(x0 + ((x1 - x0) * i) / steps), y: Math.round(y0 + ((y1 - y0) * i) / steps), origin: "viewport" });
-  }
-  actions.push({ type: "pointerUp", button: 0 });
-  await session.cmd("POST", "/actions", { actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }] });
-}

@@ -62,6 +62,8 @@ export async function startFixtureServer({ dynamic = {} } = {}) {
     ["/atom.xml", { type: "application/atom+xml", body: readFileSync(join(FEED_FIXTURES, "atom10.xml")) }],
     ["/post/lighthouse", { type: "text/html; charset=utf-8", body: readFileSync(join(WHOLE_FIXTURES, "lighthouse.html")) }],
     ["/post/bees", { type: "text/html; charset=utf-8", body: readFileSync(join(WHOLE_FIXTURES, "bees.html")) }],
+    // The site's icon, for the feeds served from here (Sift fetches it once and stores it).
+    ["/favicon.ico", { type: "image/png", body: readFileSync(join(REPO_ROOT, "icons", "32x32.png")) }],
   ]);
   const server = createServer((req, res) => {
     const path = new URL(req.url, "http://x").pathname;
