@@ -66,6 +66,7 @@ screenshot: setup build
 
 screenshots: setup build
 	node scripts/screenshots.mjs
+	node scripts/screenshots-daily.mjs
 
 # Run from src-tauri/: the Tauri CLI takes the folder of the first tauri.conf.json it finds as
 # the app crate, and the top-level one sits beside the workspace's Cargo.toml.

@@ -122,8 +122,11 @@ describe("the daily loop", { timeout: 480_000 }, () => {
     await session.click('[data-testid="nav-settings"]');
     const pattern = await session.waitFor('[data-testid="rule-pattern"]');
     await pattern.sendKeys(word);
+    // For a limited time ("mute 'election' for 7 days").
+    await (await session.waitFor('[data-testid="rule-days"]')).sendKeys("7");
     await session.click('[data-testid="rule-add"]');
-    await session.waitFor('[data-testid="rule-item"]', { what: "the rule in the list" });
+    const rule = await session.waitFor('[data-testid="rule-item"]', { what: "the rule in the list" });
+    assert.match(await rule.text(), new RegExp(`^Mute '${word}' until `));
     await session.click('[data-testid="nav-for-you"]');
     const muted = await session.waitUntil(async () => {
       const now = await listed();
