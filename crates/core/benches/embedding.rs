@@ -32,6 +32,8 @@ struct Args {
     reps: usize,
     /// Rounds of the memory probes (a fresh process per setup and round).
     probe_reps: usize,
+    /// Only the memory probes.
+    probes_only: bool,
     quick: bool,
     /// Internal: measure one session setup in this (fresh) process and print one line.
     probe_one: Option<usize>,
@@ -43,6 +45,7 @@ fn parse_args() -> Args {
         out: None,
         reps: 5,
         probe_reps: 3,
+        probes_only: false,
         quick: false,
         probe_one: None,
     };
@@ -60,6 +63,7 @@ fn parse_args() -> Args {
                     .expect("a number")
             }
             "--quick" => args.quick = true,
+            "--probes-only" => args.probes_only = true,
             "--probe-one" => args.probe_one = it.next().and_then(|n| n.parse().ok()),
             _ => {} // cargo bench passes `--bench`
         }
@@ -368,25 +372,29 @@ fn probe_setups() -> Vec<(String, EmbedOptions)> {
         idle_release: None,
         ..EmbedOptions::default()
     };
+    // (optimisation, prepacking, arena, memory pattern, weights in the arena)
     let variants = [
-        (Optimization::All, true, true, true),
-        (Optimization::All, false, true, true),
-        (Optimization::All, true, false, true),
-        (Optimization::All, false, false, true),
-        (Optimization::All, true, true, false),
-        (Optimization::Basic, true, true, true),
-        (Optimization::Off, true, true, true),
-        (Optimization::Off, false, false, true),
+        (Optimization::All, true, true, true, true),
+        (Optimization::All, true, true, false, true),
+        (Optimization::All, false, true, true, true),
+        (Optimization::All, true, false, false, true),
+        (Optimization::All, true, true, true, false),
+        (Optimization::Basic, true, true, true, true),
+        (Optimization::Off, true, true, true, true),
+        (Optimization::Off, true, true, false, true),
+        (Optimization::Off, true, true, false, false),
+        (Optimization::Off, true, false, false, true),
     ];
     let mut setups = vec![(
         format!("Sift as shipped ({})", describe(&base)),
         base.clone(),
     )];
-    for (optimization, prepack, arena, weights_in_arena) in variants {
+    for (optimization, prepack, arena, memory_pattern, weights_in_arena) in variants {
         let options = EmbedOptions {
             optimization,
             prepack,
             arena,
+            memory_pattern,
             weights_in_arena,
             ..base.clone()
         };
@@ -406,7 +414,11 @@ fn describe(options: &EmbedOptions) -> String {
         } else {
             ", weights not prepacked"
         },
-        if options.arena { "on" } else { "off" },
+        match (options.arena, options.memory_pattern) {
+            (false, _) => "off",
+            (true, true) => "on",
+            (true, false) => "on without memory pattern",
+        },
         if options.arena && !options.weights_in_arena {
             " (weights outside it)"
         } else {
@@ -552,6 +564,10 @@ fn main() {
     }
     eprintln!("[memory] probing session setups");
     let memory_table = probe_memory(&args.corpus, args.probe_reps);
+    if args.probes_only {
+        print!("{memory_table}");
+        return;
+    }
     let environment = onnx_environment(&dir).expect("ONNX Runtime (run models/fetch.sh)");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workloads = workloads(&args.corpus, args.quick);

@@ -78,8 +78,12 @@ pub struct EmbedOptions {
     pub idle_release: Option<Duration>,
     /// ONNX Runtime's graph optimisation (see [`DEFAULT_OPTIMIZATION`]).
     pub optimization: Optimization,
-    /// ONNX Runtime's CPU arena and memory pattern for the activations.
+    /// ONNX Runtime's CPU arena: freed tensors are kept for reuse instead of going back
+    /// to the allocator.
     pub arena: bool,
+    /// ONNX Runtime's memory pattern: after a run, the next run of the same shape gets all
+    /// its intermediate tensors as one block planned from the first (needs the arena).
+    pub memory_pattern: bool,
     /// The model's weights in the arena too (ONNX Runtime's default) rather than allocated
     /// at their exact size.
     pub weights_in_arena: bool,
@@ -132,6 +136,7 @@ impl Default for EmbedOptions {
             idle_release: Some(DEFAULT_IDLE_RELEASE),
             optimization: DEFAULT_OPTIMIZATION,
             arena: true,
+            memory_pattern: true,
             weights_in_arena: true,
             prepack: true,
         }
@@ -365,7 +370,7 @@ fn session_builder(
         .map_err(text)?
         .with_intra_threads(threads)
         .map_err(text)?
-        .with_memory_pattern(options.arena)
+        .with_memory_pattern(options.arena && options.memory_pattern)
         .map_err(text)?
         // Spin-waiting threads steal the cores the other threads (and the window) need.
         .with_intra_op_spinning(false)
