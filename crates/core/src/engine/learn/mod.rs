@@ -51,8 +51,9 @@ pub(crate) struct LearnState {
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     /// How often the corpus was loaded from the store (tests check that growth does not).
     corpus_loads: std::sync::atomic::AtomicUsize,
-    /// Held while the map's stored layout is read, extended and written.
-    map_lock: Mutex<()>,
+    /// Held while the map's stored layout is read, extended and written; holds the
+    /// positions last worked out, for the corpus they belong to.
+    map_lock: Mutex<Option<map_view::MapPositions>>,
 }
 
 impl Default for LearnState {
@@ -63,7 +64,7 @@ impl Default for LearnState {
             model_id: RwLock::new(OnnxEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
             corpus_loads: std::sync::atomic::AtomicUsize::new(0),
-            map_lock: Mutex::new(()),
+            map_lock: Mutex::new(None),
         }
     }
 }

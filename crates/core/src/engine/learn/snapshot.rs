@@ -63,6 +63,9 @@ pub(super) struct Corpus {
     /// the corpus is too small for regions.
     pub(super) membership: Matrix,
     pub(super) region: Vec<(usize, f32)>,
+    /// Each region's keywords for the map's labels, worked out on first use (from every
+    /// article's lead: most of a map call at 100,000 articles) and again after a change.
+    pub(super) region_keywords: std::sync::OnceLock<Vec<Vec<String>>>,
 }
 
 /// The whole-corpus statistics that are costly to compute and change slowly.
@@ -142,6 +145,7 @@ impl Corpus {
             regions: Arc::new(Regions::default()),
             membership: Matrix::default(),
             region: Vec::new(),
+            region_keywords: std::sync::OnceLock::new(),
         }
     }
 
@@ -167,6 +171,7 @@ impl Corpus {
         let dimension = |e: crate::learn::matrix::DimensionMismatch| {
             Error::Embedding(format!("stored vector of article {}: {e}", article.id))
         };
+        self.region_keywords = std::sync::OnceLock::new();
         if let Some(&i) = self.index.get(&article.id) {
             self.vectors.set_row(i, vector).map_err(dimension)?;
             self.articles[i] = article;
@@ -199,6 +204,7 @@ impl Corpus {
 
     /// Uses `regions` and recomputes every article's membership under them.
     fn set_regions(&mut self, regions: Arc<Regions>) {
+        self.region_keywords = std::sync::OnceLock::new();
         self.regions = regions;
         self.membership = Matrix::default();
         self.region.clear();
@@ -220,6 +226,7 @@ impl Corpus {
         {
             return self.set_regions(regions);
         }
+        self.region_keywords = std::sync::OnceLock::new();
         self.regions = regions;
         self.membership = described.membership;
         self.region = described.region;

@@ -529,9 +529,11 @@ fn the_map_keeps_its_layout_and_places_new_articles_into_it() {
     let placed = grown.points.iter().find(|p| p.id == id(0, 6)).unwrap();
     let dist = |c: (f32, f32)| (placed.x - c.0).powi(2) + (placed.y - c.1).powi(2);
     assert!((1..4).all(|t| dist(centre(0)) < dist(centre(t))));
-    // The placed positions were stored too: asking again changes nothing.
+    assert_eq!(grown.regions.iter().map(|r| r.size).sum::<usize>(), 26);
+    // Asking again changes nothing.
     let reopened = engine.map_view(false).unwrap();
     assert_eq!(reopened.points, grown.points);
+    assert_eq!(reopened.regions, grown.regions);
 
     let redone = engine.map_view(true).unwrap();
     assert!(redone.layout.recomputed);
