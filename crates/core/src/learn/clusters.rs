@@ -216,6 +216,56 @@ pub fn closest_cluster(clusters: &[InterestCluster], x: &[f32]) -> Option<(usize
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
+/// At most about this share of the corpus counts as close to an interest cluster (liked
+/// articles always do): what you like stands out within what you read.
+pub const CLOSE_SHARE: f32 = 0.15;
+/// Never close below this cosine similarity to a cluster's centre, however few articles
+/// are near one (all-MiniLM-L6-v2: related texts score ~0.3–0.6, unrelated ones ~0–0.15).
+pub const CLOSE_MIN_SIMILARITY: f32 = 0.25;
+
+/// Per cluster, how similar to its centre an article must be to count as close to it: as
+/// similar as the least typical quarter of the cluster's own liked articles, or as the
+/// [`CLOSE_SHARE`] most similar of the other articles (to any centre) and at least
+/// [`CLOSE_MIN_SIMILARITY`]. The members alone would make almost nothing close but
+/// themselves (a centre is much closer to its members than to anything else); the corpus
+/// quantile keeps the close share readable whatever the store's size.
+/// `liked[m]` is the vector of liked article `m` (what [`InterestCluster::members`] index);
+/// `closest_similarities` holds every article's similarity to its closest centre, liked ones
+/// left out (however many you liked, a share of the rest still counts as close).
+pub fn close_thresholds(
+    clusters: &[InterestCluster],
+    liked: &[&[f32]],
+    closest_similarities: impl IntoIterator<Item = f32>,
+) -> Vec<f32> {
+    let mut similarities: Vec<f32> = closest_similarities.into_iter().collect();
+    similarities.sort_by(f32::total_cmp);
+    let corpus_cut = quantile(&similarities, 1.0 - CLOSE_SHARE).max(CLOSE_MIN_SIMILARITY);
+    clusters
+        .iter()
+        .map(|c| {
+            let mut sims: Vec<f32> = c
+                .members
+                .iter()
+                .filter_map(|&m| liked.get(m))
+                .map(|v| dot(&c.centroid, v))
+                .collect();
+            sims.sort_by(f32::total_cmp);
+            let typical_member = sims.get(sims.len() / 4).copied().unwrap_or(f32::INFINITY);
+            typical_member.min(corpus_cut)
+        })
+        .collect()
+}
+
+/// The `q` quantile (0–1) of sorted `values` (nearest rank); infinity when empty, so an
+/// empty corpus makes nothing close.
+fn quantile(sorted: &[f32], q: f32) -> f32 {
+    if sorted.is_empty() {
+        return f32::INFINITY;
+    }
+    let rank = ((sorted.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
+    sorted[rank]
+}
+
 /// Class-based TF-IDF (BERTopic's c-TF-IDF): each cluster's titles form one document;
 /// a word scores `tf(word, cluster) · ln(1 + A / f(word))`, with `A` the mean number of words
 /// per cluster and `f` the word's frequency over all clusters — frequent in this cluster,

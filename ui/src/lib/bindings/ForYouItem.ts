@@ -21,6 +21,6 @@ rule: RuleHit | null,
  */
 published: string | null, read: boolean, saved: boolean, id: ArticleId, title: string, link: string | null, feed_id: FeedId, score: number, confidence: number, 
 /**
- * The label of the closest interest cluster.
+ * The label of the interest cluster the article is close to (none when far from all).
  */
 cluster: string | null, reason: string, };

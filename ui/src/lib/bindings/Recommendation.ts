@@ -4,6 +4,6 @@ import type { FeedId } from "./FeedId";
 
 export type Recommendation = { id: ArticleId, title: string, link: string | null, feed_id: FeedId, score: number, confidence: number, 
 /**
- * The label of the closest interest cluster.
+ * The label of the interest cluster the article is close to (none when far from all).
  */
 cluster: string | null, reason: string, };

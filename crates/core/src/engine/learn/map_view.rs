@@ -14,7 +14,7 @@ use super::SEED;
 use crate::domain::{ArticleId, Rating};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::learn::clusters::{closest_cluster, ctfidf_keywords_against};
+use crate::learn::clusters::ctfidf_keywords_against;
 use crate::learn::map::{layout, place, LayoutParams, Xy};
 use crate::learn::InterestCluster;
 use crate::store::StoredMapLayout;
@@ -266,71 +266,12 @@ pub(super) struct MapPositions {
     info: MapLayoutInfo,
 }
 
-/// At most about this share of the corpus is coloured as close to an interest cluster
-/// (liked articles always are): the map shows what you like within what you read.
-const CLOSE_SHARE: f32 = 0.15;
-/// Never close below this cosine similarity to a cluster's centre, however few articles
-/// are near one (all-MiniLM-L6-v2: related texts score ~0.3–0.6, unrelated ones ~0–0.15).
-const CLOSE_MIN_SIMILARITY: f32 = 0.25;
-
-/// Per corpus article, the interest cluster it is close to: its closest cluster, if it is
-/// as similar to that cluster's centre as the least typical quarter of the cluster's own
-/// liked articles, or as the corpus's [`CLOSE_SHARE`] most similar articles (to any
-/// centre) and at least [`CLOSE_MIN_SIMILARITY`]. The members alone would colour almost
-/// nothing but the liked articles themselves (a centre is much closer to its members than
-/// to anything else); the corpus quantile keeps the coloured share readable whatever the
-/// store's size. Liked members always count.
+/// Per corpus article, the interest cluster it is close to (see [`Snapshot::close_cluster`]):
+/// only those are coloured, so the map shows what you like within what you read.
 fn close_clusters(snap: &Snapshot) -> Vec<Option<usize>> {
-    let corpus = &snap.corpus;
-    let closest: Vec<Option<(usize, f32)>> = corpus
-        .vectors
-        .rows()
-        .map(|x| closest_cluster(&snap.clusters, x))
-        .collect();
-    let mut similarities: Vec<f32> = closest.iter().flatten().map(|&(_, s)| s).collect();
-    similarities.sort_by(f32::total_cmp);
-    let corpus_cut = quantile(&similarities, 1.0 - CLOSE_SHARE).max(CLOSE_MIN_SIMILARITY);
-    let threshold: Vec<f32> = snap
-        .clusters
-        .iter()
-        .map(|c| {
-            let mut sims: Vec<f32> = c
-                .members
-                .iter()
-                .filter_map(|&m| snap.liked.get(m))
-                .map(|&i| crate::learn::linalg::dot(&c.centroid, corpus.vectors.row(i)))
-                .collect();
-            sims.sort_by(f32::total_cmp);
-            let typical_member = sims.get(sims.len() / 4).copied().unwrap_or(f32::INFINITY);
-            typical_member.min(corpus_cut)
-        })
-        .collect();
-    let mut close: Vec<Option<usize>> = closest
-        .iter()
-        .map(|closest| {
-            closest
-                .filter(|&(c, sim)| threshold.get(c).is_some_and(|&t| sim >= t))
-                .map(|(c, _)| c)
-        })
-        .collect();
-    for c in &snap.clusters {
-        for &m in &c.members {
-            if let Some(&i) = snap.liked.get(m) {
-                close[i] = Some(c.id);
-            }
-        }
-    }
-    close
-}
-
-/// The `q` quantile (0–1) of sorted `values` (nearest rank); infinity when empty, so an
-/// empty corpus makes nothing close.
-fn quantile(sorted: &[f32], q: f32) -> f32 {
-    if sorted.is_empty() {
-        return f32::INFINITY;
-    }
-    let rank = ((sorted.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
-    sorted[rank]
+    (0..snap.corpus.articles.len())
+        .map(|i| snap.close_cluster(i))
+        .collect()
 }
 
 /// Each interest cluster's label at the middle of its articles on the map (the median, so

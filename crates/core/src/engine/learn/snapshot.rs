@@ -21,7 +21,9 @@ use crate::domain::{ArticleId, ArticleMeta, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::learn::cards::RegionInfo;
-use crate::learn::clusters::{closest_cluster, interest_clusters_against, WordStats};
+use crate::learn::clusters::{
+    close_thresholds, closest_cluster, interest_clusters_against, WordStats,
+};
 use crate::learn::matrix::Matrix;
 use crate::learn::{CorpusContext, InterestCluster, PreferenceModel, Regularisation};
 
@@ -49,6 +51,9 @@ pub(super) struct Snapshot {
     pub(super) scores: Vec<(f32, f32)>,
     /// Each corpus article's closest interest cluster and its similarity to it.
     pub(super) closest: Vec<Option<(usize, f32)>>,
+    /// Per interest cluster, the similarity to its centre from which an article counts as
+    /// close to it ([`close_thresholds`]).
+    pub(super) close_threshold: Vec<f32>,
 }
 
 #[derive(Clone)]
@@ -427,8 +432,12 @@ impl Engine {
         // Clusters depend on the liked articles only: a dislike or a skip keeps them.
         let same_corpus = previous.filter(|p| Arc::ptr_eq(&p.corpus, &corpus));
         let kept = same_corpus.filter(|p| p.liked == liked);
-        let (clusters, closest) = match kept {
-            Some(p) => (p.clusters.clone(), p.closest.clone()),
+        let (clusters, closest, close_threshold) = match kept {
+            Some(p) => (
+                p.clusters.clone(),
+                p.closest.clone(),
+                p.close_threshold.clone(),
+            ),
             None => {
                 let liked_vectors: Vec<&[f32]> =
                     liked.iter().map(|&i| corpus.vectors.row(i)).collect();
@@ -442,12 +451,25 @@ impl Engine {
                     &corpus.regions.word_stats,
                     SEED,
                 );
-                let closest = corpus
+                let closest: Vec<Option<(usize, f32)>> = corpus
                     .vectors
                     .rows()
                     .map(|x| closest_cluster(&clusters, x))
                     .collect();
-                (clusters, closest)
+                let mut is_liked = vec![false; closest.len()];
+                for &i in &liked {
+                    is_liked[i] = true;
+                }
+                let close_threshold = close_thresholds(
+                    &clusters,
+                    &liked_vectors,
+                    closest
+                        .iter()
+                        .zip(&is_liked)
+                        .filter(|(_, &liked)| !liked)
+                        .filter_map(|(closest, _)| closest.map(|(_, sim)| sim)),
+                );
+                (clusters, closest, close_threshold)
             }
         };
         let scores = corpus
@@ -464,6 +486,7 @@ impl Engine {
             liked,
             scores,
             closest,
+            close_threshold,
         })
     }
 
@@ -566,6 +589,20 @@ fn regions_key(model_id: &str) -> String {
 }
 
 impl Snapshot {
+    /// The interest cluster corpus article `i` is close to, if any: its closest cluster when
+    /// it is at least that cluster's [`Snapshot::close_threshold`] similar to the centre (a
+    /// liked article always is). An article far from every cluster gets none, rather than
+    /// the label of whichever happens to be least far.
+    pub(super) fn close_cluster(&self, i: usize) -> Option<usize> {
+        let (c, similarity) = self.closest.get(i).copied().flatten()?;
+        let liked = self.ratings.get(&self.corpus.articles[i].id) == Some(&Rating::Like);
+        let close = self
+            .close_threshold
+            .get(c)
+            .is_some_and(|&threshold| similarity >= threshold);
+        (liked || close).then_some(c)
+    }
+
     pub(super) fn liked_titles(&self) -> Vec<(&str, &[f32])> {
         self.liked
             .iter()

@@ -634,3 +634,36 @@ fn a_cold_start_reads_the_corpus_file_only_while_the_store_matches_it() {
     let engine = reopen();
     assert_eq!(scores(&engine.recommend(None).unwrap()), scores(&before));
 }
+
+#[test]
+fn a_recommendation_names_a_cluster_only_when_it_is_close_to_one() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    for n in 0..3 {
+        engine.rate(id(0, n), Some(Rating::Like)).unwrap();
+        engine.rate(id(3, n), Some(Rating::Like)).unwrap();
+    }
+    engine.rate(id(1, 0), Some(Rating::Dislike)).unwrap();
+    let recommendations = engine.recommend(Some(100)).unwrap();
+    let cluster_of = |topic: u64| -> Vec<Option<String>> {
+        recommendations
+            .iter()
+            .filter(|r| r.id.0 / 100 == topic)
+            .map(|r| r.cluster.clone())
+            .collect()
+    };
+    // The unrated rest of a liked topic is close to that topic's cluster (in a corpus
+    // this small the calibrated cut lets the nearest through, not necessarily all)...
+    for topic in [0, 3] {
+        let labels = cluster_of(topic);
+        assert_eq!(labels.len(), 3);
+        assert!(labels.iter().any(Option::is_some), "{topic}: {labels:?}");
+    }
+    // ...while a topic nobody liked is named after no cluster (it used to carry the label
+    // of whichever cluster was least far).
+    for topic in [1, 2] {
+        let labels = cluster_of(topic);
+        assert!(!labels.is_empty());
+        assert!(labels.iter().all(Option::is_none), "{topic}: {labels:?}");
+    }
+}

@@ -27,7 +27,7 @@ pub struct Recommendation {
     pub feed_id: FeedId,
     pub score: f32,
     pub confidence: f32,
-    /// The label of the closest interest cluster.
+    /// The label of the interest cluster the article is close to (none when far from all).
     pub cluster: Option<String>,
     pub reason: String,
 }
@@ -230,7 +230,9 @@ impl Ranking {
             feed_id: meta.feed_id,
             score: snap.scores[i].0,
             confidence: snap.scores[i].1,
-            cluster: snap.closest[i].map(|(c, _)| snap.clusters[c].label.clone()),
+            cluster: snap
+                .close_cluster(i)
+                .map(|c| snap.clusters[c].label.clone()),
             reason: explain::reason(
                 snap.corpus.vectors.row(i),
                 &snap.liked_titles(),
