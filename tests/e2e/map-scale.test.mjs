@@ -117,4 +117,37 @@ describe("the map with 10,000 articles", { skip: !enabled && "set SIFT_E2E_MAP_S
     console.log(`map scale: zoom (wheel to drawn frame) median ${sorted[Math.floor(sorted.length / 2)]} ms, all ${times.join(", ")} ms`);
     assert.ok(times.every((t) => t > 0), "every zoom was measured");
   });
+
+  it("pans 10,000 points", async () => {
+    const { session } = app;
+    const box = await session.execute(
+      `const r = document.querySelector('[data-testid="map-chart"]').getBoundingClientRect();
+       return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, window.innerHeight - r.y) };`,
+    );
+    const x = Math.round(box.x + box.width / 2);
+    const y = Math.round(box.y + box.height / 2);
+    const chart = async () => session.find('[data-testid="map-chart"]');
+    const pans = async () => Number(await (await chart()).attribute("data-pans"));
+    // A whole map has nowhere to pan to: zoom in first, as a reader would.
+    let before = await pans();
+    await session.cmd("POST", "/actions", {
+      actions: [{ type: "wheel", id: "wheel", actions: [{ type: "scroll", x, y, deltaX: 0, deltaY: -300, duration: 0, origin: "viewport" }] }],
+    });
+    await session.waitUntil(async () => (await pans()) > before, { what: "zoomed in" });
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      before = await pans();
+      const dx = i % 2 === 0 ? 120 : -120;
+      const actions = [{ type: "pointerMove", duration: 0, x, y, origin: "viewport" }, { type: "pointerDown", button: 0 }];
+      for (let step = 1; step <= 4; step++) actions.push({ type: "pointerMove", duration: 30, x: x + (dx * step) / 4, y, origin: "viewport" });
+      actions.push({ type: "pointerUp", button: 0 });
+      await session.cmd("POST", "/actions", { actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }] });
+      await session.waitUntil(async () => (await pans()) > before, { what: "the pan drawn" });
+      await new Promise((r) => setTimeout(r, 500));
+      times.push(Number(await (await chart()).attribute("data-pan-ms")));
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    console.log(`map scale: pan (drag step to drawn frame) median ${sorted[Math.floor(sorted.length / 2)]} ms, all ${times.join(", ")} ms`);
+    assert.ok(times.every((t) => t > 0), "every pan was measured");
+  });
 });
