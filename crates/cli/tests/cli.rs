@@ -137,6 +137,18 @@ fn a_new_user_subscribes_refreshes_reads_and_moves_opml() {
         5
     );
 
+    // The refresh looked for every feed's icon once; none of these sites has one.
+    let icons = json(&data, &["icons"]);
+    let icons = icons.as_array().unwrap();
+    assert_eq!(icons.len(), feeds.len(), "{icons:?}");
+    for icon in icons {
+        assert_eq!(icon["status"], "missing", "{icon}");
+        assert!(
+            icon["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{icon}"
+        );
+    }
+
     let articles = json(&data, &["articles"]);
     let articles = articles.as_array().unwrap();
     assert_eq!(articles.len(), 5);
