@@ -209,21 +209,15 @@ fn notify_if_worth_it(app: &AppHandle, engine: &Engine, new_articles: &[ArticleI
 /// so it is escaped; and it is cut to a length a notification can show.
 fn notification_body(text: &str) -> String {
     const MAX_CHARS: usize = 200;
-    let mut body = String::with_capacity(text.len().min(MAX_CHARS * 2));
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX_CHARS {
-            body.push('…');
-            break;
-        }
-        match c {
-            '&' => body.push_str("&amp;"),
-            '<' => body.push_str("&lt;"),
-            '>' => body.push_str("&gt;"),
-            '"' => body.push_str("&quot;"),
-            '\'' => body.push_str("&#39;"),
-            c if c.is_control() => body.push(' '),
-            c => body.push(c),
-        }
+    let shown: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut body = String::with_capacity(shown.len() + 16);
+    sift_core::search::escape_html_into(&mut body, &shown);
+    if text.chars().nth(MAX_CHARS).is_some() {
+        body.push('…');
     }
     body
 }

@@ -91,8 +91,12 @@ pub fn update_unread(app: &AppHandle) {
     let tray = tray.clone();
     let asked = UNREAD_ASKED.fetch_add(1, Ordering::SeqCst) + 1;
     tauri::async_runtime::spawn(async move {
-        let counts = tauri::async_runtime::spawn_blocking(move || engine.unread_counts()).await;
-        let Ok(Ok(counts)) = counts else { return };
+        // A newer count asked meanwhile makes this one moot: a burst of reads counts once.
+        let counts = tauri::async_runtime::spawn_blocking(move || {
+            (UNREAD_ASKED.load(Ordering::SeqCst) == asked).then(|| engine.unread_counts())
+        })
+        .await;
+        let Ok(Some(Ok(counts))) = counts else { return };
         if UNREAD_ASKED.load(Ordering::SeqCst) != asked {
             return;
         }

@@ -13,10 +13,9 @@ use tokio::task::JoinSet;
 use super::Engine;
 use crate::domain::{FeedId, FeedRecord, FeedStatus};
 use crate::error::Result;
-use crate::feeds::address::is_local_origin;
+use crate::feeds::address::reach_for;
 use crate::feeds::bundled::is_bundled;
 use crate::feeds::icon::{fetch_icon, icon_candidates, Icon};
-use crate::feeds::Reach;
 use crate::store::StoredIcon;
 
 /// A feed without an icon is looked at again after this many days.
@@ -84,11 +83,7 @@ impl Engine {
                 );
                 // Where to look is the feed's say, not the user's: a feed on the public
                 // internet cannot send Sift into the reader's own network for an icon.
-                let reach = if is_local_origin(&feed.url).await {
-                    Reach::Any
-                } else {
-                    Reach::PublicOnly
-                };
+                let reach = reach_for(&feed.url).await;
                 (feed.id, fetch_icon(&fetcher, &candidates, reach).await)
             });
         }

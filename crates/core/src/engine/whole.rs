@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use super::Engine;
 use crate::domain::{ArticleId, ArticleMeta, ArticleRecord, FeedId, FeedRecord, WholeArticle};
 use crate::error::Result;
-use crate::feeds::address::is_local_origin;
+use crate::feeds::address::reach_for;
 use crate::feeds::article::content_hash;
 use crate::feeds::whole::{fetch_whole_article, ExtractedArticle, WholeArticleError};
 use crate::feeds::Reach;
@@ -94,9 +94,7 @@ impl Engine {
             });
             pending.truncate(MAX_PAGES_PER_FEED);
             if !pending.is_empty() {
-                let local = is_local_origin(&feed.url).await;
-                let feed_reach = if local { Reach::Any } else { Reach::PublicOnly };
-                reach.insert(feed.id, feed_reach);
+                reach.insert(feed.id, reach_for(&feed.url).await);
             }
             for meta in pending {
                 if let Some(a) = self.store.get_article(meta.id)? {

@@ -89,6 +89,16 @@ pub fn check_public_url(url: &url::Url) -> Result<(), LocalAddressRefused> {
     }
 }
 
+/// How far the links of the feed (or page) at `origin_url` may reach: anywhere when it is
+/// itself on a local network ([`is_local_origin`]), else the public internet only.
+pub async fn reach_for(origin_url: &str) -> super::fetch::Reach {
+    if is_local_origin(origin_url).await {
+        super::fetch::Reach::Any
+    } else {
+        super::fetch::Reach::PublicOnly
+    }
+}
+
 /// Whether the feed at `feed_url` is on a local network (an address or a name resolving
 /// only to local addresses): its links may then point there too. A name that does not
 /// resolve counts as public, the stricter choice.

@@ -13,7 +13,7 @@ use html5ever::tokenizer::{
     BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 
-use super::address::is_local_origin;
+use super::address::reach_for;
 use super::fetch::{parse_http_url, FetchOutcome, Fetched, Fetcher, Reach, Validators};
 use super::parse::{parse_feed, ParsedFeed};
 use super::FeedError;
@@ -246,10 +246,9 @@ pub async fn discover(fetcher: &Fetcher, url: &str) -> Result<Discovered, FeedEr
 
     let final_url = url::Url::parse(&fetched.final_url).unwrap_or(page_url);
     // Within the one deadline too; not knowing counts as public, the stricter choice.
-    let local = tokio::time::timeout_at(deadline, is_local_origin(final_url.as_str()))
+    let reach = tokio::time::timeout_at(deadline, reach_for(final_url.as_str()))
         .await
-        .unwrap_or(false);
-    let reach = if local { Reach::Any } else { Reach::PublicOnly };
+        .unwrap_or(Reach::PublicOnly);
     for candidate in candidates(&fetched.body, &final_url) {
         let Ok(outcome) = fetch(candidate.clone(), reach).await else {
             return Err(out_of_time());

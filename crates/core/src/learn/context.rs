@@ -106,15 +106,7 @@ impl CorpusContext {
     /// Soft region membership of `x` (sums to 1). Depends only on the article, so callers
     /// scoring a store compute it once per article.
     pub fn membership(&self, x: &[f32]) -> Vec<f32> {
-        let sims: Vec<f32> = self
-            .centroids
-            .iter()
-            .map(|c| dot(c, x) * self.temperature)
-            .collect();
-        let max = sims.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let exps: Vec<f32> = sims.iter().map(|s| (s - max).exp()).collect();
-        let sum: f32 = exps.iter().sum();
-        exps.iter().map(|e| e / sum).collect()
+        self.describe(x).0
     }
 
     /// What the classifier is trained on: the centred embedding, then the centred, weighted

@@ -110,7 +110,8 @@ pub fn highlight_html(text: &str, ranges: &[Range<usize>]) -> String {
     out
 }
 
-fn escape_into(out: &mut String, text: &str) {
+/// Appends `text` to `out` with the five HTML-special characters escaped.
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -9,7 +9,7 @@
 
 mod highlight;
 
-pub use highlight::{highlight_html, lead_html, Highlighter};
+pub use highlight::{escape_into as escape_html_into, highlight_html, lead_html, Highlighter};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -354,8 +354,6 @@ pub fn reciprocal_rank_fusion(first: &[ArticleId], second: &[ArticleId]) -> Vec<
     ranked
 }
 
-/// The store's text starts with the title; the body field holds the rest so a title match
-/// is not counted twice.
 /// The most of one article's text that is indexed: a feed's content cap (a whole article
 /// can be longer). Past it, an article is long enough to be found by what came before.
 pub const MAX_INDEXED_BYTES: usize = 1024 * 1024;
@@ -372,6 +370,8 @@ fn indexed_part(body: &str) -> &str {
     &body[..cut]
 }
 
+/// The store's text starts with the title; the body field holds the rest so a title match
+/// is not counted twice.
 pub fn body_of<'a>(title: &str, text: &'a str) -> &'a str {
     text.strip_prefix(title)
         .map(|rest| rest.trim_start())

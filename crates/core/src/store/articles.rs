@@ -16,7 +16,7 @@
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use sled::Transactional;
 
-use super::dates::{follow_tx, meta_date_key};
+use super::dates::follow_tx;
 use super::{abort, Store, StoreError, NEXT_ARTICLE_ID_KEY};
 use crate::domain::{
     feed_url_key, lead_words, ArticleContent, ArticleId, ArticleMeta, ArticleRecord, FeedId,
@@ -105,14 +105,14 @@ fn distinct_entries_sharing_a_link(
         && matches!((&new.guid, &found.guid), (Some(a), Some(b)) if a.trim() != b.trim())
 }
 
-fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
+pub(super) fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
     let mut key = [0u8; 16];
     key[..8].copy_from_slice(&feed.to_key());
     key[8..].copy_from_slice(&article.to_key());
     key
 }
 
-fn get_meta_tx(
+pub(super) fn get_meta_tx(
     tree: &TransactionalTree,
     id: ArticleId,
 ) -> ConflictableTransactionResult<Option<ArticleMeta>, StoreError> {
@@ -326,7 +326,7 @@ impl Store {
                                 outcome.new_ids.push(record.id);
                             }
                             Some(mut record) => {
-                                let listed_at = meta_date_key(&record);
+                                let before = record.clone();
                                 let mut changed = false;
                                 for key in entry_keys {
                                     if !record.dedup_keys.contains(key) {
@@ -379,11 +379,7 @@ impl Store {
                                     changed = true;
                                 }
                                 if changed {
-                                    let now_listed_at = meta_date_key(&record);
-                                    if now_listed_at != listed_at {
-                                        dates.remove(listed_at)?;
-                                        dates.insert(now_listed_at, &[])?;
-                                    }
+                                    follow_tx(dates, Some(&before), Some(&record))?;
                                     put_meta_tx(articles, &record)?;
                                 }
                             }
@@ -435,15 +431,15 @@ impl Store {
             }
             between_scan_and_write();
             (
-                &self.live().feeds,
-                &self.live().feed_urls,
-                &self.live().articles,
-                &self.live().article_content,
-                &self.live().article_keys,
-                &self.live().feed_articles,
-                &self.live().ratings,
+                &live.feeds,
+                &live.feed_urls,
+                &live.articles,
+                &live.article_content,
+                &live.article_keys,
+                &live.feed_articles,
+                &live.ratings,
                 &saved,
-                &self.live().article_dates,
+                &live.article_dates,
             )
                 .transaction(
                     |(

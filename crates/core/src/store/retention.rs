@@ -10,8 +10,10 @@ use std::collections::HashSet;
 use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
+use super::articles::{feed_article_key, get_meta_tx};
+use super::dates::follow_tx;
 use super::{Store, StoreError};
-use crate::domain::{ArticleId, FeedId};
+use crate::domain::ArticleId;
 
 const LAST_PRUNE_KEY: &[u8] = b"last_prune";
 
@@ -19,13 +21,6 @@ const LAST_PRUNE_KEY: &[u8] = b"last_prune";
 pub struct PruneOutcome {
     pub removed_articles: usize,
     pub removed_vectors: usize,
-}
-
-fn feed_article_key(feed: FeedId, article: ArticleId) -> [u8; 16] {
-    let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&feed.to_key());
-    key[8..].copy_from_slice(&article.to_key());
-    key
 }
 
 impl Store {
@@ -47,10 +42,10 @@ impl Store {
         let saved = super::saved::saved_tree(&live)?;
         for chunk in ids.chunks(CHUNK) {
             let gone = (
-                &self.live().articles,
-                &self.live().article_content,
-                &self.live().feed_articles,
-                &self.live().ratings,
+                &live.articles,
+                &live.article_content,
+                &live.feed_articles,
+                &live.ratings,
                 &saved,
                 &live.article_dates,
             )
@@ -62,16 +57,14 @@ impl Store {
                             if ratings.get(key)?.is_some() || saved.get(key)?.is_some() {
                                 continue;
                             }
-                            let Some(value) = articles.get(key)? else {
+                            let Some(record) = get_meta_tx(articles, id)? else {
                                 continue;
                             };
-                            let record: crate::domain::ArticleMeta = serde_json::from_slice(&value)
-                                .map_err(|e| ConflictableTransactionError::Abort(e.into()))?;
                             feed_articles.remove(&feed_article_key(record.feed_id, id))?;
                             for also in &record.also_in {
                                 feed_articles.remove(&feed_article_key(*also, id))?;
                             }
-                            dates.remove(super::dates::meta_date_key(&record))?;
+                            follow_tx(dates, Some(&record), None)?;
                             articles.remove(&key)?;
                             contents.remove(&key)?;
                             gone.push((id, record.content_hash));
@@ -142,7 +135,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{FeedRecord, NewArticle};
+    use crate::domain::{FeedId, FeedRecord, NewArticle};
     use crate::store::RefreshWrite;
 
     /// The engine picks what to prune from the ratings it read a moment earlier; an answer
