@@ -9,7 +9,6 @@ use sift_core::domain::ArticleId;
 use sift_core::engine::{FeedSelection, IngestEvent, IngestReport, RefreshReport, Scheduler};
 use sift_core::Engine;
 use tauri::{AppHandle, Emitter};
-use tauri_plugin_notification::NotificationExt;
 
 use crate::error::{CommandError, ErrorKind};
 use crate::events::{self, Progress, Task};
@@ -196,12 +195,21 @@ fn notify_if_worth_it(app: &AppHandle, engine: &Engine, new_articles: &[ArticleI
     } else {
         format!("{} new articles for you", good.len())
     };
-    let _ = app
-        .notification()
-        .builder()
-        .title(title)
-        .body(notification_body(&best))
-        .show();
+    show_notification(app, &title, &notification_body(&best));
+}
+
+/// On Linux the notification goes to the session's notification server named Sift.
+#[cfg(target_os = "linux")]
+fn show_notification(_app: &AppHandle, title: &str, body: &str) {
+    if let Err(e) = crate::desktop_bus::notify(title, body) {
+        eprintln!("sift: could not show a notification: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn show_notification(app: &AppHandle, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    let _ = app.notification().builder().title(title).body(body).show();
 }
 
 /// A stranger's text (an article title) as a notification body. Notification servers on

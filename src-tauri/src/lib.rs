@@ -6,6 +6,8 @@ pub mod bindings;
 #[cfg(test)]
 mod command_names;
 mod commands;
+#[cfg(target_os = "linux")]
+mod desktop_bus;
 pub mod error;
 pub mod events;
 mod icons;
@@ -24,6 +26,8 @@ use tauri::Manager;
 pub struct AppState {
     pub engine: Arc<Engine>,
     jobs: background::Jobs,
+    /// Which tray count is the newest asked for (see [`tray::update_unread`]).
+    newest_count: tray::NewestCount,
 }
 
 fn data_dir() -> Result<PathBuf, sift_core::Error> {
@@ -75,7 +79,7 @@ pub fn run() {
     // user's config directory. (An absolute file name replaces the plugin's config dir.)
     let window_state_file = data_dir.join("window-state.json");
 
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // Must come first: a second launch exits here, before it tries to open the store.
         .plugin(
             tauri_plugin_single_instance::Builder::new()
@@ -97,8 +101,12 @@ pub fn run() {
                 .open_js_links_on_click(false)
                 .build(),
         )
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init());
+    // Linux sends its notifications itself, named Sift (the plugin names them after the
+    // binary, "sift-app"); see desktop_bus.
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let result = builder
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--minimized"]),
@@ -120,6 +128,7 @@ pub fn run() {
             app.manage(AppState {
                 engine: engine.clone(),
                 jobs: background::Jobs::default(),
+                newest_count: tray::NewestCount::default(),
             });
             // After `manage`: the scheduler's first run may finish at once and reach the state.
             app.state::<AppState>()

@@ -1,9 +1,11 @@
 //! Sift in the background: a tray icon showing the unread count, with Show, Refresh now and
 //! Quit; closing the window hides it to the tray (when Settings say so) while refresh,
-//! embedding and notifications go on; Quit really quits. Without a tray host (a bare X
-//! server, some desktops) the icon is simply absent and closing quits as before.
+//! embedding and notifications go on; Quit really quits. Without a tray the desktop shows
+//! (GNOME without the AppIndicator extension, a bare X server) closing quits, as it does in
+//! any app without a tray: a hidden window with no icon to bring it back would leave Sift
+//! running where the user cannot see or reach it.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -12,10 +14,6 @@ use tauri::{AppHandle, Manager, WindowEvent};
 use crate::AppState;
 
 const TRAY_ID: &str = "sift";
-
-/// Set once the tray icon exists: only then may closing the window hide it (otherwise the
-/// user would have no way back to a hidden window).
-static TRAY_READY: AtomicBool = AtomicBool::new(false);
 
 pub fn show_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
@@ -28,10 +26,7 @@ pub fn show_main_window(app: &AppHandle) {
 /// Creates the tray icon; failing to is not fatal (there may be no tray on this desktop).
 pub fn install(app: &AppHandle) {
     match build(app) {
-        Ok(()) => {
-            TRAY_READY.store(true, Ordering::SeqCst);
-            update_unread(app);
-        }
+        Ok(()) => update_unread(app),
         Err(e) => eprintln!("sift: no tray icon ({e}); closing the window will quit"),
     }
 }
@@ -75,9 +70,23 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Counts asked for so far; only the newest count reaches the icon (counts run
-/// concurrently, and an older one may finish last).
-static UNREAD_ASKED: AtomicU64 = AtomicU64::new(0);
+/// Which unread count is the newest asked for. Counts run concurrently and an older one may
+/// finish last; and a newer count asked before an older one started makes the older moot,
+/// so a burst of reads counts once. One per app, owned by [`AppState`].
+#[derive(Default)]
+pub struct NewestCount(AtomicU64);
+
+impl NewestCount {
+    /// A ticket for a count about to be asked; it makes every earlier ticket stale.
+    pub fn ask(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether no count was asked since `ticket`.
+    pub fn is_newest(&self, ticket: u64) -> bool {
+        self.0.load(Ordering::SeqCst) == ticket
+    }
+}
 
 /// Shows the unread count of For you beside the icon (and in its tooltip where supported).
 pub fn update_unread(app: &AppHandle) {
@@ -89,15 +98,21 @@ pub fn update_unread(app: &AppHandle) {
     };
     let engine = state.engine.clone();
     let tray = tray.clone();
-    let asked = UNREAD_ASKED.fetch_add(1, Ordering::SeqCst) + 1;
+    let asked = state.newest_count.ask();
+    let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        let is_newest = move || {
+            app.try_state::<AppState>()
+                .is_some_and(|s| s.newest_count.is_newest(asked))
+        };
+        let still_newest = is_newest.clone();
         // A newer count asked meanwhile makes this one moot: a burst of reads counts once.
         let counts = tauri::async_runtime::spawn_blocking(move || {
-            (UNREAD_ASKED.load(Ordering::SeqCst) == asked).then(|| engine.unread_counts())
+            still_newest().then(|| engine.unread_counts())
         })
         .await;
         let Ok(Some(Ok(counts))) = counts else { return };
-        if UNREAD_ASKED.load(Ordering::SeqCst) != asked {
+        if !is_newest() {
             return;
         }
         let label = (counts.for_you > 0).then(|| counts.for_you.to_string());
@@ -106,24 +121,38 @@ pub fn update_unread(app: &AppHandle) {
     });
 }
 
-/// Close-to-tray: the window hides instead of closing when the tray exists and Settings
-/// keep Sift running in the background.
+/// Close-to-tray: the window hides instead of closing when Settings keep Sift running in
+/// the background and its tray icon is where the user can see it (asked at each close: a
+/// panel may come or go while Sift runs). Otherwise the window closes and Sift quits.
 pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
     let WindowEvent::CloseRequested { api, .. } = event else {
         return;
     };
-    if !TRAY_READY.load(Ordering::SeqCst) {
-        return;
-    }
-    let keep_running = window
-        .app_handle()
+    let app = window.app_handle();
+    let keep_running = app
         .try_state::<AppState>()
         .and_then(|s| s.engine.settings().ok())
         .is_some_and(|s| s.close_to_tray);
-    if keep_running {
+    if !keep_running {
+        return;
+    }
+    if app.tray_by_id(TRAY_ID).is_some() && tray_is_shown() {
         api.prevent_close();
         let _ = window.hide();
+    } else {
+        eprintln!("sift: this desktop shows no tray icon, so closing the window quits");
     }
+}
+
+#[cfg(target_os = "linux")]
+fn tray_is_shown() -> bool {
+    crate::desktop_bus::tray_is_shown()
+}
+
+/// Windows and macOS always show tray icons.
+#[cfg(not(target_os = "linux"))]
+fn tray_is_shown() -> bool {
+    true
 }
 
 /// Makes "start at login" match the setting (opt-in; off unless the user turned it on).
@@ -142,5 +171,27 @@ pub fn apply_autostart(app: &AppHandle, engine: &sift_core::Engine) {
     };
     if let Err(e) = result {
         eprintln!("sift: could not change start at login: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewestCount;
+
+    #[test]
+    fn only_the_newest_count_asked_is_wanted() {
+        let counts = NewestCount::default();
+        let burst: Vec<u64> = (0..3).map(|_| counts.ask()).collect();
+        // Three reads in a row: the first two counts are moot, the last one runs.
+        assert!(!counts.is_newest(burst[0]));
+        assert!(!counts.is_newest(burst[1]));
+        assert!(counts.is_newest(burst[2]));
+        let later = counts.ask();
+        assert!(!counts.is_newest(burst[2]));
+        assert!(counts.is_newest(later));
+        // Each app has its own: another one's counts do not make these stale.
+        let other = NewestCount::default();
+        other.ask();
+        assert!(counts.is_newest(later));
     }
 }

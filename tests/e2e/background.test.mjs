@@ -150,6 +150,9 @@ describe("Sift in the background", { timeout: 600_000 }, () => {
     });
     // One article, not two: the muted one does not count, and the body names the other.
     assert.equal(note.summary, "A new article for you");
+    // Named Sift (not after the binary, "sift-app"), with the desktop entry the .deb installs.
+    assert.equal(note.app, "Sift");
+    assert.equal(note.desktop_entry, "Sift");
     assert.equal(note.body, escapeMarkup(goodNews.title));
     // The refresh ran and notified with the window closed, and it stays closed.
     assert.equal(await desktop.windowShown(app.display), false);
@@ -193,6 +196,44 @@ describe("Sift in the background", { timeout: 600_000 }, () => {
     await app.session.waitUntil(async () => !(await desktop.hasOwner(trayName)), {
       timeoutMs: 15_000,
       what: "the app to exit",
+    });
+  });
+});
+
+// A desktop that shows no tray icons (GNOME without the AppIndicator extension): there is
+// no StatusNotifierWatcher on the bus, so a window hidden "to the tray" could never be
+// brought back. Closing the window quits instead, as in any app without a tray.
+describe("Sift on a desktop without a tray", { timeout: 120_000 }, () => {
+  let desktop;
+  let app;
+
+  before(async () => {
+    desktop = await startDesktop({ tray: false });
+    app = await launchApp({ env: desktop.env });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await desktop?.stop();
+  });
+
+  /** The name Sift owns on the bus while it runs (one app per store). */
+  const sift = async () => (await desktop.busNames()).find((n) => n.startsWith("app.sift.desktop."));
+
+  it("closing the window quits, even though closing keeps Sift in the tray where there is one", async () => {
+    await app.session.click('[data-testid="nav-settings"]');
+    await app.session.waitFor('[data-testid="setting-close-to-tray"]');
+    assert.equal(
+      await app.session.execute(`return document.querySelector('[data-testid="setting-close-to-tray"]').checked`),
+      true,
+      "closing keeps Sift in the tray by default",
+    );
+    const name = await app.session.waitUntil(sift, { what: "Sift's name on the bus" });
+    assert.equal(await desktop.windowShown(app.display), true);
+    await desktop.closeWindow(app.display);
+    await app.session.waitUntil(async () => !(await desktop.hasOwner(name)), {
+      timeoutMs: 15_000,
+      what: "the app to exit when its window closes",
     });
   });
 });

@@ -3,7 +3,8 @@
 // StatusNotifierWatcher) the app's icon registers with, both served by desktop.py; and the
 // user's hands on them: clicking the tray menu's items (over dbusmenu, as a desktop's tray
 // does) and closing the window as a title bar's close button does. Pass `env` to
-// launchApp so the app talks to this bus and no other.
+// launchApp so the app talks to this bus and no other. `startDesktop({ tray: false })` is
+// a desktop that shows no tray icons (no StatusNotifierWatcher on the bus).
 
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,7 +21,7 @@ function lines(stream, onLine) {
   createInterface({ input: stream }).on("line", onLine);
 }
 
-export async function startDesktop() {
+export async function startDesktop({ tray = true } = {}) {
   const daemonPath = findExecutable("dbus-daemon");
   if (!daemonPath) throw new Error("dbus-daemon was not found; install it (Debian: apt-get install dbus-daemon)");
   const started = { daemon: null, helper: null };
@@ -47,7 +48,7 @@ export async function startDesktop() {
     const waiters = new Set();
     const replies = new Map();
     let nextId = 1;
-    started.helper = spawnGroup(PYTHON, [HELPER, address], { stdio: ["pipe", "pipe", "pipe"] });
+    started.helper = spawnGroup(PYTHON, [HELPER, address, ...(tray ? [] : ["--no-tray"])], { stdio: ["pipe", "pipe", "pipe"] });
     started.helper.stderr.on("data", (d) => (log += d));
     lines(started.helper.stdout, (line) => {
       const message = JSON.parse(line);
@@ -114,6 +115,8 @@ export async function startDesktop() {
       closeWindow: (display, title = "Sift") => command("close_window", { display, title }),
       windowShown: async (display, title = "Sift") => (await command("window", { display, title })).shown,
       hasOwner: async (name) => (await command("has_owner", { name })).owned,
+      /** Every name owned on the bus (well-known and unique). */
+      busNames: async () => (await command("names")).names,
       log: () => log,
       stop,
     };

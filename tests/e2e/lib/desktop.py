@@ -16,10 +16,13 @@ Protocol: JSON lines. Events go to stdout ({"event": "ready" | "notify" | "tray"
 commands come on stdin ({"id", "cmd", ...}) and are answered on stdout ({"id", "ok", ...}
 or {"id", "error"}). Commands: tray (the icon's properties), menu (its items), click
 (a menu item by label), close_window / window (by title and X display), has_owner (a
-bus name).
+bus name), names (every name on the bus).
+
+With --no-tray there is no StatusNotifierWatcher: a desktop that shows no tray icons
+(GNOME without the AppIndicator extension, a bare X server).
 
 Needs Debian's python3-gi (GLib's GDBus) and libX11; run with the system python3.
-Usage: desktop.py BUS_ADDRESS
+Usage: desktop.py BUS_ADDRESS [--no-tray]
 """
 
 import ctypes
@@ -77,7 +80,7 @@ def emit(message):
 
 
 class Desktop:
-    def __init__(self, address):
+    def __init__(self, address, tray=True):
         self.bus = Gio.DBusConnection.new_for_address_sync(
             address,
             Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
@@ -87,9 +90,12 @@ class Desktop:
         self.items = []  # (bus name, object path) of registered tray items
         self.next_notification = 1
         self._export("/org/freedesktop/Notifications", NOTIFICATIONS_XML, self._notifications)
-        self._export("/StatusNotifierWatcher", WATCHER_XML, self._watcher, self._watcher_property)
+        self.names = ["org.freedesktop.Notifications"]
+        if tray:
+            self._export("/StatusNotifierWatcher", WATCHER_XML, self._watcher, self._watcher_property)
+            self.names.append("org.kde.StatusNotifierWatcher")
         self.owned = 0
-        for name in ("org.freedesktop.Notifications", "org.kde.StatusNotifierWatcher"):
+        for name in self.names:
             Gio.bus_own_name_on_connection(self.bus, name, Gio.BusNameOwnerFlags.NONE, self._acquired, self._lost)
 
     def _export(self, path, xml, on_call, on_property=None):
@@ -98,7 +104,7 @@ class Desktop:
 
     def _acquired(self, _bus, _name):
         self.owned += 1
-        if self.owned == 2:
+        if self.owned == len(self.names):
             emit({"event": "ready"})
 
     def _lost(self, _bus, name):
@@ -107,10 +113,11 @@ class Desktop:
     # --- org.freedesktop.Notifications -------------------------------------------------
     def _notifications(self, _bus, _sender, _path, _iface, method, params, invocation):
         if method == "Notify":
-            app, _replaces, icon, summary, body, _actions, _hints, timeout = params.unpack()
+            app, _replaces, icon, summary, body, _actions, hints, timeout = params.unpack()
             number = self.next_notification
             self.next_notification += 1
-            emit({"event": "notify", "id": number, "app": app, "icon": icon, "summary": summary, "body": body, "timeout": timeout})
+            emit({"event": "notify", "id": number, "app": app, "icon": icon, "summary": summary, "body": body,
+                  "timeout": timeout, "desktop_entry": hints.get("desktop-entry")})
             invocation.return_value(GLib.Variant("(u)", (number,)))
         elif method == "GetCapabilities":
             invocation.return_value(GLib.Variant("(as)", (["body", "body-markup"],)))
@@ -193,6 +200,11 @@ class Desktop:
         (owned,) = self._call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                               "NameHasOwner", GLib.Variant("(s)", (bus_name,)), "(b)")
         return owned
+
+    def bus_names(self):
+        (names,) = self._call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                              "ListNames", None, "(as)")
+        return names
 
 
 # --- X11, as a window manager would do it ---------------------------------------------
@@ -290,7 +302,7 @@ class X:
 
 
 def main():
-    desktop = Desktop(sys.argv[1])
+    desktop = Desktop(sys.argv[1], tray="--no-tray" not in sys.argv[2:])
     displays = {}
 
     def window_system(command):
@@ -304,6 +316,7 @@ def main():
         "menu": lambda c: {"menu": desktop.menu()[2]},
         "click": lambda c: desktop.click(c["label"]),
         "has_owner": lambda c: {"owned": desktop.has_owner(c["name"])},
+        "names": lambda c: {"names": desktop.bus_names()},
         "close_window": lambda c: window_system(c).close(c["title"]),
         "window": lambda c: {"shown": window_system(c).shown(c["title"])},
     }
