@@ -196,3 +196,68 @@ fn a_large_cleanup_shrinks_the_store_on_disk() {
     let for_you = json(data, &["for-you", "--limit", "5"]);
     assert_eq!(for_you.as_array().unwrap().len(), 5, "{for_you}");
 }
+
+/// "Mute by words in the title or text": `sift rules add mute --word` mutes an article
+/// whose only mention of the word is deep in its body (past the summary and the first
+/// words the metadata keeps), and `sift for-you --json` shows the effect and the reason.
+#[test]
+fn a_word_deep_in_an_article_body_mutes_it() {
+    let filler =
+        "The committee met again and talked about the budget for the coming year. ".repeat(12);
+    let item = |n: u32, title: &str, body: &str| {
+        format!(
+            "<item><title>{title}</title><link>http://example.test/{n}</link>\
+             <guid>http://example.test/{n}</guid>\
+             <description><![CDATA[<p>{filler}</p><p>{body}</p>]]></description></item>"
+        )
+    };
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Council</title>\
+         <link>http://example.test/</link>{}{}{}</channel></rss>",
+        item(1, "Council budget, first reading", "Nothing else happened."),
+        item(
+            2,
+            "Council budget, second reading",
+            "This report was sponsored by a bank."
+        ),
+        item(3, "Council budget, third reading", "The vote is next week."),
+    );
+    let server = TestServer::start();
+    server.route("/council.xml", Response::ok("application/rss+xml", feed));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    json(data, &["subscribe", &server.url("/council.xml")]);
+    assert_eq!(json(data, &["refresh"])["new_articles"], 3);
+    let all = json(data, &["articles"]);
+    let find = |title: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["title"].as_str().unwrap().contains(title))
+            .unwrap_or_else(|| panic!("{title} in {all}"))["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let (first, sponsored) = (find("first"), find("second"));
+    json(data, &["rate", &first.to_string(), "like"]);
+
+    let rule = json(data, &["rules", "add", "mute", "--word", "Sponsored"]);
+    assert_eq!(rule["pattern"], "Sponsored");
+    let items = json(data, &["for-you"]);
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    let muted = items.iter().find(|i| i["id"] == sponsored).unwrap();
+    assert_eq!(muted["score"].as_f64(), Some(0.0), "{muted}");
+    assert_eq!(muted["reason"], "muted: 'Sponsored'");
+    assert_eq!(muted["rule"]["action"], "mute");
+    assert!(muted["model_score"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        items.last().unwrap()["id"],
+        sponsored,
+        "muted sinks to the bottom"
+    );
+    let other = items.iter().find(|i| i["id"] != sponsored).unwrap();
+    assert!(other["rule"].is_null(), "{other}");
+    // Muting deletes nothing.
+    assert_eq!(json(data, &["articles"]).as_array().unwrap().len(), 3);
+}

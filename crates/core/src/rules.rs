@@ -22,7 +22,9 @@ pub enum RuleAction {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RuleField {
-    /// Words in the title, summary or text (case-insensitive; a phrase matches as written).
+    /// Words in the title, summary or text: as written (any case) in the title, summary or
+    /// the text's first words, or anywhere in the whole text as Search reads words (any
+    /// case, any ending: "election" also finds "elections"; a phrase as a phrase).
     Words,
     /// The author's name contains the pattern (case-insensitive).
     Author,
@@ -119,9 +121,12 @@ impl Rule {
     fn matches(&self, article: &RuleSubject<'_>) -> bool {
         let pattern = self.pattern.to_lowercase();
         match self.field {
-            RuleField::Words => [article.title, article.summary, article.text]
-                .iter()
-                .any(|field| field.to_lowercase().contains(&pattern)),
+            RuleField::Words => {
+                [article.title, article.summary, article.text]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(&pattern))
+                    || article.in_whole_text.is_some_and(|in_text| in_text(self))
+            }
             RuleField::Author => article
                 .author
                 .is_some_and(|a| a.to_lowercase().contains(&pattern)),
@@ -148,13 +153,17 @@ impl Rule {
 }
 
 /// What rules look at in an article.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct RuleSubject<'a> {
     pub feed_id: FeedId,
     pub title: &'a str,
     pub summary: &'a str,
+    /// As much of the text as the caller holds (the store's metadata keeps its first words).
     pub text: &'a str,
     pub author: Option<&'a str>,
+    /// Whether a words rule's pattern is anywhere in the whole text, as the search index
+    /// reads words (the engine answers from the index); `None`: only the fields above.
+    pub in_whole_text: Option<&'a dyn Fn(&Rule) -> bool>,
 }
 
 /// The rule that applies to an article and what it does to the score.
@@ -265,6 +274,7 @@ mod tests {
             summary: "",
             text: title,
             author,
+            in_whole_text: None,
         }
     }
 

@@ -245,7 +245,8 @@ impl Engine {
         let mut good = Vec::new();
         for (id, model) in self.score_articles(ids)? {
             let score = match self.store.get_article_meta(id)? {
-                Some(meta) => super::rules::rule_for(&rules, &meta)
+                Some(meta) => rules
+                    .hit(&self.store, &meta)
                     .map_or(model.score, |hit| hit.adjust(model.score)),
                 None => continue, // removed since it was scored
             };

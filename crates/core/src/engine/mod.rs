@@ -68,6 +68,7 @@ pub struct Engine {
     ingestion: ingest::IngestState,
     learn: learn::LearnState,
     search: search::SearchState,
+    rule_state: rules::RuleState,
 }
 
 impl Engine {
@@ -96,6 +97,7 @@ impl Engine {
             ingestion: ingest::IngestState::default(),
             learn: learn::LearnState::default(),
             search: search::SearchState::default(),
+            rule_state: rules::RuleState::default(),
         };
         engine.adopt_generated_embedder()?;
         Ok(engine)

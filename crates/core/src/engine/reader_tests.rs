@@ -449,3 +449,99 @@ fn ages_beyond_the_calendar_select_nothing() {
         .unwrap();
     assert_eq!(marked.ids.len(), 15);
 }
+
+/// A long text whose only "sponsored" comes far past the first words the metadata keeps.
+fn body_with_a_word_deep_inside(title: &str, word: &str) -> String {
+    let filler = "the borrow checker keeps every reference valid while it lives ".repeat(20);
+    format!("{title}\n\n{filler}This part was {word} by a vendor.")
+}
+
+/// "Mute by words in the title or text": a word that appears only deep in an article's
+/// body mutes it in For you (with the reason), in "dismiss the rest" and in notifications
+/// alike; an article stored after the search index was read is judged by its text too.
+#[test]
+fn a_word_deep_in_the_body_mutes_everywhere_rules_apply() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    let deep = id(0, 2);
+    let mut record = engine.store().get_article(deep).unwrap().unwrap();
+    record.text = body_with_a_word_deep_inside(&record.title, "sponsored");
+    record.content_hash = "hash-deep".into();
+    engine.store().put_article(&record).unwrap();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.update_search_index(&[deep]).unwrap();
+    let meta = engine.store().get_article_meta(deep).unwrap().unwrap();
+    assert!(
+        !meta.lead.contains("sponsored") && !meta.title.contains("sponsored"),
+        "the word is only past the lead: {}",
+        meta.lead
+    );
+    assert!(engine.promising(&[deep]).unwrap().len() == 1);
+
+    let mute = engine
+        .add_rule(NewRule {
+            action: RuleAction::Mute,
+            field: RuleField::Words,
+            pattern: "Sponsored".into(),
+            days: None,
+        })
+        .unwrap();
+    let items = engine.for_you(None, false).unwrap();
+    let muted: Vec<_> = items.iter().filter(|i| i.rule.is_some()).collect();
+    assert_eq!(muted.len(), 1, "only the article with the word: {muted:?}");
+    assert_eq!(muted[0].recommendation.id, deep);
+    assert_eq!(muted[0].recommendation.score, 0.0);
+    assert_eq!(muted[0].recommendation.reason, "muted: 'Sponsored'");
+    assert_eq!(
+        items.last().unwrap().recommendation.id,
+        deep,
+        "at the bottom"
+    );
+    assert!(engine.promising(&[deep]).unwrap().is_empty());
+
+    // An article the index has not seen yet (stored behind its back) is read directly.
+    let late = id(0, 9);
+    let title = "rust compiler borrow checker news";
+    engine
+        .store()
+        .put_article(&ArticleRecord {
+            id: late,
+            feed_id: FeedId(1),
+            title: title.into(),
+            text: body_with_a_word_deep_inside(title, "sponsoring"),
+            content_hash: "hash-late".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    engine.embed_pending(|_, _| {}).unwrap();
+    assert!(engine.promising(&[late]).unwrap().is_empty(), "any ending");
+    let muted: HashSet<ArticleId> = engine
+        .for_you(None, false)
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.rule.is_some())
+        .map(|i| i.recommendation.id)
+        .collect();
+    assert_eq!(muted, HashSet::from([deep, late]));
+
+    // Dismissing the rest takes the muted articles (scored 0) with the rest below.
+    let threshold = engine.interest_threshold().unwrap();
+    let report = engine
+        .mark_read_where(&MarkReadScope {
+            below_threshold: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(report.ids.contains(&deep) && report.ids.contains(&late));
+    assert!(threshold > 0.0);
+    engine.undo_mark_read().unwrap();
+
+    // The rule gone, the article is the model's again.
+    engine.remove_rule(mute.id).unwrap();
+    assert!(engine
+        .for_you(None, false)
+        .unwrap()
+        .iter()
+        .all(|i| i.rule.is_none()));
+    assert_eq!(engine.promising(&[deep]).unwrap().len(), 1);
+}

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::rules::rule_for;
 use super::{Engine, Recommendation};
 use crate::domain::ArticleId;
 use crate::error::{Error, Result};
@@ -91,7 +90,7 @@ impl Engine {
             let Some(record) = self.store.get_article_meta(id)? else {
                 continue; // removed since the snapshot was built
             };
-            let rule = rule_for(&rules, &record);
+            let rule = rules.hit(&self.store, &record);
             let score = rule
                 .as_ref()
                 .map_or(model_score, |hit| hit.adjust(model_score));

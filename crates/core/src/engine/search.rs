@@ -93,7 +93,7 @@ pub struct SearchIndexReport {
 impl Engine {
     /// The open index, opening (and if needed rebuilding) it and catching it up with the
     /// store on first use.
-    fn search_index(&self) -> Result<Arc<SearchIndex>> {
+    pub(super) fn search_index(&self) -> Result<Arc<SearchIndex>> {
         let mut slot = self.search.index.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(index) = slot.as_ref() {
             return Ok(index.clone());

@@ -8,8 +8,10 @@
 //! articles the index is missing or has stale (see `Engine::sync_search_index`).
 
 mod highlight;
+mod phrase;
 
 pub use highlight::{escape_into as escape_html_into, highlight_html, lead_html, Highlighter};
+pub use phrase::{IndexVersion, Phrase, PhraseLookup};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -115,6 +117,21 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// Sift's English analysis (see [`ANALYZER`]), for the index and for reading a rule's
+/// words the way the index does.
+fn sift_analyzer() -> TextAnalyzer {
+    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .dynamic();
+    if let Some(stop_words) = StopWordFilter::new(Language::English) {
+        analyzer = analyzer.filter_dynamic(stop_words);
+    }
+    analyzer
+        .filter_dynamic(Stemmer::new(Language::English))
+        .build()
+}
+
 /// One hit of a words search, best first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WordHit {
@@ -174,17 +191,7 @@ impl SearchIndex {
     }
 
     fn from_index(dir: &Path, index: Index, fields: Fields) -> Result<Self, SearchError> {
-        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .dynamic();
-        if let Some(stop_words) = StopWordFilter::new(Language::English) {
-            analyzer = analyzer.filter_dynamic(stop_words);
-        }
-        let analyzer = analyzer
-            .filter_dynamic(Stemmer::new(Language::English))
-            .build();
-        index.tokenizers().register(ANALYZER, analyzer);
+        index.tokenizers().register(ANALYZER, sift_analyzer());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

@@ -196,3 +196,82 @@ fn an_article_is_indexed_up_to_a_cap() {
     assert_eq!(ids(index.search("aardvark", 5).unwrap()), [1]);
     assert!(index.search("zeppelin", 5).unwrap().is_empty());
 }
+
+/// A rule's words are found the same way in the index and in an article's text: any case,
+/// any ending, a phrase as a phrase, in the title or deep in the body; patterns the index
+/// reads loosely ("C++" is "c" to it, "war on drugs" drops "on") must also be in the text
+/// as written.
+#[test]
+fn a_phrase_is_found_alike_in_the_index_and_in_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    let deep = format!(
+        "Quiet week\n\n{}and then the elections came, with the war on drugs.",
+        "nothing happens here at all today ".repeat(60)
+    );
+    let texts: Vec<(u64, &str, String)> = vec![
+        (1, "Quiet week", deep),
+        (
+            2,
+            "Sponsored: a new phone",
+            "Sponsored: a new phone\n\nBuy it.".into(),
+        ),
+        (
+            3,
+            "C++ turns 40",
+            "C++ turns 40\n\nTemplates everywhere.".into(),
+        ),
+        (
+            4,
+            "Plan C",
+            "Plan C\n\nA war in drugs policy, the election is off.".into(),
+        ),
+        (
+            5,
+            "Cooking",
+            "Cooking\n\nSoup with the sponsor's salt.".into(),
+        ),
+    ];
+    let articles: Vec<IndexedArticle<'_>> = texts
+        .iter()
+        .map(|(id, title, text)| article(*id, title, None, text))
+        .collect();
+    index.apply(&articles, &[]).unwrap();
+    let cases: [(&str, &[u64]); 7] = [
+        ("Elections", &[1, 4]),
+        ("war on drugs", &[1]),
+        ("sponsored", &[2, 5]),
+        ("C++", &[3]),
+        ("new phone", &[2]),
+        ("phone new", &[]),
+        ("the", &[]),
+    ];
+    let phrases: Vec<Phrase> = cases.iter().map(|(p, _)| Phrase::new(p)).collect();
+    let lookup = index
+        .find_phrases(&phrases.iter().collect::<Vec<_>>())
+        .unwrap();
+    assert_eq!(lookup.indexed.len(), 5);
+    assert_eq!(lookup.version, index.version());
+    for (((pattern, expected), phrase), candidates) in cases.iter().zip(&phrases).zip(&lookup.found)
+    {
+        let in_text: Vec<u64> = texts
+            .iter()
+            .filter(|(_, title, text)| phrase.matches(title, text))
+            .map(|(id, _, _)| *id)
+            .collect();
+        assert_eq!(in_text, *expected, "{pattern:?} read in the texts");
+        let mut from_index: Vec<u64> = candidates
+            .iter()
+            .map(|id| id.0)
+            .filter(|id| !phrase.needs_text_check() || expected.contains(id))
+            .collect();
+        from_index.sort();
+        assert_eq!(from_index, *expected, "{pattern:?} looked up in the index");
+        if !phrase.needs_text_check() {
+            assert!(candidates.iter().all(|id| expected.contains(&id.0)));
+        }
+    }
+    assert!(Phrase::new("C++").needs_text_check() && !Phrase::new("new phone").needs_text_check());
+    index.apply(&[], &[ArticleId(5)]).unwrap();
+    assert_ne!(lookup.version, index.version(), "a change is a new version");
+}
