@@ -30,6 +30,41 @@ export function topicFeed({ topics = 4, perTopic = 12 } = {}) {
   return JSON.stringify({ ...sample, title: "Topics (e2e fixture)", items });
 }
 
+/**
+ * A reader's morning at scale: the bundled sample as one JSON Feed per topic (`topics`
+ * feeds of `perTopic` articles, one a hour from November 1st). Every `plantEvery`-th
+ * article carries `plant` only at the end of a long body — past its summary and the first
+ * words Sift keeps at hand — so a rule on that word must read whole texts. Returns
+ * [{ path, title, body, planted: [titles] }].
+ */
+export function sampleFeeds({ topics = 6, perTopic = 50, plant = null, plantEvery = 10 } = {}) {
+  const sample = JSON.parse(readFileSync(SAMPLE, "utf8"));
+  const byTopic = new Map();
+  for (const item of sample.items) {
+    const topic = item.tags?.[0] ?? "other";
+    if (!byTopic.has(topic)) byTopic.set(topic, []);
+    byTopic.get(topic).push(item);
+  }
+  const start = Date.parse("2026-11-01T08:00:00Z");
+  // A paragraph longer than a summary (400 characters) and the kept first words (30).
+  const padding = "The rest of this piece went on about the same things at greater length. ".repeat(8);
+  let n = 0;
+  return [...byTopic.entries()].slice(0, topics).map(([topic, list], t) => {
+    const planted = [];
+    const items = list.slice(0, perTopic).map((item) => {
+      const copy = { ...item, date_published: new Date(start + n * 3_600_000).toISOString() };
+      if (plant && n % plantEvery === plantEvery - 1) {
+        copy.content_text = `${item.content_text}\n\n${padding}\n\nThis part was an ${plant}.`;
+        planted.push(item.title);
+      }
+      n += 1;
+      return copy;
+    });
+    const title = `${topic} (e2e fixture)`;
+    return { path: `/sample-${t}.json`, title, body: JSON.stringify({ ...sample, title, items }), planted };
+  });
+}
+
 const WHOLE_FIXTURES = join(REPO_ROOT, "tests", "fixtures", "whole");
 
 /**

@@ -86,7 +86,8 @@ pub enum RulesCommand {
     /// Add a rule: exactly one of --word, --author, --feed.
     Add {
         action: Action,
-        /// Words in the title or text (a phrase matches as written, any case).
+        /// Words anywhere in the title or text (any case, any ending: "election" also finds
+        /// "elections"; a phrase as a phrase).
         #[arg(long, group = "target")]
         word: Option<String>,
         #[arg(long, group = "target")]
