@@ -332,12 +332,6 @@ pub async fn mark_read(
 }
 
 #[tauri::command]
-pub async fn read_ids(state: State<'_, AppState>) -> CommandResult<Vec<ArticleId>> {
-    let engine = state.engine.clone();
-    blocking(move || engine.read_ids()).await
-}
-
-#[tauri::command]
 pub async fn cards(state: State<'_, AppState>, limit: Option<usize>) -> CommandResult<Vec<Card>> {
     let engine = state.engine.clone();
     blocking(move || engine.cards(limit)).await

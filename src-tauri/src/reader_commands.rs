@@ -72,12 +72,6 @@ pub async fn saved(state: State<'_, AppState>) -> CommandResult<Vec<ArticleView>
 }
 
 #[tauri::command]
-pub async fn saved_ids(state: State<'_, AppState>) -> CommandResult<Vec<ArticleId>> {
-    let engine = state.engine.clone();
-    blocking(move || engine.saved_ids()).await
-}
-
-#[tauri::command]
 pub async fn rules(state: State<'_, AppState>) -> CommandResult<Vec<RuleView>> {
     let engine = state.engine.clone();
     blocking(move || engine.rules()).await

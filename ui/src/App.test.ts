@@ -35,13 +35,11 @@ describe("App", () => {
         case "feeds":
         case "recommend":
         case "for_you":
-        case "read_ids":
         case "cards":
         case "articles":
         case "clusters":
         case "map":
         case "saved":
-        case "saved_ids":
         case "rules":
           return [];
         case "unread_counts":

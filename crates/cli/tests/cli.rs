@@ -194,6 +194,8 @@ fn a_new_user_subscribes_refreshes_reads_and_moves_opml() {
                 "link",
                 "published",
                 "rating",
+                "read",
+                "saved",
                 "score",
                 "summary",
                 "title"

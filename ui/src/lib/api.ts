@@ -149,7 +149,6 @@ export const api = {
   forYou: (limit?: number, includeRead = false) =>
     invoke<ForYouItem[]>("for_you", { limit: limit ?? null, includeRead }),
   markRead: (id: ArticleId) => invoke<void>("mark_read", { id }),
-  readIds: () => invoke<ArticleId[]>("read_ids"),
   setRead: (id: ArticleId, read: boolean) => invoke<ReadState>("set_read", { id, read }),
   /** Bulk mark-as-read (a feed, a folder, ids, an age, or below the threshold); undoable. */
   markReadWhere: (scope: Partial<MarkReadScope>) =>
@@ -159,7 +158,6 @@ export const api = {
   unreadCounts: () => invoke<UnreadCounts>("unread_counts"),
   setSaved: (id: ArticleId, saved: boolean) => invoke<SavedState>("set_saved", { id, saved }),
   saved: () => invoke<ArticleView[]>("saved"),
-  savedIds: () => invoke<ArticleId[]>("saved_ids"),
   rules: () => invoke<RuleView[]>("rules"),
   addRule: (rule: NewRule) => invoke<Rule>("add_rule", { rule }),
   removeRule: (id: number) => invoke<Rule>("remove_rule", { id }),

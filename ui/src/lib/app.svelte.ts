@@ -11,6 +11,13 @@ import { hostOf } from "./format";
 import { Toasts } from "./toasts.svelte";
 import type { ViewId } from "./views";
 
+/** An article of the list on screen, as the reading queue holds it. */
+export interface QueuedArticle {
+  id: ArticleId;
+  /** Read when the list loaded it. */
+  read: boolean;
+}
+
 export class AppState {
   info: EngineInfo | null = $state(null);
   settings: Settings | null = $state(null);
@@ -29,14 +36,28 @@ export class AppState {
   search: { text: string; mode: SearchMode; like: ArticleId | null } = $state({ text: "", mode: "blend", like: null });
   /** Unread counts per view, feed and folder (navigation badges, Feeds). */
   unread: UnreadCounts | null = $state(null);
-  /** The ids of the list on screen, in order: space / j in the reader opens the next unread. */
-  readingQueue: ArticleId[] = $state([]);
+  /** The list on screen, in order, with each article's read state as the list loaded it:
+   *  space / j in the reader opens the next unread one. */
+  readingQueue: QueuedArticle[] = $state([]);
   /** Articles read or unread since the list was shown, so the list keeps its place. */
   readNow: Map<ArticleId, boolean> = $state(new Map());
+  /** Articles saved or unsaved since the list was shown. */
+  savedNow: Map<ArticleId, boolean> = $state(new Map());
 
   navigate(view: ViewId): void {
     this.view = view;
     this.readNow = new Map();
+    this.savedNow = new Map();
+  }
+
+  /** Whether `id` is read: marked since the list was shown, else as it was loaded. */
+  isRead(id: ArticleId, loaded: boolean): boolean {
+    return this.readNow.get(id) ?? loaded;
+  }
+
+  /** Whether `id` is saved: changed since the list was shown, else as it was loaded. */
+  isSaved(id: ArticleId, loaded: boolean): boolean {
+    return this.savedNow.get(id) ?? loaded;
   }
 
   /** Marks read or unread, keeping the article where it is in the list on screen. */
@@ -50,10 +71,26 @@ export class AppState {
     }
   }
 
-  /** The next article after `current` in the list on screen that is not read yet. */
-  nextUnread(current: ArticleId | null, isRead: (id: ArticleId) => boolean): ArticleId | null {
-    const start = current === null ? 0 : this.readingQueue.indexOf(current) + 1;
-    return this.readingQueue.slice(start).find((id) => id !== current && !isRead(id)) ?? null;
+  /** Saves for later or unsaves (every view saves through here); says so in a toast.
+   *  Returns whether it is saved now, or undefined when the call failed. */
+  async setSaved(id: ArticleId, saved: boolean): Promise<boolean | undefined> {
+    try {
+      const state = await api.setSaved(id, saved);
+      this.savedNow = new Map(this.savedNow).set(id, state.saved);
+      this.toasts.show(state.saved ? "Saved for later" : "Removed from Saved");
+      this.loadUnread();
+      return state.saved;
+    } catch (e) {
+      return this.fail(e);
+    }
+  }
+
+  /** The next article after `current` in the list on screen that is not read: neither when
+   *  the list loaded nor since. */
+  nextUnread(current: ArticleId | null): ArticleId | null {
+    const start = current === null ? 0 : this.readingQueue.findIndex((a) => a.id === current) + 1;
+    const next = this.readingQueue.slice(start).find((a) => a.id !== current && !this.isRead(a.id, a.read));
+    return next?.id ?? null;
   }
 
   async loadUnread(): Promise<void> {

@@ -67,6 +67,10 @@ pub struct ArticleView {
     pub confidence: Option<f64>,
     /// "like", "dislike", "skip" or `None`.
     pub rating: Option<Rating>,
+    /// Marked read (opened, or marked by hand or in bulk).
+    pub read: bool,
+    /// Saved for later (not a rating).
+    pub saved: bool,
     /// Set when the feed asks for whole articles: where the page came from, or why the
     /// feed's own content is shown instead. Left out of JSON when unset, so articles of
     /// ordinary feeds keep the CLI contract's exact fields.
@@ -80,17 +84,27 @@ pub struct ArticleView {
     pub enclosures: Vec<MediaEnclosure>,
 }
 
+/// What the reader has done with an article, beside its content: its answer, whether it
+/// was read and whether it is saved.
+struct ReaderMarks {
+    rating: Option<Rating>,
+    read: bool,
+    saved: bool,
+}
+
 impl ArticleView {
     fn new(
         a: ArticleMeta,
         content_html: Option<String>,
-        rating: Option<Rating>,
+        marks: ReaderMarks,
         score: Option<ArticleScore>,
     ) -> Self {
         Self {
             score: score.map(|s| f64::from(s.score)),
             confidence: score.map(|s| f64::from(s.confidence)),
-            rating,
+            rating: marks.rating,
+            read: marks.read,
+            saved: marks.saved,
             id: a.id,
             feed_id: a.feed_id,
             title: a.title,
@@ -408,7 +422,12 @@ impl Engine {
         records
             .into_iter()
             .map(|a| {
-                let rating = ratings.get(&a.id).copied();
+                let marks = ReaderMarks {
+                    rating: ratings.get(&a.id).copied(),
+                    // Every article of an unread-only listing is unread.
+                    read: !filter.unread_only && self.store.is_read(a.id)?,
+                    saved: self.store.is_saved(a.id)?,
+                };
                 let score = scores.get(&a.id).copied();
                 let content_html = if filter.without_content {
                     None
@@ -417,7 +436,7 @@ impl Engine {
                         .get_article_content(a.id)?
                         .and_then(|c| c.content_html)
                 };
-                Ok(ArticleView::new(a, content_html, rating, score))
+                Ok(ArticleView::new(a, content_html, marks, score))
             })
             .collect()
     }
@@ -434,11 +453,15 @@ impl Engine {
             .store
             .get_article_content(id)?
             .and_then(|c| c.content_html);
-        let rating = self.store.get_rating(id)?.map(|r| r.rating);
+        let marks = ReaderMarks {
+            rating: self.store.get_rating(id)?.map(|r| r.rating),
+            read: self.store.is_read(id)?,
+            saved: self.store.is_saved(id)?,
+        };
         let score = self.score_articles(&[id])?.remove(&id);
         let remote_images = self.settings()?.remote_images;
         let content_html = content_html.map(|html| render_for_reader(&html, remote_images).html);
-        Ok(ArticleView::new(meta, content_html, rating, score))
+        Ok(ArticleView::new(meta, content_html, marks, score))
     }
 }
 
@@ -512,6 +535,39 @@ mod tests {
         // What is stored is untouched: the setting decides at every read.
         let stored = engine.store().get_article(ArticleId(7)).unwrap().unwrap();
         assert_eq!(stored.content_html.as_deref(), Some(tracked));
+    }
+
+    #[test]
+    fn an_article_says_whether_it_was_read_and_saved_wherever_it_is_shown() {
+        let (_dir, engine) = engine_with(&[(1, 1, "One", "a"), (2, 1, "Two", "b")]);
+        let marks = |v: &ArticleView| (v.id.0, v.read, v.saved);
+        assert_eq!(
+            marks(&engine.article(ArticleId(1)).unwrap()),
+            (1, false, false)
+        );
+        engine.mark_read(ArticleId(1)).unwrap();
+        engine.set_saved(ArticleId(2), true).unwrap();
+        // The reader's one article, the listing and the Saved view agree.
+        assert_eq!(
+            marks(&engine.article(ArticleId(1)).unwrap()),
+            (1, true, false)
+        );
+        assert_eq!(
+            marks(&engine.article(ArticleId(2)).unwrap()),
+            (2, false, true)
+        );
+        let listed: Vec<_> = engine
+            .articles(&ArticleFilter::default())
+            .unwrap()
+            .iter()
+            .map(marks)
+            .collect();
+        assert_eq!(listed, [(2, false, true), (1, true, false)]);
+        let saved: Vec<_> = engine.saved().unwrap().iter().map(marks).collect();
+        assert_eq!(saved, [(2, false, true)]);
+        engine.mark_read(ArticleId(2)).unwrap();
+        let saved: Vec<_> = engine.saved().unwrap().iter().map(marks).collect();
+        assert_eq!(saved, [(2, true, true)]);
     }
 
     fn ids(views: Vec<ArticleView>) -> Vec<u64> {

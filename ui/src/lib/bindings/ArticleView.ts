@@ -22,6 +22,14 @@ score: number | null, confidence: number | null,
  */
 rating: Rating | null, 
 /**
+ * Marked read (opened, or marked by hand or in bulk).
+ */
+read: boolean, 
+/**
+ * Saved for later (not a rating).
+ */
+saved: boolean, 
+/**
  * Set when the feed asks for whole articles: where the page came from, or why the
  * feed's own content is shown instead. Left out of JSON when unset, so articles of
  * ordinary feeds keep the CLI contract's exact fields.
