@@ -22,9 +22,8 @@ pub enum RuleAction {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RuleField {
-    /// Words in the title, summary or text: as written (any case) in the title, summary or
-    /// the text's first words, or anywhere in the whole text as Search reads words (any
-    /// case, any ending: "election" also finds "elections"; a phrase as a phrase).
+    /// Words anywhere in the title or the whole text, as Search reads words (any case, any
+    /// ending: "election" also finds "elections"; a phrase as a phrase).
     Words,
     /// The author's name contains the pattern (case-insensitive).
     Author,
@@ -118,15 +117,15 @@ impl Rule {
         }
     }
 
-    fn matches(&self, article: &RuleSubject<'_>) -> bool {
+    /// Whether the rule matches what `article` holds. Words are looked for as written in
+    /// the fields given; the engine looks them up in whole texts through the search index
+    /// instead, and uses this only when the index cannot answer.
+    pub fn matches(&self, article: &RuleSubject<'_>) -> bool {
         let pattern = self.pattern.to_lowercase();
         match self.field {
-            RuleField::Words => {
-                [article.title, article.summary, article.text]
-                    .iter()
-                    .any(|field| field.to_lowercase().contains(&pattern))
-                    || article.in_whole_text.is_some_and(|in_text| in_text(self))
-            }
+            RuleField::Words => [article.title, article.summary, article.text]
+                .iter()
+                .any(|field| field.to_lowercase().contains(&pattern)),
             RuleField::Author => article
                 .author
                 .is_some_and(|a| a.to_lowercase().contains(&pattern)),
@@ -153,17 +152,14 @@ impl Rule {
 }
 
 /// What rules look at in an article.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct RuleSubject<'a> {
     pub feed_id: FeedId,
     pub title: &'a str,
     pub summary: &'a str,
-    /// As much of the text as the caller holds (the store's metadata keeps its first words).
+    /// As much of the text as the caller holds.
     pub text: &'a str,
     pub author: Option<&'a str>,
-    /// Whether a words rule's pattern is anywhere in the whole text, as the search index
-    /// reads words (the engine answers from the index); `None`: only the fields above.
-    pub in_whole_text: Option<&'a dyn Fn(&Rule) -> bool>,
 }
 
 /// The rule that applies to an article and what it does to the score.
@@ -208,9 +204,21 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
+    /// The active rules, in the order they are tried.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
     /// The first rule that matches, as the reason and the score change.
     pub fn apply(&self, article: &RuleSubject<'_>) -> Option<RuleHit> {
-        let rule = self.rules.iter().find(|r| r.matches(article))?;
+        self.first_match(|r| r.matches(article))
+    }
+
+    /// The first rule `matches` accepts (mutes first), as the reason and the score change:
+    /// for callers that answer "does this rule match" from elsewhere than the article's
+    /// fields (the engine's lookups in the search index).
+    pub fn first_match(&self, matches: impl Fn(&Rule) -> bool) -> Option<RuleHit> {
+        let rule = self.rules.iter().find(|r| matches(r))?;
         let what = rule.describe(|id| self.feed_titles.get(&id).cloned());
         let verb = match rule.action {
             RuleAction::Mute => "muted",
@@ -274,7 +282,6 @@ mod tests {
             summary: "",
             text: title,
             author,
-            in_whole_text: None,
         }
     }
 

@@ -16,6 +16,7 @@ use super::generate::dir_size;
 use crate::domain::Rating;
 use crate::engine::{ArticleFilter, Engine, SearchMode, SearchQuery};
 use crate::error::{Error, Result};
+use crate::rules::{NewRule, RuleAction, RuleField};
 
 /// Items on a For you page and on the articles page (the app's page sizes).
 pub const PAGE: usize = 50;
@@ -23,6 +24,9 @@ pub const PAGE: usize = 50;
 pub const CARDS: usize = 5;
 /// What the search measurements look for (two words of one generated topic).
 const SEARCH_TEXT: &str = "telescope orbit";
+/// What the rules measurement mutes and boosts (a word of one generated topic; authors).
+const RULE_WORDS: &str = "orbit";
+const RULE_AUTHOR: &str = "Author 7";
 
 #[derive(Debug, Clone)]
 pub struct ViewsBenchConfig {
@@ -189,6 +193,8 @@ pub fn bench_views(config: &ViewsBenchConfig, progress: impl Fn(&str)) -> Result
         Some(100.0),
         || engine.search(&query(SearchMode::Blend)).map(drop),
     )?);
+    progress("rules");
+    measure_rules(&engine, runs, &mut measurements)?;
 
     let store = engine.store();
     let articles = store.article_count();
@@ -203,6 +209,42 @@ pub fn bench_views(config: &ViewsBenchConfig, progress: impl Fn(&str)) -> Result
         map_points,
         measurements,
     })
+}
+
+/// For you with the reader's rules: a words rule (looked up in the whole texts through the
+/// search index) and an author rule, the first call after adding them and then warm. The
+/// rules are removed afterwards.
+fn measure_rules(engine: &Engine, runs: usize, out: &mut Vec<Measurement>) -> Result<()> {
+    let words = engine.add_rule(NewRule {
+        action: RuleAction::Mute,
+        field: RuleField::Words,
+        pattern: RULE_WORDS.to_string(),
+        days: None,
+    })?;
+    let author = engine.add_rule(NewRule {
+        action: RuleAction::Boost,
+        field: RuleField::Author,
+        pattern: RULE_AUTHOR.to_string(),
+        days: None,
+    })?;
+    let measured = (|| -> Result<()> {
+        out.push(measure(
+            "For you with a words and an author rule (first: looks them up)",
+            1,
+            None,
+            || engine.for_you(Some(PAGE), false).map(drop),
+        )?);
+        out.push(measure(
+            "For you with a words and an author rule (warm)",
+            runs,
+            Some(100.0),
+            || engine.for_you(Some(PAGE), false).map(drop),
+        )?);
+        Ok(())
+    })();
+    engine.remove_rule(words.id)?;
+    engine.remove_rule(author.id)?;
+    measured
 }
 
 fn run_cli(cli: &Path, data_dir: &Path) -> Result<()> {

@@ -545,3 +545,48 @@ fn a_word_deep_in_the_body_mutes_everywhere_rules_apply() {
         .all(|i| i.rule.is_none()));
     assert_eq!(engine.promising(&[deep]).unwrap().len(), 1);
 }
+
+/// For you answers author rules from sets it keeps per store generation (no article is
+/// read per listing): they follow articles stored or changed afterwards.
+#[test]
+fn author_rules_follow_articles_stored_after_the_first_listing() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    engine
+        .add_rule(NewRule {
+            action: RuleAction::Boost,
+            field: RuleField::Author,
+            pattern: "jane".into(),
+            days: None,
+        })
+        .unwrap();
+    let boosted = |engine: &Engine| -> HashSet<ArticleId> {
+        engine
+            .for_you(None, false)
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.rule.is_some())
+            .map(|i| i.recommendation.id)
+            .collect()
+    };
+    assert_eq!(boosted(&engine), HashSet::from([id(2, 0)]));
+
+    let new = id(2, 9);
+    engine
+        .store()
+        .put_article(&ArticleRecord {
+            id: new,
+            feed_id: FeedId(3),
+            title: "stock market shares earnings outlook".into(),
+            author: Some("Jane Roe".into()),
+            text: "stock market shares earnings outlook".into(),
+            content_hash: "hash-new".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut changed = engine.store().get_article(id(2, 0)).unwrap().unwrap();
+    changed.author = Some("Staff".into());
+    engine.store().put_article(&changed).unwrap();
+    engine.embed_pending(|_, _| {}).unwrap();
+    assert_eq!(boosted(&engine), HashSet::from([new]));
+}

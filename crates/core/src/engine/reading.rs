@@ -71,15 +71,16 @@ impl Engine {
     pub fn for_you(&self, limit: Option<usize>, include_read: bool) -> Result<Vec<ForYouItem>> {
         let read = self.store.read_ids()?;
         let saved = self.store.saved_articles()?;
-        let rules = self.active_rules()?;
+        let rules = self.active_rules_for_ranking()?;
         let ranking = self.ranking(None)?;
         let limit = limit.unwrap_or(usize::MAX);
         // Without rules the model's order is final, so the page ends at `limit` kept items;
-        // rules can lift or sink any article, so then every one is looked at first.
+        // rules can lift or sink any article, so then every one is looked at first (from
+        // what the rules keep at hand: no article is read for it).
         let order_is_final = rules.is_empty();
-        let mut kept = Vec::new();
+        let mut scored = Vec::new();
         for k in 0..ranking.len() {
-            if order_is_final && kept.len() == limit {
+            if order_is_final && scored.len() == limit {
                 break;
             }
             let (id, model_score) = ranking.entry(k);
@@ -87,18 +88,24 @@ impl Engine {
             if is_read && !include_read {
                 continue;
             }
-            let Some(record) = self.store.get_article_meta(id)? else {
-                continue; // removed since the snapshot was built
-            };
-            let rule = rules.hit(&self.store, &record);
+            let rule = rules.hit_ranked(&self.store, id, ranking.feed(k));
             let score = rule
                 .as_ref()
                 .map_or(model_score, |hit| hit.adjust(model_score));
-            kept.push((k, score, model_score, rule, is_read, record.published));
+            scored.push((k, score, model_score, rule, is_read));
         }
         // Stable: ties keep the model's order.
-        kept.sort_by(|a, b| b.1.total_cmp(&a.1));
-        kept.truncate(limit);
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut kept = Vec::with_capacity(limit.min(scored.len()));
+        for (k, score, model_score, rule, is_read) in scored {
+            if kept.len() == limit {
+                break;
+            }
+            let Some(record) = self.store.get_article_meta(ranking.entry(k).0)? else {
+                continue; // removed since the snapshot was built
+            };
+            kept.push((k, score, model_score, rule, is_read, record.published));
+        }
         // Only the page that is returned is described (a reason is a pass over the likes).
         let items = kept
             .into_iter()

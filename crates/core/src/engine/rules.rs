@@ -73,8 +73,8 @@ impl Engine {
     }
 
     /// The rules active now, with feed titles for their reasons and, for words rules, the
-    /// articles whose whole text holds their words (looked up in the search index once per
-    /// change of the rules or the index, then kept: every view applies the rules).
+    /// articles whose title or whole text holds their words (looked up in the search index
+    /// once per change of the rules or the index, then kept: every view applies the rules).
     pub(crate) fn active_rules(&self) -> Result<ActiveRules> {
         let now = chrono::Utc::now();
         let rules = self.store.list_rules()?;
@@ -87,11 +87,7 @@ impl Engine {
         } else {
             Default::default()
         };
-        let words: Vec<(u64, String)> = rules
-            .iter()
-            .filter(|r| r.field == RuleField::Words && r.is_active(now))
-            .map(|r| (r.id, r.pattern.clone()))
-            .collect();
+        let words = patterns(&rules, RuleField::Words, now);
         let in_text = if words.is_empty() {
             None
         } else {
@@ -105,9 +101,21 @@ impl Engine {
             }
         };
         Ok(ActiveRules {
+            authors: None,
             set: RuleSet::new(rules, now, titles),
             in_text,
         })
+    }
+
+    /// [`Engine::active_rules`] for a whole ranking (For you): author rules are answered
+    /// from sets kept per store generation, so no article's metadata is read per listing.
+    pub(crate) fn active_rules_for_ranking(&self) -> Result<ActiveRules> {
+        let mut rules = self.active_rules()?;
+        let authors = patterns(rules.set.rules(), RuleField::Author, chrono::Utc::now());
+        if !authors.is_empty() {
+            rules.authors = Some(self.authors_matching(authors)?);
+        }
+        Ok(rules)
     }
 
     /// The articles each words rule finds in the whole text, from the cache while neither
@@ -153,12 +161,62 @@ impl Engine {
         *cached = Some(found.clone());
         Ok(found)
     }
+
+    /// The articles each author rule matches, from the cache while neither the rules nor
+    /// the stored articles changed (one pass over every article's metadata otherwise).
+    fn authors_matching(&self, rules: Vec<(u64, String)>) -> Result<Arc<AuthorsMatching>> {
+        let generation = self.store.corpus_generation()?;
+        let mut cached = self
+            .rule_state
+            .authors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = cached.as_ref() {
+            if found.rules == rules && found.generation == generation {
+                return Ok(found.clone());
+            }
+        }
+        let patterns: Vec<String> = rules.iter().map(|(_, p)| p.to_lowercase()).collect();
+        let mut by_rule: HashMap<u64, HashSet<ArticleId>> = HashMap::new();
+        for meta in self.store.list_article_meta()? {
+            let Some(author) = meta.author.as_deref().map(str::to_lowercase) else {
+                continue;
+            };
+            for ((id, _), pattern) in rules.iter().zip(&patterns) {
+                if author.contains(pattern.as_str()) {
+                    by_rule.entry(*id).or_default().insert(meta.id);
+                }
+            }
+        }
+        let found = Arc::new(AuthorsMatching {
+            rules,
+            generation,
+            by_rule,
+        });
+        *cached = Some(found.clone());
+        Ok(found)
+    }
 }
 
-/// The engine's cache of what words rules find in whole texts.
+/// The (id, pattern) of the rules on `field` active at `now`: what a cache is kept for.
+fn patterns(
+    rules: &[Rule],
+    field: RuleField,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(u64, String)> {
+    rules
+        .iter()
+        .filter(|r| r.field == field && r.is_active(now))
+        .map(|r| (r.id, r.pattern.clone()))
+        .collect()
+}
+
+/// The engine's caches of what rules match, so a listing applies them without reading
+/// every article.
 #[derive(Default)]
 pub(crate) struct RuleState {
     words: Mutex<Option<Arc<WordsInText>>>,
+    authors: Mutex<Option<Arc<AuthorsMatching>>>,
 }
 
 /// What the active words rules find in the whole texts the search index holds.
@@ -170,35 +228,44 @@ pub(crate) struct WordsInText {
     /// Every article the index held then; an article it did not (stored since) is looked
     /// at directly.
     indexed: HashSet<ArticleId>,
-    /// Per rule id: its phrase and the articles whose whole text holds it.
+    /// Per rule id: its phrase and the articles whose title or whole text holds it.
     by_rule: HashMap<u64, (Phrase, HashSet<ArticleId>)>,
 }
 
 impl WordsInText {
-    /// Whether the rule's words are in the article's whole text.
-    fn holds(&self, store: &Store, rule: &Rule, article: &ArticleMeta) -> bool {
+    /// Whether the rule's words are in the article's title or whole text.
+    fn holds(&self, store: &Store, rule: &Rule, id: ArticleId) -> bool {
         let Some((phrase, found)) = self.by_rule.get(&rule.id) else {
             return false;
         };
-        if self.indexed.contains(&article.id) {
-            return found.contains(&article.id);
+        if self.indexed.contains(&id) {
+            return found.contains(&id);
         }
-        match store.get_article_content(article.id) {
-            Ok(Some(content)) => phrase.matches(&article.title, &content.text),
+        match store.get_article(id) {
+            Ok(Some(article)) => phrase.matches(&article.title, &article.text),
             Ok(None) => false,
             Err(e) => {
-                tracing::warn!("could not read article {} for the rules: {e}", article.id);
+                tracing::warn!("could not read article {id} for the rules: {e}");
                 false
             }
         }
     }
 }
 
+/// What the active author rules match, at one generation of the stored articles.
+pub(crate) struct AuthorsMatching {
+    rules: Vec<(u64, String)>,
+    generation: u64,
+    by_rule: HashMap<u64, HashSet<ArticleId>>,
+}
+
 /// The rules active now, ready to apply to many articles (For you, "dismiss the rest",
-/// notifications: all through [`ActiveRules::hit`], so they agree).
+/// notifications: all through the same matching, so they agree).
 pub(crate) struct ActiveRules {
     set: RuleSet,
     in_text: Option<Arc<WordsInText>>,
+    /// Present for rankings (see [`Engine::active_rules_for_ranking`]).
+    authors: Option<Arc<AuthorsMatching>>,
 }
 
 impl ActiveRules {
@@ -206,25 +273,60 @@ impl ActiveRules {
         self.set.is_empty()
     }
 
-    /// The rule that applies to a stored article, if any. Words are looked for as written
-    /// in the title, the summary and the first words of the text (the metadata at hand),
-    /// and anywhere in the whole text through the search index.
+    /// The rule that applies to a stored article whose metadata is at hand.
     pub(crate) fn hit(&self, store: &Store, article: &ArticleMeta) -> Option<RuleHit> {
+        self.hit_with(store, article.id, article.feed_id, Some(article))
+    }
+
+    /// The rule that applies to an article of a ranking, known by id and feed: words and
+    /// authors are answered from the kept sets, so nothing is read for most articles.
+    pub(crate) fn hit_ranked(&self, store: &Store, id: ArticleId, feed: FeedId) -> Option<RuleHit> {
+        self.hit_with(store, id, feed, None)
+    }
+
+    fn hit_with(
+        &self,
+        store: &Store,
+        id: ArticleId,
+        feed: FeedId,
+        given: Option<&ArticleMeta>,
+    ) -> Option<RuleHit> {
         if self.set.is_empty() {
             return None;
         }
-        let in_whole_text = |rule: &Rule| {
-            self.in_text
-                .as_ref()
-                .is_some_and(|found| found.holds(store, rule, article))
+        // Read only when a rule cannot be answered otherwise.
+        let read = std::cell::OnceCell::new();
+        let meta = || {
+            given.or_else(|| {
+                read.get_or_init(|| store.get_article_meta(id).ok().flatten())
+                    .as_ref()
+            })
         };
-        self.set.apply(&RuleSubject {
-            feed_id: article.feed_id,
-            title: &article.title,
-            summary: article.summary.as_deref().unwrap_or(""),
-            text: &article.lead,
-            author: article.author.as_deref(),
-            in_whole_text: Some(&in_whole_text),
+        let by_fields = |rule: &Rule, meta: Option<&ArticleMeta>| {
+            meta.is_some_and(|m| {
+                rule.matches(&RuleSubject {
+                    feed_id: m.feed_id,
+                    title: &m.title,
+                    summary: m.summary.as_deref().unwrap_or(""),
+                    text: &m.lead,
+                    author: m.author.as_deref(),
+                })
+            })
+        };
+        self.set.first_match(|rule| match rule.field {
+            RuleField::Feed => rule.pattern.parse::<FeedId>().ok() == Some(feed),
+            RuleField::Words => match &self.in_text {
+                Some(found) => found.holds(store, rule, id),
+                // The index could not answer: the title, summary and first words.
+                None => by_fields(rule, meta()),
+            },
+            RuleField::Author => match (&self.authors, given) {
+                (Some(found), None) => found
+                    .by_rule
+                    .get(&rule.id)
+                    .is_some_and(|ids| ids.contains(&id)),
+                (_, _) => by_fields(rule, meta()),
+            },
         })
     }
 }

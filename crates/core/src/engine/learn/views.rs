@@ -219,6 +219,11 @@ impl Ranking {
         (self.snap.corpus.articles[i].id, self.snap.scores[i].0)
     }
 
+    /// The feed of the `k`-th best article (what a feed rule looks at).
+    pub(crate) fn feed(&self, k: usize) -> crate::domain::FeedId {
+        self.snap.corpus.articles[self.order[k]].feed_id
+    }
+
     pub(crate) fn describe(&self, k: usize) -> Recommendation {
         let snap = &self.snap;
         let i = self.order[k];
