@@ -15,15 +15,22 @@ use sift_core::learn::{CorpusContext, PreferenceModel, Regularisation};
 
 const SAMPLE_SEED: u64 = 2024;
 
-pub fn run(
+/// The labelled corpus of `sift eval`, `eval-map` and `eval-search`: the same class-balanced
+/// sample (one seed for all three, so they share the embedding cache) and its vectors, embedded
+/// once and then read from the cache.
+pub struct EmbeddedSample {
+    pub texts: Vec<String>,
+    pub labels: Vec<usize>,
+    pub vectors: Vec<Vec<f32>>,
+}
+
+pub fn embedded_sample(
     corpus: &Path,
     sample: usize,
-    config: EvalConfig,
     embedder: &dyn Embedder,
     quiet: bool,
-) -> Result<EvalReport, Box<dyn std::error::Error>> {
+) -> Result<EmbeddedSample, Box<dyn std::error::Error>> {
     let (texts, labels) = load_ag_news(corpus, sample, SAMPLE_SEED)?;
-    let classes = labels.iter().max().map_or(0, |m| m + 1);
     let cache = sift_core::paths::default_cache_dir()
         .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))
         .join("eval");
@@ -40,6 +47,24 @@ pub fn run(
             started.elapsed().as_secs_f64()
         );
     }
+    Ok(EmbeddedSample {
+        texts,
+        labels,
+        vectors,
+    })
+}
+
+pub fn run(
+    corpus: &Path,
+    sample: usize,
+    config: EvalConfig,
+    embedder: &dyn Embedder,
+    quiet: bool,
+) -> Result<EvalReport, Box<dyn std::error::Error>> {
+    let EmbeddedSample {
+        labels, vectors, ..
+    } = embedded_sample(corpus, sample, embedder, quiet)?;
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
     Ok(evaluate(&vectors, &labels, classes, &config, |msg| {
         if !quiet {
             eprint!("\r{msg:<60}");
@@ -56,17 +81,9 @@ pub fn run_map(
     embedder: &dyn Embedder,
     quiet: bool,
 ) -> Result<MapEvalReport, Box<dyn std::error::Error>> {
-    let (texts, _labels) = load_ag_news(corpus, sample, SAMPLE_SEED)?;
-    let cache = sift_core::paths::default_cache_dir()
-        .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))
-        .join("eval");
-    let vectors = embed_with_cache(&texts, embedder, &cache, |done, total| {
-        if !quiet {
-            eprint!("\rembedding {done}/{total}");
-        }
-    })?;
+    let vectors = embedded_sample(corpus, sample, embedder, quiet)?.vectors;
     if !quiet {
-        eprintln!("\rlaying out {} articles", vectors.len());
+        eprintln!("laying out {} articles", vectors.len());
     }
     Ok(evaluate_map(&vectors, k, 0.1, SAMPLE_SEED))
 }

@@ -114,18 +114,14 @@ pub struct EvalSearchArgs {
 /// Words vs meaning vs blended on the labelled corpus (no store needed).
 pub fn eval_search(out: &Output, args: &EvalSearchArgs) -> CliResult {
     use sift_core::embed::{locate_model_dir, OnnxEmbedder, DEFAULT_MAX_TOKENS};
-    use sift_core::eval::{embed_with_cache, evaluate_search, load_ag_news, AG_NEWS_QUERIES};
+    use sift_core::eval::{evaluate_search, AG_NEWS_QUERIES};
 
     let embedder = OnnxEmbedder::load(&locate_model_dir(), DEFAULT_MAX_TOKENS)?;
-    let (texts, labels) = load_ag_news(&args.corpus, args.sample, 2024)?;
-    let cache = sift_core::paths::default_cache_dir()
-        .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))
-        .join("eval");
-    let vectors = embed_with_cache(&texts, &embedder, &cache, |done, total| {
-        if !out.is_json() {
-            eprint!("\rembedding {done}/{total}");
-        }
-    })?;
+    let super::eval::EmbeddedSample {
+        texts,
+        labels,
+        vectors,
+    } = super::eval::embedded_sample(&args.corpus, args.sample, &embedder, out.is_json())?;
     let scratch = std::env::temp_dir().join(format!("sift-eval-search-{}", std::process::id()));
     let report = evaluate_search(
         &texts,
