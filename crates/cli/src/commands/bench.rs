@@ -24,6 +24,10 @@ pub struct GenerateArgs {
     pub ratings: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Date the articles over this many days up to now (the default stays inside the
+    /// default 90-day retention, so an app opened on the store keeps them all).
+    #[arg(long, default_value_t = sift_core::bench::generate::GENERATED_DAYS)]
+    pub days: u32,
 }
 
 #[derive(Args)]
@@ -42,6 +46,7 @@ pub fn generate(engine: &Engine, out: &Output, args: &GenerateArgs) -> CliResult
         feeds: args.feeds,
         ratings: args.ratings,
         seed: args.seed,
+        days: args.days,
     };
     let report = generate_store(engine, &config, |stage, done, total| {
         eprint!("\r{stage} {done}/{total}   ");

@@ -28,7 +28,14 @@ pub struct GenerateConfig {
     /// Answers given after embedding (half likes in a few topics, half dislikes).
     pub ratings: usize,
     pub seed: u64,
+    /// Articles are dated over this many days up to now. The default stays inside the
+    /// default retention (90 days): an app opened on the store would otherwise delete the
+    /// older part at start and be measured on what is left.
+    pub days: u32,
 }
+
+/// [`GenerateConfig::days`] by default.
+pub const GENERATED_DAYS: u32 = 60;
 
 impl Default for GenerateConfig {
     fn default() -> Self {
@@ -37,6 +44,7 @@ impl Default for GenerateConfig {
             feeds: 500,
             ratings: 40,
             seed: 1,
+            days: GENERATED_DAYS,
         }
     }
 }
@@ -111,7 +119,7 @@ fn sentence(rng: &mut Xoshiro256Plus, topic: &[&str], words: usize) -> String {
     s
 }
 
-fn article(rng: &mut Xoshiro256Plus, feed: usize, n: usize, topic: usize) -> NewArticle {
+fn article(rng: &mut Xoshiro256Plus, feed: usize, n: usize, topic: usize, days: u32) -> NewArticle {
     let words = TOPICS[topic];
     let title_len = rng.gen_range(6..12);
     let title = sentence(rng, words, title_len);
@@ -133,10 +141,9 @@ fn article(rng: &mut Xoshiro256Plus, feed: usize, n: usize, topic: usize) -> New
         .collect();
     let content_html: String = paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect();
     let text = format!("{title}\n{}", paragraphs.join("\n"));
-    let day = rng.gen_range(0..180);
-    let published = (chrono::Utc::now() - chrono::Duration::days(day)
-        + chrono::Duration::seconds(rng.gen_range(0..86_400)))
-    .to_rfc3339();
+    // Anywhere in the last `days` days, never in the future.
+    let age = rng.gen_range(0..i64::from(days.max(1)) * 86_400);
+    let published = (chrono::Utc::now() - chrono::Duration::seconds(age)).to_rfc3339();
     NewArticle {
         guid: Some(format!("gen-{feed}-{n}")),
         link: Some(format!("https://feed{feed}.generated.invalid/posts/{n}")),
@@ -171,6 +178,11 @@ pub fn generate_store(
     if config.feeds == 0 || config.articles == 0 {
         return Err(Error::InvalidInput(
             "generate-store needs at least one feed and one article".into(),
+        ));
+    }
+    if config.days == 0 {
+        return Err(Error::InvalidInput(
+            "generate-store dates articles over at least one day".into(),
         ));
     }
     if engine.store().article_count() > 0 || engine.store().feed_count() > 0 {
@@ -225,7 +237,7 @@ pub fn generate_store(
                     } else {
                         rng.gen_range(0..TOPICS.len())
                     };
-                    article(&mut rng, f, n, topic)
+                    article(&mut rng, f, n, topic, config.days)
                 })
                 .collect();
             engine.store().apply_refresh(&RefreshWrite {
@@ -319,6 +331,7 @@ mod tests {
             feeds: 4,
             ratings: 4,
             seed: 3,
+            days: 30,
         };
         let report = {
             let engine = Engine::open(dir.path()).unwrap();
@@ -343,6 +356,17 @@ mod tests {
         assert!(body.text.len() > 300 && body.content_html.unwrap().starts_with("<p>"));
         assert_eq!(engine.recommend(Some(5)).unwrap().len(), 5);
         assert!(!engine.clusters().unwrap().is_empty());
+        // Dated inside the last `days` days, so the default retention deletes none of them.
+        let oldest = chrono::Utc::now() - chrono::Duration::days(30);
+        for meta in engine.store().list_article_meta().unwrap() {
+            let published =
+                chrono::DateTime::parse_from_rfc3339(meta.published.as_deref().unwrap()).unwrap();
+            assert!(
+                published >= oldest && published <= chrono::Utc::now(),
+                "{published}"
+            );
+        }
+        assert_eq!(engine.prune(None).unwrap().removed_articles, 0);
         // A store that already holds articles is not generated into.
         assert!(generate_store(&engine, &config, |_, _, _| {}).is_err());
         drop(engine);
