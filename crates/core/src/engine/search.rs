@@ -99,7 +99,7 @@ impl Engine {
             return Ok(index.clone());
         }
         let dir = self.data_dir.join(INDEX_DIR);
-        let (index, fresh) = SearchIndex::open_or_create(&dir)?;
+        let (index, known) = SearchIndex::open_with_fingerprints(&dir)?;
         let index = Arc::new(index);
         // The full check reads every article's metadata (a second at 100,000 articles, in
         // every CLI process); it is skipped while the store is as the last check left it.
@@ -108,8 +108,9 @@ impl Engine {
         let checked_at = std::fs::read_to_string(&marker)
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok());
-        if fresh || checked_at != Some(generation) {
-            self.sync(&index)?;
+        if known.is_none() || checked_at != Some(generation) {
+            // Opening read the index's fingerprints already (an empty index has none).
+            self.sync(&index, known.unwrap_or_default())?;
             if self.store.corpus_generation()? == generation {
                 if let Err(e) = std::fs::write(&marker, generation.to_string()) {
                     tracing::warn!("could not write {}: {e}", marker.display());
@@ -125,7 +126,8 @@ impl Engine {
     /// a full check on demand (`sift search --reindex`).
     pub fn sync_search_index(&self) -> Result<SearchIndexReport> {
         let index = self.search_index()?;
-        self.sync(&index)
+        let known = index.fingerprints()?;
+        self.sync(&index, known)
     }
 
     /// Re-indexes the given articles as the store has them now: stored ones are (re)indexed,
@@ -159,10 +161,14 @@ impl Engine {
         }
     }
 
-    /// Compares the index with the store by fingerprint (metadata only), then indexes what
-    /// is missing or stale (reading those articles' text) and drops what is gone.
-    fn sync(&self, index: &SearchIndex) -> Result<SearchIndexReport> {
-        let mut known = index.fingerprints()?;
+    /// Compares the index's fingerprints (`known`, read from `index`) with the store's
+    /// metadata, then indexes what is missing or stale (reading those articles' text) and
+    /// drops what is gone.
+    fn sync(
+        &self,
+        index: &SearchIndex,
+        mut known: HashMap<ArticleId, u64>,
+    ) -> Result<SearchIndexReport> {
         let stale: Vec<ArticleId> = self
             .store
             .list_article_meta()?

@@ -15,6 +15,7 @@ pub use phrase::{IndexVersion, Phrase, PhraseLookup};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use tantivy::collector::TopDocs;
@@ -66,6 +67,9 @@ pub struct IndexedArticle<'a> {
     /// Changes whenever anything above changes (see [`fingerprint`]).
     pub fingerprint: u64,
 }
+
+/// Every indexed article's [`fingerprint`].
+pub type Fingerprints = HashMap<ArticleId, u64>;
 
 /// A stable fingerprint of what is indexed for an article: its content hash and author
 /// (the title is part of the hashed text).
@@ -147,6 +151,8 @@ pub struct SearchIndex {
     /// a process that only searches never needs.
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    /// How often every fingerprint was read (a pass over the whole index), for tests.
+    fingerprint_reads: AtomicUsize,
 }
 
 impl SearchIndex {
@@ -154,8 +160,16 @@ impl SearchIndex {
     /// version, or unreadable (it is derived data; the store is the truth). The flag says
     /// whether it starts empty, i.e. must be filled from the store.
     pub fn open_or_create(dir: &Path) -> Result<(Self, bool), SearchError> {
+        let (index, known) = Self::open_with_fingerprints(dir)?;
+        Ok((index, known.is_none()))
+    }
+
+    /// [`SearchIndex::open_or_create`], with the fingerprints of what an existing index
+    /// holds (`None` when it starts empty). Opening reads them anyway, to prove the files
+    /// whole; a caller that compares them with the store need not read them twice.
+    pub fn open_with_fingerprints(dir: &Path) -> Result<(Self, Option<Fingerprints>), SearchError> {
         match Self::open_existing(dir) {
-            Ok(Some(index)) => return Ok((index, false)),
+            Ok(Some((index, known))) => return Ok((index, Some(known))),
             Ok(None) => {}
             Err(e) => tracing::warn!("rebuilding the search index: {e}"),
         }
@@ -171,10 +185,10 @@ impl SearchIndex {
         let index = Index::create(directory, schema, Default::default())
             .map_err(|e| Self::error(dir, e))?;
         std::fs::write(dir.join(VERSION_FILE), INDEX_VERSION).map_err(|e| Self::error(dir, e))?;
-        Ok((Self::from_index(dir, index, fields)?, true))
+        Ok((Self::from_index(dir, index, fields)?, None))
     }
 
-    fn open_existing(dir: &Path) -> Result<Option<Self>, SearchError> {
+    fn open_existing(dir: &Path) -> Result<Option<(Self, Fingerprints)>, SearchError> {
         let version = std::fs::read_to_string(dir.join(VERSION_FILE)).unwrap_or_default();
         if version.trim() != INDEX_VERSION {
             return Ok(None);
@@ -186,8 +200,8 @@ impl SearchIndex {
         }
         let opened = Self::from_index(dir, index, fields)?;
         // Reading every segment's id column proves the files are whole.
-        opened.fingerprints()?;
-        Ok(Some(opened))
+        let known = opened.fingerprints()?;
+        Ok(Some((opened, known)))
     }
 
     fn from_index(dir: &Path, index: Index, fields: Fields) -> Result<Self, SearchError> {
@@ -203,6 +217,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(None),
             fields,
+            fingerprint_reads: AtomicUsize::new(0),
         })
     }
 
@@ -259,7 +274,8 @@ impl SearchIndex {
     }
 
     /// Every indexed article's fingerprint.
-    pub fn fingerprints(&self) -> Result<HashMap<ArticleId, u64>, SearchError> {
+    pub fn fingerprints(&self) -> Result<Fingerprints, SearchError> {
+        self.fingerprint_reads.fetch_add(1, Ordering::Relaxed);
         let searcher = self.reader.searcher();
         let mut out = HashMap::new();
         for segment in searcher.segment_readers() {
@@ -273,6 +289,11 @@ impl SearchIndex {
             }
         }
         Ok(out)
+    }
+
+    /// How many times [`SearchIndex::fingerprints`] read the whole index.
+    pub fn fingerprint_reads(&self) -> usize {
+        self.fingerprint_reads.load(Ordering::Relaxed)
     }
 
     pub fn len(&self) -> u64 {

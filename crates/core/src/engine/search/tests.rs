@@ -237,4 +237,7 @@ fn the_full_check_runs_again_only_after_the_store_changed() {
     let mut found = words(&engine, "comet");
     found.sort();
     assert_eq!(found, [1, 3, 4, 5]);
+    // The check compared the fingerprints that opening read (to prove the files whole)
+    // instead of reading the whole index a second time.
+    assert_eq!(engine.search_index().unwrap().fingerprint_reads(), 1);
 }
