@@ -477,6 +477,7 @@ fn a_word_deep_in_the_body_mutes_everywhere_rules_apply() {
         meta.lead
     );
     assert!(engine.promising(&[deep]).unwrap().len() == 1);
+    let waiting = engine.unread_counts().unwrap().for_you;
 
     let mute = engine
         .add_rule(NewRule {
@@ -498,6 +499,8 @@ fn a_word_deep_in_the_body_mutes_everywhere_rules_apply() {
         "at the bottom"
     );
     assert!(engine.promising(&[deep]).unwrap().is_empty());
+    // The navigation's and the tray's count agree with the notifications: not waiting.
+    assert_eq!(engine.unread_counts().unwrap().for_you, waiting - 1);
 
     // An article the index has not seen yet (stored behind its back) is read directly.
     let late = id(0, 9);
@@ -544,6 +547,7 @@ fn a_word_deep_in_the_body_mutes_everywhere_rules_apply() {
         .iter()
         .all(|i| i.rule.is_none()));
     assert_eq!(engine.promising(&[deep]).unwrap().len(), 1);
+    assert_eq!(engine.unread_counts().unwrap().for_you, waiting + 1, "and the late one");
 }
 
 /// For you answers author rules from sets it keeps per store generation (no article is

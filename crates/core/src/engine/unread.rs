@@ -69,7 +69,9 @@ pub struct FolderUnread {
 pub struct UnreadCounts {
     /// Every unread article (All articles).
     pub total: usize,
-    /// Unread, unrated, embedded articles (what For you shows by default).
+    /// Unread, unrated, embedded articles no rule mutes (what For you offers by default;
+    /// the tray's count). A muted article is listed at the bottom of For you but is not
+    /// waiting for the reader, and never notifies either.
     pub for_you: usize,
     /// Saved articles not read yet.
     pub saved: usize,
@@ -180,6 +182,7 @@ impl Engine {
         let saved = self.store.saved_articles()?;
         let model_id = self.model_id();
         let dim = self.model_dim();
+        let rules = self.active_rules()?;
         let mut per_feed: HashMap<FeedId, usize> = HashMap::new();
         let (mut total, mut for_you) = (0, 0);
         for a in self.store.list_article_meta()? {
@@ -190,7 +193,12 @@ impl Engine {
             *per_feed.entry(a.feed_id).or_default() += 1;
             let rated = matches!(ratings.get(&a.id), Some(Rating::Like | Rating::Dislike));
             if !rated && self.store.has_embedding(&model_id, &a.content_hash, dim)? {
-                for_you += 1;
+                let muted = rules
+                    .hit(&self.store, &a)
+                    .is_some_and(|hit| hit.action == crate::rules::RuleAction::Mute);
+                if !muted {
+                    for_you += 1;
+                }
             }
         }
         let feeds = self.store.list_feeds()?;

@@ -11,7 +11,9 @@ export type UnreadCounts = {
  */
 total: number, 
 /**
- * Unread, unrated, embedded articles (what For you shows by default).
+ * Unread, unrated, embedded articles no rule mutes (what For you offers by default;
+ * the tray's count). A muted article is listed at the bottom of For you but is not
+ * waiting for the reader, and never notifies either.
  */
 for_you: number, 
 /**
