@@ -36,6 +36,8 @@ const SYNC_BATCH: usize = 500;
 #[derive(Default)]
 pub(crate) struct SearchState {
     index: Mutex<Option<Arc<SearchIndex>>>,
+    /// Held by [`Engine::update_search_index`] from reading the store to writing the index.
+    updating: Mutex<()>,
 }
 
 /// How a search matches: by the words typed, by meaning, or both fused into one ranking.
@@ -94,9 +96,15 @@ impl Engine {
     /// The open index, opening (and if needed rebuilding) it and catching it up with the
     /// store on first use.
     pub(super) fn search_index(&self) -> Result<Arc<SearchIndex>> {
+        Ok(self.opened_search_index()?.0)
+    }
+
+    /// [`Engine::search_index`], and whether opening it just brought it in step with the
+    /// store (then it already holds every stored article as it is now).
+    fn opened_search_index(&self) -> Result<(Arc<SearchIndex>, bool)> {
         let mut slot = self.search.index.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(index) = slot.as_ref() {
-            return Ok(index.clone());
+            return Ok((index.clone(), false));
         }
         let dir = self.data_dir.join(INDEX_DIR);
         let (index, known) = SearchIndex::open_with_fingerprints(&dir)?;
@@ -108,7 +116,8 @@ impl Engine {
         let checked_at = std::fs::read_to_string(&marker)
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok());
-        if known.is_none() || checked_at != Some(generation) {
+        let synced = known.is_none() || checked_at != Some(generation);
+        if synced {
             // Opening read the index's fingerprints already (an empty index has none).
             self.sync(&index, known.unwrap_or_default())?;
             if self.store.corpus_generation()? == generation {
@@ -118,7 +127,7 @@ impl Engine {
             }
         }
         *slot = Some(index.clone());
-        Ok(index)
+        Ok((index, synced))
     }
 
     /// Brings the index in line with the store: indexes articles it lacks or has stale,
@@ -137,7 +146,19 @@ impl Engine {
         if changed.is_empty() {
             return Ok(());
         }
-        let index = self.search_index()?;
+        // One update at a time, each reading the store and writing the index as one step:
+        // two refreshes indexing at once cannot leave an older version of an article last.
+        let _one_at_a_time = self
+            .search
+            .updating
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let (index, synced) = self.opened_search_index()?;
+        if synced {
+            // Opening it indexed every stored article as it is now, these ones included
+            // (the first refresh of every CLI process indexed them twice before).
+            return Ok(());
+        }
         let mut present = Vec::new();
         let mut removed = Vec::new();
         for &id in changed {
