@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -128,6 +128,26 @@ pub(super) struct IngestState {
     /// Whether stored articles may lack vectors: true at start (an earlier process may
     /// have stopped midway) and after a failed run, so a quiet refresh need not scan the store.
     pub(super) embedding_owed: AtomicBool,
+    /// Articles stored (or given new text) since the running embedding run listed the
+    /// store: it takes them before its next batch, so the newest are embedded first across
+    /// runs too (today's refresh is not queued behind a long import).
+    arrived: Mutex<Vec<ArticleId>>,
+}
+
+impl IngestState {
+    pub(super) fn note_arrived(&self, ids: Vec<ArticleId>) {
+        if !ids.is_empty() {
+            self.arrived
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(ids);
+        }
+    }
+
+    /// Everything noted since the last call.
+    pub(super) fn take_arrived(&self) -> Vec<ArticleId> {
+        std::mem::take(&mut *self.arrived.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 impl Default for IngestState {
@@ -136,6 +156,7 @@ impl Default for IngestState {
             refresh_lock: tokio::sync::Mutex::new(()),
             embed_lock: Arc::new(tokio::sync::Mutex::new(())),
             embedding_owed: AtomicBool::new(true),
+            arrived: Mutex::new(Vec::new()),
         }
     }
 }
@@ -157,13 +178,19 @@ impl Engine {
         if refresh.changed_texts() {
             self.ingestion.embedding_owed.store(true, Ordering::SeqCst);
         }
-        // Icons of feeds met for the first time are fetched while the model embeds.
-        let (embedding, icons) = tokio::join!(self.embed_queued(events.clone()), async {
-            self.fetch_missing_icons().await.unwrap_or_else(|e| {
-                tracing::warn!("feed icons could not be stored: {e}");
-                super::IconsReport::default()
-            })
-        });
+        // The search index follows on its own thread while the model embeds, and icons of
+        // feeds met for the first time are fetched meanwhile; all three are done when this
+        // returns (`sift refresh` ends with every new article searchable).
+        let (embedding, icons, ()) = tokio::join!(
+            self.embed_queued(events.clone()),
+            async {
+                self.fetch_missing_icons().await.unwrap_or_else(|e| {
+                    tracing::warn!("feed icons could not be stored: {e}");
+                    super::IconsReport::default()
+                })
+            },
+            self.index_off_thread(refresh.changed_article_ids()),
+        );
         let embedding = embedding.map_err(|e| crate::error::display_chain(&e));
         let report = IngestReport {
             refresh,
@@ -207,25 +234,53 @@ impl Engine {
         })?
     }
 
-    /// The refresh and store steps of [`Engine::ingest`] for every feed, without embedding.
+    /// Brings the search index up to date with `changed` on a blocking thread (indexing is
+    /// CPU work: it must not hold up the async workers). A failure is logged; the index
+    /// catches up when next opened.
+    async fn index_off_thread(self: &Arc<Self>, changed: Vec<ArticleId>) {
+        if changed.is_empty() {
+            return;
+        }
+        let engine = self.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || engine.reindex_quietly(&changed)).await
+        {
+            tracing::warn!("the search index could not follow a refresh: {e}");
+        }
+    }
+
+    /// The refresh and store steps of [`Engine::ingest`] for every feed, then the search
+    /// index, without embedding.
     pub async fn refresh_all(
+        &self,
+        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
+    ) -> Result<RefreshReport> {
+        self.refresh_and_index(FeedSelection::All, &progress).await
+    }
+
+    /// The refresh and store steps for the feeds that are due (see [`FeedSelection::Due`]),
+    /// then the search index.
+    pub async fn refresh_due(
+        &self,
+        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
+    ) -> Result<RefreshReport> {
+        self.refresh_and_index(FeedSelection::Due, &progress).await
+    }
+
+    /// Only fetching, parsing, sanitizing and storing (and whole articles for the feeds
+    /// that want them): no search index, no embedding. What the ingestion benchmark times
+    /// on its own.
+    pub async fn refresh_only(
         &self,
         progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
     ) -> Result<RefreshReport> {
         self.refresh(FeedSelection::All, &progress).await
     }
 
-    /// The refresh and store steps for the feeds that are due (see [`FeedSelection::Due`]).
-    pub async fn refresh_due(
-        &self,
-        progress: impl Fn(RefreshProgress<'_>) + Send + Sync,
-    ) -> Result<RefreshReport> {
-        self.refresh(FeedSelection::Due, &progress).await
-    }
-
-    /// The refresh and store steps for one feed.
+    /// The refresh and store steps for one feed, then the search index.
     pub async fn refresh_feed(&self, id: FeedId) -> Result<FeedRefreshResult> {
-        let report = self.refresh(FeedSelection::One(id), &|_| {}).await?;
+        let report = self
+            .refresh_and_index(FeedSelection::One(id), &|_| {})
+            .await?;
         report
             .feeds
             .into_iter()
@@ -258,8 +313,18 @@ impl Engine {
         Ok(good)
     }
 
+    async fn refresh_and_index(
+        &self,
+        selection: FeedSelection,
+        progress: &(dyn Fn(RefreshProgress<'_>) + Send + Sync),
+    ) -> Result<RefreshReport> {
+        let report = self.refresh(selection, progress).await?;
+        self.reindex_quietly(&report.changed_article_ids());
+        Ok(report)
+    }
+
     /// Fetches the selected feeds and stores what each brought, one result per feed in
-    /// subscription order, `progress` after each.
+    /// subscription order, `progress` after each. The search index is left to the caller.
     async fn refresh(
         &self,
         selection: FeedSelection,
@@ -301,7 +366,8 @@ impl Engine {
             new_articles: results.iter().map(|r| r.new_articles).sum(),
             feeds: results,
         };
-        self.after_refresh(&report.changed_article_ids()).await;
+        self.ingestion.note_arrived(report.changed_article_ids());
+        self.after_refresh().await;
         Ok(report)
     }
 }

@@ -43,11 +43,9 @@ pub struct WholeArticlesReport {
 
 impl Engine {
     /// What follows storing a refresh's articles (ingestion calls it, holding the refresh
-    /// lock): the search index follows the changed articles, and feeds that want whole
-    /// articles get their new entries' pages. Neither may fail the refresh (what they miss
-    /// is caught up later), so failures are logged.
-    pub(super) async fn after_refresh(&self, changed: &[ArticleId]) {
-        self.reindex_quietly(changed);
+    /// lock): feeds that want whole articles get their new entries' pages. It may not fail
+    /// the refresh (what it misses is caught up later), so a failure is logged.
+    pub(super) async fn after_refresh(&self) {
         if let Err(e) = self.fetch_whole_articles(None).await {
             tracing::warn!("whole articles could not be fetched: {e}");
         }
@@ -157,7 +155,9 @@ impl Engine {
         self.store.flush()?;
         self.reindex_quietly(&report.changed);
         if !report.changed.is_empty() {
-            // New text to embed: the next embedding run must not skip its scan.
+            // New text to embed: a running embedding run takes it next, and the next run
+            // must not skip its scan.
+            self.ingestion.note_arrived(report.changed.clone());
             self.ingestion
                 .embedding_owed
                 .store(true, std::sync::atomic::Ordering::SeqCst);

@@ -516,3 +516,129 @@ async fn views_while_embedding() {
         println!("during  {}", summary(name, times));
     }
 }
+
+/// The recording embedder behind a gate: the first batch stops inside `embed` (after
+/// saying so) until the test opens the gate.
+#[derive(Default)]
+struct GatedRecorder {
+    recorder: Recorder,
+    gate: Gate,
+}
+
+impl Embedder for GatedRecorder {
+    fn embed(&self, texts: &[&str]) -> sift_core::Result<Vec<Vec<f32>>> {
+        self.gate.embed(texts)?;
+        self.recorder.embed(texts)
+    }
+    fn model_id(&self) -> &str {
+        self.recorder.model_id()
+    }
+    fn dim(&self) -> usize {
+        self.recorder.dim()
+    }
+}
+
+/// An RSS feed of `items` items titled "{title} item {i}", all published in 2023.
+fn old_rss(title: &str, items: usize) -> Response {
+    let items: String = (0..items)
+        .map(|i| {
+            format!(
+                "<item><title>{title} item {i}</title><link>http://{title}.test/{i}</link>\
+                 <pubDate>Sun, 01 Jan 2023 10:{:02}:{:02} GMT</pubDate>\
+                 <description>words about {title} {i}</description></item>",
+                i / 60,
+                i % 60
+            )
+        })
+        .collect();
+    Response::ok(
+        "application/rss+xml",
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>
+            <link>http://example.test/</link>{items}</channel></rss>"#
+        ),
+    )
+}
+
+/// Articles stored while a long embedding run goes on (today's refresh during a big
+/// import) are embedded before that run's next batch, not after its whole backlog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_stored_during_an_embedding_run_are_embedded_before_its_backlog() {
+    let backlog = 3 * sift_core::embed::TEXTS_PER_CALL;
+    let server = TestServer::start();
+    server.route("/old.xml", old_rss("O", backlog));
+    server.route("/new.xml", rss("N", 0..3));
+    let embedder = Arc::new(GatedRecorder::default());
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(
+        Engine::open_with_settings(dir.path(), quick_settings())
+            .unwrap()
+            .with_embedder(embedder.clone()),
+    );
+    let old = engine.subscribe(&server.url("/old.xml")).await.unwrap();
+    let (inside_tx, inside_rx) = std::sync::mpsc::channel();
+    let (open_tx, open_rx) = std::sync::mpsc::channel();
+    *embedder.gate.inside.lock().unwrap() = Some(inside_tx);
+    *embedder.gate.open.lock().unwrap() = Some(open_rx);
+    embedder.gate.armed.store(true, Ordering::SeqCst);
+    let importing = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.ingest(FeedSelection::One(old.id), |_| {}).await }
+    });
+    tokio::task::spawn_blocking(move || {
+        inside_rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the first batch of the backlog reached the model")
+    })
+    .await
+    .unwrap();
+
+    // The first batch is inside the model; a refresh of another feed stores 3 articles.
+    let new = engine.subscribe(&server.url("/new.xml")).await.unwrap();
+    let stored = Arc::new(tokio::sync::Notify::new());
+    let refreshing = tokio::spawn({
+        let engine = engine.clone();
+        let stored = stored.clone();
+        async move {
+            engine
+                .ingest(FeedSelection::One(new.id), move |e| {
+                    if matches!(e, IngestEvent::Stored(_)) {
+                        stored.notify_one();
+                    }
+                })
+                .await
+        }
+    });
+    stored.notified().await;
+    open_tx.send(()).unwrap();
+    let imported = importing.await.unwrap().unwrap();
+    let refreshed = refreshing.await.unwrap().unwrap();
+
+    let feeds: String = embedder
+        .recorder
+        .items()
+        .iter()
+        .map(|item| &item[..1])
+        .collect();
+    let batch = sift_core::embed::TEXTS_PER_CALL;
+    assert_eq!(feeds.len(), backlog + 3, "each article once: {feeds}");
+    assert_eq!(&feeds[..batch], "O".repeat(batch), "{feeds}");
+    assert_eq!(
+        &feeds[batch..batch + 3],
+        "NNN",
+        "the new articles right after the batch that was running: {feeds}"
+    );
+    assert_eq!(
+        embedder.recorder.items()[batch..batch + 3],
+        ["N2", "N1", "N0"],
+        "newest first among them"
+    );
+    // The run that was going embedded them; the refresh's own run found nothing left.
+    assert_eq!(imported.embedding.unwrap().embedded, backlog + 3);
+    assert_eq!(refreshed.embedding.unwrap().embedded, 0);
+    assert!(engine
+        .articles(&ArticleFilter::default())
+        .unwrap()
+        .iter()
+        .all(|a| a.score.is_some()));
+}

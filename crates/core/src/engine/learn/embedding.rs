@@ -1,6 +1,6 @@
 //! Embedding stored articles: newest first, in batches, never the same text twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -8,7 +8,9 @@ use crate::domain::{ArticleId, ArticleMeta};
 use crate::embed::TEXTS_PER_CALL;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::store::Embedding;
+use crate::store::{listing_date, Embedding, StoreError};
+
+use super::snapshot::FreshVector;
 
 /// Text beyond this many characters cannot survive the tokenizer's truncation anyway;
 /// cutting it first saves tokenizing whole long articles.
@@ -26,29 +28,18 @@ pub struct EmbedReport {
 impl Engine {
     /// Embeds every stored article that has no vector for its current text, newest first,
     /// in batches; `progress(done, total)` after each batch. Never embeds a text twice.
+    /// Articles stored while it runs (a refresh during a long import) are embedded before
+    /// its next batch, newest first: today's articles are not left behind a backlog.
     pub fn embed_pending(&self, progress: impl Fn(usize, usize)) -> Result<EmbedReport> {
         let model_id = self.model_id();
         let dim = self.model_dim();
-        let mut articles = self.store.list_article_meta()?;
-        // Newest first: what the user is about to read gets scored first.
-        articles.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
-        // Articles by text: one vector serves every article with the same text.
-        let mut sharing: HashMap<&str, Vec<ArticleId>> = HashMap::new();
-        let mut pending: Vec<&ArticleMeta> = Vec::new();
-        let mut cached = 0;
-        for a in &articles {
-            let same_text = sharing.entry(a.content_hash.as_str()).or_default();
-            same_text.push(a.id);
-            if same_text.len() > 1 {
-                continue;
-            }
-            if self.store.has_embedding(&model_id, &a.content_hash, dim)? {
-                cached += 1;
-            } else {
-                pending.push(a);
-            }
-        }
-        let total = pending.len();
+        // What arrived before the listing is in the listing.
+        self.ingestion.take_arrived();
+        let mut queue = EmbedQueue::default();
+        let mut cached = queue.add(self.store.list_article_meta()?, |hash| {
+            self.store.has_embedding(&model_id, hash, dim)
+        })?;
+        let mut total = queue.pending.len();
         if total == 0 {
             return Ok(EmbedReport {
                 embedded: 0,
@@ -58,7 +49,26 @@ impl Engine {
         let embedder = self.embedder()?;
         let mut done = 0;
         progress(0, total);
-        for batch in pending.chunks(TEXTS_PER_CALL) {
+        loop {
+            let arrived = self.ingestion.take_arrived();
+            if !arrived.is_empty() {
+                let metas = arrived
+                    .into_iter()
+                    .filter_map(|id| self.store.get_article_meta(id).transpose())
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let before = queue.pending.len();
+                let (hits, known_vectors) = queue
+                    .add_first(metas, |hash| self.store.has_embedding(&model_id, hash, dim))?;
+                cached += hits;
+                total += queue.pending.len() - before;
+                // New articles whose text already has a vector join the snapshot as well.
+                self.vectors_stored(&known_vectors)?;
+            }
+            let take = queue.pending.len().min(TEXTS_PER_CALL);
+            if take == 0 {
+                break;
+            }
+            let batch: Vec<ArticleMeta> = queue.pending.drain(..take).collect();
             // Only the bodies about to be embedded are read.
             let bodies: Vec<String> = batch
                 .iter()
@@ -75,28 +85,128 @@ impl Engine {
                 .iter()
                 .map(|text| truncate_chars(text, MAX_EMBED_CHARS))
                 .collect();
-            let vectors = embedder.embed(&texts)?;
-            for (a, v) in batch.iter().zip(vectors) {
-                let v = Embedding::new(v, dim).map_err(|e| {
-                    Error::Embedding(format!("the model returned an unusable vector: {e}"))
-                })?;
-                self.store.put_embedding(&model_id, &a.content_hash, &v)?;
-            }
+            let vectors = embedder
+                .embed(&texts)?
+                .into_iter()
+                .map(|v| {
+                    Embedding::new(v, dim).map_err(|e| {
+                        Error::Embedding(format!("the model returned an unusable vector: {e}"))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            // One write for the batch (one change of the corpus, not one per vector).
+            let hashes = batch.iter().map(|a| a.content_hash.as_str());
+            self.store
+                .put_embeddings(&model_id, hashes.zip(vectors.iter()))?;
             done += batch.len();
             // Each batch is usable at once: the app's Cards and For you work on what is
             // embedded so far while the rest is still being embedded. The batch joins the
-            // loaded snapshot; nothing is reloaded.
-            let ids: Vec<ArticleId> = batch
+            // loaded snapshot with the vectors in hand (nothing is read back or reloaded),
+            // every article that shares a text with the vector of that text.
+            let fresh: Vec<FreshVector<'_>> = batch
                 .iter()
-                .flat_map(|a| sharing[a.content_hash.as_str()].iter().copied())
+                .zip(&vectors)
+                .flat_map(|(a, v)| {
+                    queue.sharing[a.content_hash.as_str()]
+                        .iter()
+                        .map(move |&id| FreshVector {
+                            id,
+                            content_hash: &a.content_hash,
+                            vector: v.as_slice(),
+                        })
+                })
                 .collect();
-            self.vectors_stored(&ids)?;
+            self.join_vectors(&fresh)?;
             progress(done, total);
         }
         Ok(EmbedReport {
             embedded: done,
             cached,
         })
+    }
+}
+
+/// The articles an embedding run still has to embed, newest first, one per text.
+#[derive(Default)]
+struct EmbedQueue {
+    /// Articles by text (content hash): one vector serves every article with the same text.
+    sharing: HashMap<String, Vec<ArticleId>>,
+    /// One article per text without a vector, in the order they are embedded.
+    pending: VecDeque<ArticleMeta>,
+}
+
+/// What [`EmbedQueue::sort_in`] made of some articles.
+struct SortedIn {
+    /// Newest first, one per text not met before and without a vector.
+    queued: Vec<ArticleMeta>,
+    /// How many texts not met before already had a vector.
+    cached: usize,
+    /// Articles whose text has a stored vector (only when asked for).
+    known: Vec<ArticleId>,
+}
+
+impl EmbedQueue {
+    /// Queues `articles` behind what is queued; returns how many texts already had a vector.
+    fn add(
+        &mut self,
+        articles: Vec<ArticleMeta>,
+        has_vector: impl Fn(&str) -> std::result::Result<bool, StoreError>,
+    ) -> Result<usize> {
+        let sorted = self.sort_in(articles, false, has_vector)?;
+        self.pending.extend(sorted.queued);
+        Ok(sorted.cached)
+    }
+
+    /// Queues `articles` before what is queued (they arrived during the run); returns how
+    /// many texts already had a vector, and the articles whose text has one.
+    fn add_first(
+        &mut self,
+        articles: Vec<ArticleMeta>,
+        has_vector: impl Fn(&str) -> std::result::Result<bool, StoreError>,
+    ) -> Result<(usize, Vec<ArticleId>)> {
+        let sorted = self.sort_in(articles, true, has_vector)?;
+        for a in sorted.queued.into_iter().rev() {
+            self.pending.push_front(a);
+        }
+        Ok((sorted.cached, sorted.known))
+    }
+
+    fn sort_in(
+        &mut self,
+        mut articles: Vec<ArticleMeta>,
+        want_known: bool,
+        has_vector: impl Fn(&str) -> std::result::Result<bool, StoreError>,
+    ) -> Result<SortedIn> {
+        // Newest first: what the user is about to read gets scored first.
+        articles.sort_by(|a, b| (listing_date(b), b.id).cmp(&(listing_date(a), a.id)));
+        let mut sorted = SortedIn {
+            queued: Vec::new(),
+            cached: 0,
+            known: Vec::new(),
+        };
+        for a in articles {
+            let same_text = self.sharing.entry(a.content_hash.clone()).or_default();
+            if same_text.contains(&a.id) {
+                continue;
+            }
+            same_text.push(a.id);
+            if same_text.len() > 1 {
+                // Its text is queued (the article joins with its vector) or embedded.
+                if want_known && has_vector(&a.content_hash)? {
+                    sorted.known.push(a.id);
+                }
+                continue;
+            }
+            if has_vector(&a.content_hash)? {
+                sorted.cached += 1;
+                if want_known {
+                    sorted.known.push(a.id);
+                }
+            } else {
+                sorted.queued.push(a);
+            }
+        }
+        Ok(sorted)
     }
 }
 

@@ -11,6 +11,7 @@
 //!   computed, or on request ([`Engine::refresh_corpus_regions`]); they are kept in the store
 //!   so that a cold start does not recompute them either.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -37,6 +38,27 @@ const SMALL_CORPUS: usize = 1000;
 const CORPUS_FILE: &str = "learner-corpus.bin";
 /// Key of the stored regions in the store's learner cache (one entry per embedding model).
 const REGIONS_CACHE_KEY: &str = "corpus_regions";
+/// How many times a rebuild off the lock starts again when the snapshot changed under it
+/// (the last time it holds the lock).
+const REBUILD_TRIES: usize = 3;
+
+/// What [`Engine::rebuild_off_lock`] recomputes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rebuild {
+    /// The model only (an answer given before its article was embedded now counts).
+    Model,
+    /// The corpus regions, then the model on them.
+    RegionsAndModel,
+}
+
+/// A vector just stored for an article's text, handed to the snapshot so that it is not
+/// read back from the store.
+pub(super) struct FreshVector<'a> {
+    pub(super) id: ArticleId,
+    /// The text it was computed for: it is used only while the article still has it.
+    pub(super) content_hash: &'a str,
+    pub(super) vector: &'a [f32],
+}
 
 /// The embedded articles and everything derived from them and the ratings.
 #[derive(Clone)]
@@ -491,83 +513,172 @@ impl Engine {
     }
 
     /// The incremental hook of ingestion: `ids` just got vectors (new articles, or new text
-    /// of known ones). They join the loaded corpus and are scored with the current model;
-    /// nothing else is reloaded. When the corpus has grown past [`REGIONS_STALE_FRACTION`]
-    /// since its regions were computed, they are recomputed and the model retrained. Cheap
-    /// when no snapshot is loaded (the next view loads everything anyway).
+    /// of known ones), read back from the store. See [`Engine::join_vectors`].
     pub fn vectors_stored(&self, ids: &[ArticleId]) -> Result<()> {
+        self.join_corpus(ids.iter().map(|&id| (id, None)))
+    }
+
+    /// The incremental hook of ingestion with the vectors in hand: they join the loaded
+    /// corpus and are scored with the current model; nothing else is reloaded. When the
+    /// corpus has grown past [`REGIONS_STALE_FRACTION`] since its regions were computed,
+    /// they are recomputed and the model retrained, away from the snapshot's lock
+    /// ([`Engine::rebuild_off_lock`]). Cheap when no snapshot is loaded (the next view
+    /// loads everything anyway).
+    pub(super) fn join_vectors(&self, fresh: &[FreshVector<'_>]) -> Result<()> {
+        self.join_corpus(
+            fresh
+                .iter()
+                .map(|f| (f.id, Some((f.content_hash, f.vector)))),
+        )
+    }
+
+    fn join_corpus<'a>(
+        &self,
+        ids: impl Iterator<Item = (ArticleId, Option<(&'a str, &'a [f32])>)>,
+    ) -> Result<()> {
+        if read(&self.learn.snapshot).is_none() {
+            return Ok(());
+        }
+        let model_id = self.model_id();
+        let dim = self.model_dim();
+        // The store is read before the lock is taken: views wait for the join only.
+        let mut joining: Vec<(CorpusArticle, Cow<'a, [f32]>)> = Vec::new();
+        let mut seen = HashSet::new();
+        for (id, given) in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(meta) = self.store.get_article_meta(id)? else {
+                continue; // deleted meanwhile
+            };
+            let vector = match given {
+                // The article still has the text the vector was computed for.
+                Some((hash, vector)) if hash == meta.content_hash => Cow::Borrowed(vector),
+                _ => match self
+                    .store
+                    .get_embedding(&model_id, &meta.content_hash, dim)?
+                {
+                    Some(vector) => Cow::Owned(vector.into_vec()),
+                    None => continue,
+                },
+            };
+            joining.push((CorpusArticle::from(meta), vector));
+        }
+        let rebuild = {
+            let mut slot = write(&self.learn.snapshot);
+            let Some(current) = slot.take() else {
+                return Ok(());
+            };
+            // A view may still hold the old snapshot; then it is copied, else changed in place.
+            let mut snap = Arc::try_unwrap(current).unwrap_or_else(|shared| (*shared).clone());
+            let mut changed_rows = Vec::with_capacity(joining.len());
+            let mut rated_now = false;
+            {
+                let corpus = Arc::make_mut(&mut snap.corpus);
+                for (article, vector) in joining {
+                    rated_now |= snap.ratings.contains_key(&article.id);
+                    changed_rows.push(corpus.upsert(article, &vector)?);
+                }
+            }
+            // Scored with the model and regions at hand, so they are listed at once; a
+            // rebuild below replaces the whole snapshot when it is ready.
+            let corpus = snap.corpus.clone();
+            for row in changed_rows {
+                let x = corpus.vectors.row(row);
+                let scored = snap.model.score_with_regions(x, corpus.membership_of(row));
+                let closest = closest_cluster(&snap.clusters, x);
+                if row < snap.scores.len() {
+                    snap.scores[row] = scored;
+                    snap.closest[row] = closest;
+                } else {
+                    snap.scores.push(scored);
+                    snap.closest.push(closest);
+                }
+            }
+            *slot = Some(Arc::new(snap));
+            if corpus.regions.stale_for(corpus.articles.len()) {
+                Some(Rebuild::RegionsAndModel)
+            } else if rated_now {
+                // An answer given before its article was embedded now counts.
+                Some(Rebuild::Model)
+            } else {
+                None
+            }
+        };
+        match rebuild {
+            Some(what) => self.rebuild_off_lock(what),
+            None => Ok(()),
+        }
+    }
+
+    /// Recomputes what depends on the whole corpus — its regions (k-means over every
+    /// vector, then every article's membership) if asked, and the model trained on them —
+    /// from a copy of the current snapshot, without holding its lock, then swaps the
+    /// result in: views and answers go on with the current snapshot meanwhile (they waited
+    /// for the k-means before: the stalls of hundreds of milliseconds while embedding).
+    /// When the snapshot changed while this worked (an answer retrained it), the model is
+    /// trained again on the new one, keeping the regions; after [`REBUILD_TRIES`] the last
+    /// try is done under the lock.
+    fn rebuild_off_lock(&self, what: Rebuild) -> Result<()> {
+        let mut regions: Option<Arc<Regions>> = None;
+        let with_regions = |corpus: &mut Arc<Corpus>, regions: &mut Option<Arc<Regions>>| {
+            if what == Rebuild::Model {
+                return Ok(());
+            }
+            let computed = match regions {
+                Some(r) => r.clone(),
+                None => regions
+                    .insert(Arc::new(self.compute_regions(corpus)?))
+                    .clone(),
+            };
+            if !Arc::ptr_eq(&corpus.regions, &computed) {
+                Arc::make_mut(corpus).set_regions(computed);
+            }
+            Ok::<(), Error>(())
+        };
+        for _ in 1..REBUILD_TRIES {
+            let Some(base) = read(&self.learn.snapshot).clone() else {
+                return Ok(()); // dropped meanwhile: the next view loads everything
+            };
+            let mut corpus = base.corpus.clone();
+            with_regions(&mut corpus, &mut regions)?;
+            let rebuilt = Arc::new(self.train(corpus, None)?);
+            let mut slot = write(&self.learn.snapshot);
+            match slot.as_ref() {
+                Some(now) if Arc::ptr_eq(now, &base) => {
+                    *slot = Some(rebuilt);
+                    return Ok(());
+                }
+                None => return Ok(()),
+                Some(_) => continue,
+            }
+        }
         let mut slot = write(&self.learn.snapshot);
         let Some(current) = slot.take() else {
             return Ok(());
         };
-        // A view may still hold the old snapshot; then it is copied, else changed in place.
-        let mut snap = Arc::try_unwrap(current).unwrap_or_else(|shared| (*shared).clone());
-        let model_id = self.model_id();
-        let dim = self.model_dim();
-        let mut changed_rows = Vec::with_capacity(ids.len());
-        let mut rated_now = false;
-        {
-            let corpus = Arc::make_mut(&mut snap.corpus);
-            let mut seen = HashSet::new();
-            for &id in ids {
-                if !seen.insert(id) {
-                    continue;
-                }
-                let Some(meta) = self.store.get_article_meta(id)? else {
-                    continue; // deleted meanwhile
-                };
-                let Some(vector) = self
-                    .store
-                    .get_embedding(&model_id, &meta.content_hash, dim)?
-                else {
-                    continue;
-                };
-                let row = corpus.upsert(CorpusArticle::from(meta), vector.as_slice())?;
-                changed_rows.push(row);
-                rated_now |= snap.ratings.contains_key(&id);
-            }
-        }
-        if snap.corpus.regions.stale_for(snap.corpus.articles.len()) {
-            let regions = self.compute_regions(&snap.corpus)?;
-            let corpus = Arc::make_mut(&mut snap.corpus);
-            corpus.set_regions(Arc::new(regions));
-            *slot = Some(Arc::new(self.train(snap.corpus.clone(), None)?));
-            return Ok(());
-        }
-        if rated_now {
-            // An answer given before its article was embedded now counts.
-            *slot = Some(Arc::new(self.train(snap.corpus.clone(), None)?));
-            return Ok(());
-        }
-        let corpus = snap.corpus.clone();
-        for row in changed_rows {
-            let x = corpus.vectors.row(row);
-            let scored = snap.model.score_with_regions(x, corpus.membership_of(row));
-            let closest = closest_cluster(&snap.clusters, x);
-            if row < snap.scores.len() {
-                snap.scores[row] = scored;
-                snap.closest[row] = closest;
-            } else {
-                snap.scores.push(scored);
-                snap.closest.push(closest);
-            }
-        }
-        *slot = Some(Arc::new(snap));
+        let mut corpus = current.corpus.clone();
+        drop(current);
+        with_regions(&mut corpus, &mut regions)?;
+        *slot = Some(Arc::new(self.train(corpus, None)?));
         Ok(())
     }
 
     /// Recomputes the corpus regions and word statistics now and retrains on them (they
     /// are otherwise refreshed when the corpus has grown by a fifth).
     pub fn refresh_corpus_regions(&self) -> Result<()> {
-        let mut slot = write(&self.learn.snapshot);
-        let mut corpus = match slot.take() {
-            Some(s) => s.corpus.clone(),
-            None => Arc::new(self.load_corpus()?),
-        };
-        let regions = self.compute_regions(&corpus)?;
-        Arc::make_mut(&mut corpus).set_regions(Arc::new(regions));
-        *slot = Some(Arc::new(self.train(corpus, None)?));
-        Ok(())
+        {
+            let mut slot = write(&self.learn.snapshot);
+            if slot.is_none() {
+                // Nothing loaded: a view would wait for the load anyway.
+                let mut corpus = Arc::new(self.load_corpus()?);
+                let regions = self.compute_regions(&corpus)?;
+                Arc::make_mut(&mut corpus).set_regions(Arc::new(regions));
+                *slot = Some(Arc::new(self.train(corpus, None)?));
+                return Ok(());
+            }
+        }
+        self.rebuild_off_lock(Rebuild::RegionsAndModel)
     }
 
     /// Rebuilds the model from the stored ratings, keeping the loaded vectors.

@@ -315,6 +315,58 @@ fn regions_are_kept_in_the_store_and_refreshed_when_the_corpus_grows_by_a_fifth(
     assert_eq!(engine.snapshot().unwrap().corpus.regions.articles, 30);
 }
 
+/// Regions are recomputed away from the snapshot's lock and swapped in: answers given
+/// meanwhile (each retrains the snapshot the rebuild started from) are never lost, and the
+/// snapshot ends with regions over the whole corpus and every answer in its model.
+#[test]
+fn answers_given_while_regions_are_recomputed_are_kept() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.snapshot().unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // A small corpus recomputes its regions at every batch that grows it.
+            for round in 0..8 {
+                add_articles(
+                    &engine,
+                    round % TOPICS.len(),
+                    10 + round * 5..15 + round * 5,
+                );
+                engine.embed_pending(|_, _| {}).unwrap();
+            }
+        });
+        scope.spawn(|| {
+            for n in 0..FLAVOURS.len() {
+                engine.rate(id(0, n), Some(Rating::Like)).unwrap();
+                engine.rate(id(1, n), Some(Rating::Dislike)).unwrap();
+            }
+        });
+    });
+    let snap = engine.snapshot().unwrap();
+    assert_eq!(snap.corpus.articles.len(), 24 + 8 * 5);
+    assert_eq!(
+        snap.corpus.regions.articles,
+        24 + 8 * 5,
+        "regions of the whole corpus"
+    );
+    assert_eq!(snap.ratings.len(), 2 * FLAVOURS.len(), "every answer");
+    assert_eq!(snap.liked.len(), FLAVOURS.len(), "every like trained on");
+    assert_eq!(snap.scores.len(), snap.corpus.articles.len());
+    // The same scores as a snapshot built from nothing (rows are in another order).
+    let by_id = |s: &super::snapshot::Snapshot| -> HashMap<ArticleId, (f32, f32)> {
+        s.corpus
+            .articles
+            .iter()
+            .zip(&s.scores)
+            .map(|(a, score)| (a.id, *score))
+            .collect()
+    };
+    let fresh = engine
+        .train(Arc::new(engine.load_corpus().unwrap()), None)
+        .unwrap();
+    assert_eq!(by_id(&fresh), by_id(&snap));
+}
+
 /// A value that is no vector of the model (wrong length, not finite: an older Sift, an
 /// import before imports were checked, a bug) is treated as missing and embedded again,
 /// not trained on, and it stops nothing: not this engine, not the next one on the store.
