@@ -59,7 +59,15 @@ pub async fn update_settings(
     })
     .await?;
     if saved.start_at_login != before.start_at_login {
-        crate::tray::apply_autostart(&app, &state.engine);
+        if let Err(e) = crate::tray::set_start_at_login(&app, saved.start_at_login) {
+            // The setting says what is true: put it back as it was and say why.
+            let engine = state.engine.clone();
+            blocking(move || engine.update_settings(before)).await?;
+            return Err(CommandError::new(
+                ErrorKind::Internal,
+                format!("Start at login could not be changed: {e}"),
+            ));
+        }
     }
     if saved.refresh_interval_minutes != before.refresh_interval_minutes {
         state

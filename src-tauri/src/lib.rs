@@ -1,6 +1,8 @@
 //! The desktop shell. Every command is a thin call into `sift_core::Engine`; errors cross
 //! IPC as readable messages, never as debug dumps.
 
+#[cfg(target_os = "linux")]
+mod autostart;
 mod background;
 pub mod bindings;
 #[cfg(test)]
@@ -103,14 +105,16 @@ pub fn run() {
         )
         .plugin(tauri_plugin_dialog::init());
     // Linux sends its notifications itself, named Sift (the plugin names them after the
-    // binary, "sift-app"); see desktop_bus.
+    // binary, "sift-app"; see desktop_bus), and writes its own login item (autostart.rs).
     #[cfg(not(target_os = "linux"))]
-    let builder = builder.plugin(tauri_plugin_notification::init());
+    let builder =
+        builder
+            .plugin(tauri_plugin_notification::init())
+            .plugin(tauri_plugin_autostart::init(
+                tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+                Some(vec!["--minimized"]),
+            ));
     let result = builder
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            Some(vec!["--minimized"]),
-        ))
         .on_window_event(tray::on_window_event)
         .register_asynchronous_uri_scheme_protocol(icons::SCHEME, icons::serve)
         .setup(move |app| {
@@ -135,7 +139,14 @@ pub fn run() {
                 .jobs
                 .schedule_refresh(app.handle(), engine.clone(), minutes);
             tray::install(app.handle());
-            tray::apply_autostart(app.handle(), &engine);
+            // While start at login is on, the login item names the binary that runs now
+            // (it may have moved). Off, nothing is touched: the item belongs to the user's
+            // default store, and a Sift on another store (a test's) must not remove it.
+            if engine.settings()?.start_at_login {
+                if let Err(e) = tray::set_start_at_login(app.handle(), true) {
+                    eprintln!("sift: could not update the login item: {e}");
+                }
+            }
             // Started at login: stay in the tray until the user opens the window.
             if std::env::args().any(|a| a == "--minimized") {
                 if let Some(window) = app.get_webview_window("main") {

@@ -155,23 +155,29 @@ fn tray_is_shown() -> bool {
     true
 }
 
-/// Makes "start at login" match the setting (opt-in; off unless the user turned it on).
-/// The login item starts Sift with `--minimized`, in the tray.
-pub fn apply_autostart(app: &AppHandle, engine: &sift_core::Engine) {
+/// Adds or removes the login item that starts Sift with `--minimized`, in the tray
+/// ("start at login", opt-in). Called when the setting changes, and at every start while it
+/// is on, so the item names the binary that runs now.
+#[cfg(target_os = "linux")]
+pub fn set_start_at_login(_app: &AppHandle, on: bool) -> Result<(), String> {
+    let result = if on {
+        crate::autostart::enable()
+    } else {
+        crate::autostart::disable()
+    };
+    result.map_err(|e| e.to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn set_start_at_login(app: &AppHandle, on: bool) -> Result<(), String> {
     use tauri_plugin_autostart::ManagerExt;
-    let Ok(settings) = engine.settings() else {
-        return;
-    };
     let launcher = app.autolaunch();
-    let enabled = launcher.is_enabled().unwrap_or(false);
-    let result = match (settings.start_at_login, enabled) {
-        (true, false) => launcher.enable(),
-        (false, true) => launcher.disable(),
-        _ => Ok(()),
+    let result = if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
     };
-    if let Err(e) = result {
-        eprintln!("sift: could not change start at login: {e}");
-    }
+    result.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

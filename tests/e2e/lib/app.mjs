@@ -119,7 +119,7 @@ function withTimeout(promise, ms, what) {
  * Starts Xvfb on a display it picks itself (-displayfd), sized to the window so a
  * root-window capture is exactly the window. Returns { display, process }.
  */
-async function startXvfb({ width, height }) {
+export async function startXvfb({ width, height } = WINDOW) {
   const xvfb = requireExecutable("Xvfb", "install it (Debian: apt-get install xvfb)");
   const child = spawnGroup(xvfb, ["-displayfd", "3", "-screen", "0", `${width}x${height}x24`, "-nolisten", "tcp"], {
     stdio: ["ignore", "ignore", "pipe", "pipe"],
@@ -147,9 +147,10 @@ async function startXvfb({ width, height }) {
 /**
  * Launches Sift and returns { session, dataDir, display, stop }.
  * Options: dataDir (default: a fresh temporary directory, removed on stop), env (extra
- * environment for the app).
+ * environment for the app), display (an X display to use instead of starting Xvfb; it
+ * outlives the app, for tests that start Sift again on it).
  */
-export async function launchApp({ dataDir, env = {}, window = WINDOW } = {}) {
+export async function launchApp({ dataDir, env = {}, window = WINDOW, display: ownDisplay } = {}) {
   const application = appBinary();
   const tauriDriver = requireExecutable("tauri-driver", "install it with: cargo install tauri-driver --locked");
   requireExecutable("WebKitWebDriver", "install it (Debian: apt-get install webkit2gtk-driver)");
@@ -170,7 +171,7 @@ export async function launchApp({ dataDir, env = {}, window = WINDOW } = {}) {
   }
 
   try {
-    let display = process.env.DISPLAY;
+    let display = ownDisplay ?? process.env.DISPLAY;
     if (!display) {
       const xvfb = await startXvfb(window);
       started.xvfb = xvfb.process;
