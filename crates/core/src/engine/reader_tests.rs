@@ -547,7 +547,11 @@ fn a_word_deep_in_the_body_mutes_everywhere_rules_apply() {
         .iter()
         .all(|i| i.rule.is_none()));
     assert_eq!(engine.promising(&[deep]).unwrap().len(), 1);
-    assert_eq!(engine.unread_counts().unwrap().for_you, waiting + 1, "and the late one");
+    assert_eq!(
+        engine.unread_counts().unwrap().for_you,
+        waiting + 1,
+        "and the late one"
+    );
 }
 
 /// For you answers author rules from sets it keeps per store generation (no article is
