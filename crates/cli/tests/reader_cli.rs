@@ -240,6 +240,7 @@ fn a_word_deep_in_an_article_body_mutes_it() {
     };
     let (first, sponsored) = (find("first"), find("second"));
     json(data, &["rate", &first.to_string(), "like"]);
+    assert_eq!(json(data, &["unread"])["for_you"], 2);
 
     let rule = json(data, &["rules", "add", "mute", "--word", "Sponsored"]);
     assert_eq!(rule["pattern"], "Sponsored");
@@ -258,6 +259,8 @@ fn a_word_deep_in_an_article_body_mutes_it() {
     );
     let other = items.iter().find(|i| i["id"] != sponsored).unwrap();
     assert!(other["rule"].is_null(), "{other}");
-    // Muting deletes nothing.
+    // Muting deletes nothing; the muted article no longer counts as waiting in For you.
     assert_eq!(json(data, &["articles"]).as_array().unwrap().len(), 3);
+    assert_eq!(json(data, &["unread"])["for_you"], 1);
+    assert_eq!(json(data, &["unread"])["total"], 3);
 }
