@@ -161,6 +161,24 @@ try {
       if (view === "reader-media") {
         await session.execute(`document.querySelector('[data-testid="attachments"]').scrollIntoView({ block: "center" })`);
       }
+    } else if (view === "saved" && server) {
+      // A few saved from For you, one of them read since: Saved shows what it keeps and what
+      // was read.
+      await session.click('[data-testid="nav-for-you"]');
+      await session.waitFor('[data-testid="rec-item"]', { timeoutMs: 10_000 });
+      const ids = await session.execute(`return [...document.querySelectorAll('[data-testid="rec-item"]')].slice(1, 4).map((e) => e.dataset.id)`);
+      for (const id of ids) {
+        await session.click(`[data-testid="rec-item"][data-id="${id}"] [data-testid="rec-save"]`);
+        await session.waitFor(`[data-testid="rec-item"][data-id="${id}"][data-saved="true"]`);
+      }
+      await session.click(`[data-testid="rec-item"][data-id="${ids[1]}"] .title`);
+      await session.waitFor('[data-testid="reader-save"][aria-pressed="true"]');
+      await session.pressKeys(["\uE00C"]);
+      await session.waitUntil(async () => !(await session.find('[data-testid="reader"]')), { what: "the reader to close" });
+      await session.click('[data-testid="nav-saved"]');
+      await session.waitUntil(async () => (await session.findAll('[data-testid="saved-item"]')).length === ids.length, { what: "the saved articles" });
+      // The "Saved for later" toasts go by themselves; the picture is of the view.
+      await session.waitUntil(async () => !(await session.find('[data-testid="toast"]')), { timeoutMs: 20_000, what: "the toasts to go" });
     } else if (view === "search") {
       await session.click('[data-testid="nav-search"]');
       const box = await session.waitFor('[data-testid="search-input"]');
