@@ -21,7 +21,6 @@ pub const COMMANDS: &[&str] = &[
     "rate",
     "recommend",
     "for_you",
-    "mark_read",
     "cards",
     "clusters",
     "map",

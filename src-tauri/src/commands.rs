@@ -326,19 +326,6 @@ pub async fn for_you(
     blocking(move || engine.for_you(limit, include_read.unwrap_or(false))).await
 }
 
-/// The reader calls this when it opens an article.
-#[tauri::command]
-pub async fn mark_read(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    id: ArticleId,
-) -> CommandResult<()> {
-    let engine = state.engine.clone();
-    let result = blocking(move || engine.mark_read(id)).await;
-    crate::tray::update_unread(&app);
-    result
-}
-
 #[tauri::command]
 pub async fn cards(state: State<'_, AppState>, limit: Option<usize>) -> CommandResult<Vec<Card>> {
     let engine = state.engine.clone();

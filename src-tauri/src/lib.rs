@@ -181,7 +181,6 @@ pub fn run() {
             commands::rate,
             commands::recommend,
             commands::for_you,
-            commands::mark_read,
             commands::cards,
             commands::clusters,
             commands::map,

@@ -148,7 +148,6 @@ export const api = {
   /** The ranking after the rules, with date, read and saved marks; unread only unless asked. */
   forYou: (limit?: number, includeRead = false) =>
     invoke<ForYouItem[]>("for_you", { limit: limit ?? null, includeRead }),
-  markRead: (id: ArticleId) => invoke<void>("mark_read", { id }),
   setRead: (id: ArticleId, read: boolean) => invoke<ReadState>("set_read", { id, read }),
   /** Bulk mark-as-read (a feed, a folder, ids, an age, or below the threshold); undoable. */
   markReadWhere: (scope: Partial<MarkReadScope>) =>
