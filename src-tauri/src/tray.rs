@@ -146,7 +146,39 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
 
 #[cfg(target_os = "linux")]
 fn tray_is_shown() -> bool {
-    crate::desktop_bus::tray_is_shown()
+    crate::desktop_bus::tray_is_shown() || xembed_tray_is_shown()
+}
+
+/// Whether an X11 system tray (XEmbed: i3bar, stalonetray, older panels) shows the icon:
+/// without a StatusNotifierWatcher the icon library falls back to one. It exists when some
+/// window owns the screen's `_NET_SYSTEM_TRAY_S<n>` selection (System Tray Protocol). Never
+/// under Wayland, where the window is not an X11 one. Runs on the main thread (GDK's).
+#[cfg(target_os = "linux")]
+fn xembed_tray_is_shown() -> bool {
+    use gdkx11::glib::{translate::ToGlibPtr, Cast};
+    let Some(display) = gdkx11::gdk::Display::default() else {
+        return false;
+    };
+    let Ok(x11) = display.downcast::<gdkx11::X11Display>() else {
+        return false;
+    };
+    // libX11 is loaded already (GDK uses it); its functions are looked up, not linked.
+    let Ok(xlib) = x11_dl::xlib::Xlib::open() else {
+        return false;
+    };
+    // SAFETY: the Xlib display of a live GDK X11 display, used on GDK's thread for two
+    // read-only requests.
+    unsafe {
+        let xdisplay = gdkx11::ffi::gdk_x11_display_get_xdisplay(x11.to_glib_none().0)
+            .cast::<x11_dl::xlib::Display>();
+        if xdisplay.is_null() {
+            return false;
+        }
+        let screen = (xlib.XDefaultScreen)(xdisplay);
+        let selection = format!("_NET_SYSTEM_TRAY_S{screen}");
+        let atom = gdkx11::functions::x11_get_xatom_by_name_for_display(&x11, &selection);
+        (xlib.XGetSelectionOwner)(xdisplay, atom) != 0
+    }
 }
 
 /// Windows and macOS always show tray icons.

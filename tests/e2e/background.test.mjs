@@ -237,3 +237,33 @@ describe("Sift on a desktop without a tray", { timeout: 120_000 }, () => {
     });
   });
 });
+
+// A desktop with only an X11 system tray (XEmbed: i3bar, stalonetray, older panels): no
+// StatusNotifierWatcher, but the icon falls back to the X11 tray, which shows it. Closing
+// keeps Sift running there.
+describe("Sift on a desktop with only an X11 tray", { timeout: 120_000 }, () => {
+  let desktop;
+  let app;
+
+  before(async () => {
+    desktop = await startDesktop({ tray: false });
+    app = await launchApp({ env: desktop.env });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await desktop?.stop();
+  });
+
+  it("closing the window hides it and Sift keeps running", async () => {
+    await desktop.ownXembedTray(app.display);
+    const name = await app.session.waitUntil(
+      async () => (await desktop.busNames()).find((n) => n.startsWith("app.sift.desktop.")),
+      { what: "Sift's name on the bus" },
+    );
+    await desktop.closeWindow(app.display);
+    await app.session.waitUntil(async () => !(await desktop.windowShown(app.display)), { what: "the window to hide" });
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(await desktop.hasOwner(name), true, "still running");
+  });
+});

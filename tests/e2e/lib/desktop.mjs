@@ -113,6 +113,8 @@ export async function startDesktop({ tray = true } = {}) {
       menu: async () => (await command("menu")).menu,
       clickTray: (label) => command("click", { label }),
       closeWindow: (display, title = "Sift") => command("close_window", { display, title }),
+      /** Acts as an X11 (XEmbed) system tray on `display`, as i3bar or stalonetray do. */
+      ownXembedTray: (display) => command("own_xembed_tray", { display }),
       windowShown: async (display, title = "Sift") => (await command("window", { display, title })).shown,
       hasOwner: async (name) => (await command("has_owner", { name })).owned,
       /** Every name owned on the bus (well-known and unique). */

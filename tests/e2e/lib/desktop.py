@@ -16,7 +16,8 @@ Protocol: JSON lines. Events go to stdout ({"event": "ready" | "notify" | "tray"
 commands come on stdin ({"id", "cmd", ...}) and are answered on stdout ({"id", "ok", ...}
 or {"id", "error"}). Commands: tray (the icon's properties), menu (its items), click
 (a menu item by label), close_window / window (by title and X display), has_owner (a
-bus name), names (every name on the bus).
+bus name), names (every name on the bus), own_xembed_tray (act as an X11 system tray on a
+display).
 
 With --no-tray there is no StatusNotifierWatcher: a desktop that shows no tray icons
 (GNOME without the AppIndicator extension, a bare X server).
@@ -252,6 +253,14 @@ class X:
         self.lib.XFlush.argtypes = [ctypes.c_void_p]
         self.lib.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         self.lib.XFree.argtypes = [ctypes.c_void_p]
+        self.lib.XDefaultScreen.argtypes = [ctypes.c_void_p]
+        self.lib.XCreateSimpleWindow.restype = ctypes.c_ulong
+        self.lib.XCreateSimpleWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
+                                                 ctypes.c_uint, ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong,
+                                                 ctypes.c_ulong]
+        self.lib.XSetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        self.lib.XGetSelectionOwner.restype = ctypes.c_ulong
+        self.lib.XGetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
         self.display = self.lib.XOpenDisplay(display.encode())
         if not self.display:
             raise RuntimeError(f"cannot open the X display {display}")
@@ -279,6 +288,19 @@ class X:
 
     def shown(self, title):
         return any(shown for _, shown in self.windows(title))
+
+    def own_system_tray(self):
+        """What an X11 system tray (XEmbed, e.g. i3bar) does first: own the screen's
+        _NET_SYSTEM_TRAY_S<n> selection (held while this connection stays open)."""
+        screen = self.lib.XDefaultScreen(self.display)
+        root = self.lib.XDefaultRootWindow(self.display)
+        window = self.lib.XCreateSimpleWindow(self.display, root, 0, 0, 1, 1, 0, 0, 0)
+        selection = self.lib.XInternAtom(self.display, f"_NET_SYSTEM_TRAY_S{screen}".encode(), 0)
+        self.lib.XSetSelectionOwner(self.display, selection, window, 0)
+        self.lib.XSync(self.display, 0)
+        if self.lib.XGetSelectionOwner(self.display, selection) != window:
+            raise RuntimeError("could not own the system tray selection")
+        return {"owner": window}
 
     def close(self, title):
         """What a title bar's close button does: ask the window to close (WM_DELETE_WINDOW)."""
@@ -319,6 +341,7 @@ def main():
         "names": lambda c: {"names": desktop.bus_names()},
         "close_window": lambda c: window_system(c).close(c["title"]),
         "window": lambda c: {"shown": window_system(c).shown(c["title"])},
+        "own_xembed_tray": lambda c: window_system(c).own_system_tray(),
     }
 
     def on_input(channel, _condition):
