@@ -1,10 +1,12 @@
-//! `sift generate-store` and `sift bench views`: a big store to measure on, and the views
-//! measured on it. Both are thin over `sift_core::bench`.
+//! `sift generate-store`, `sift bench views` and `sift bench ingest`: a big store to measure
+//! on, the views measured on it, and ingestion from loopback feeds. All thin over
+//! `sift_core::bench`.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use sift_core::bench::generate::{generate_store, GenerateConfig};
+use sift_core::bench::ingest::{bench_ingest, IngestBenchConfig};
 use sift_core::bench::views::{bench_views, markdown, write_section, ViewsBenchConfig};
 use sift_core::Engine;
 
@@ -38,6 +40,41 @@ pub struct ViewsArgs {
     /// Also replace the `<!-- bench:views -->` section of this Markdown file.
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct IngestArgs {
+    /// Feeds to serve.
+    #[arg(long, default_value_t = 40)]
+    pub feeds: usize,
+    /// Articles over all feeds.
+    #[arg(long, default_value_t = 20_000)]
+    pub articles: usize,
+    /// Repetitions (each with fresh stores).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Also replace the `<!-- bench:ingest -->` section of this Markdown file.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+pub fn ingest(out: &Output, args: &IngestArgs) -> CliResult {
+    let config = IngestBenchConfig {
+        feeds: args.feeds,
+        articles: args.articles,
+        runs: args.runs,
+        ..Default::default()
+    };
+    let report = bench_ingest(&config, |stage| eprintln!("{stage}"))?;
+    let command = format!(
+        "sift bench ingest --feeds {} --articles {} --runs {}",
+        args.feeds, args.articles, args.runs
+    );
+    let section = sift_core::bench::ingest::markdown(&report, &command);
+    if let Some(file) = &args.write {
+        write_section(file, "ingest", &section)?;
+    }
+    out.print(&report, |_| section.clone())
 }
 
 pub fn generate(engine: &Engine, out: &Output, args: &GenerateArgs) -> CliResult {

@@ -92,6 +92,10 @@ pub enum BenchSuite {
     /// Time every reading view on the store in --data-dir (e.g. one `sift generate-store`
     /// made): cold CLI start, For you, cards, rate and rerank, articles, clusters, map.
     Views(super::bench::ViewsArgs),
+    /// Time ingestion from feeds served on loopback: fetch, parse + sanitize and store on
+    /// their own, the refresh as a whole, the search index, embedding (hashing embedder),
+    /// and all of it as `sift refresh` runs it. Needs no data directory.
+    Ingest(super::bench::IngestArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -184,6 +188,9 @@ pub fn run_standalone(cmd: &LearnCommand, out: &Output, data_dir: Option<&Path>)
             let data_dir = data_dir.ok_or(sift_core::Error::NoDataDir)?;
             super::bench::views(data_dir, out, args)
         }
+        LearnCommand::Bench {
+            suite: Some(BenchSuite::Ingest(args)),
+        } => super::bench::ingest(out, args),
         LearnCommand::Bench { suite: None } => {
             let report = super::eval::bench();
             out.print(&report, |b| {

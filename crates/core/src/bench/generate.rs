@@ -63,7 +63,7 @@ pub struct GenerateReport {
 }
 
 #[rustfmt::skip]
-const TOPICS: [&[&str]; 24] = [
+pub(super) const TOPICS: [&[&str]; 24] = [
     &["rust", "compiler", "borrow", "checker", "cargo", "crate", "memory", "safety", "async", "trait", "lifetime", "release"],
     &["football", "league", "match", "goal", "striker", "coach", "season", "transfer", "stadium", "penalty", "derby", "cup"],
     &["stock", "market", "shares", "earnings", "investors", "dividend", "index", "trading", "bond", "inflation", "rates", "quarter"],
@@ -119,7 +119,13 @@ fn sentence(rng: &mut Xoshiro256Plus, topic: &[&str], words: usize) -> String {
     s
 }
 
-fn article(rng: &mut Xoshiro256Plus, feed: usize, n: usize, topic: usize, days: u32) -> NewArticle {
+pub(super) fn article(
+    rng: &mut Xoshiro256Plus,
+    feed: usize,
+    n: usize,
+    topic: usize,
+    days: u32,
+) -> NewArticle {
     let words = TOPICS[topic];
     let title_len = rng.gen_range(6..12);
     let title = sentence(rng, words, title_len);
