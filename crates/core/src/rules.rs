@@ -175,7 +175,14 @@ pub struct RuleHit {
 impl RuleHit {
     /// The score after the rule: 0 for a mute, halfway to 1 for a boost.
     pub fn adjust(&self, model_score: f32) -> f32 {
-        match self.action {
+        self.action.adjust(model_score)
+    }
+}
+
+impl RuleAction {
+    /// The score after the action: 0 for a mute, halfway to 1 for a boost.
+    pub fn adjust(self, model_score: f32) -> f32 {
+        match self {
             RuleAction::Mute => 0.0,
             RuleAction::Boost => 1.0 - (1.0 - model_score.clamp(0.0, 1.0)) / 2.0,
         }
@@ -218,17 +225,28 @@ impl RuleSet {
     /// for callers that answer "does this rule match" from elsewhere than the article's
     /// fields (the engine's lookups in the search index).
     pub fn first_match(&self, matches: impl Fn(&Rule) -> bool) -> Option<RuleHit> {
-        let rule = self.rules.iter().find(|r| matches(r))?;
+        self.first_place(matches).map(|place| self.hit_at(place))
+    }
+
+    /// The place (in [`RuleSet::rules`]) of the first rule `matches` accepts: the earlier
+    /// of two matching rules wins.
+    pub fn first_place(&self, matches: impl Fn(&Rule) -> bool) -> Option<usize> {
+        self.rules.iter().position(matches)
+    }
+
+    /// The rule at `place` as the reason and the score change.
+    pub fn hit_at(&self, place: usize) -> RuleHit {
+        let rule = &self.rules[place];
         let what = rule.describe(|id| self.feed_titles.get(&id).cloned());
         let verb = match rule.action {
             RuleAction::Mute => "muted",
             RuleAction::Boost => "boosted",
         };
-        Some(RuleHit {
+        RuleHit {
             rule_id: rule.id,
             action: rule.action,
             reason: format!("{verb}: {what}"),
-        })
+        }
     }
 }
 

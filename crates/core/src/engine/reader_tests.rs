@@ -598,3 +598,62 @@ fn author_rules_follow_articles_stored_after_the_first_listing() {
     engine.embed_pending(|_, _| {}).unwrap();
     assert_eq!(boosted(&engine), HashSet::from([new]));
 }
+
+/// For you answers rules from kept sets over the whole ranking; a single article's check
+/// (notifications, counts) tries the rules on its metadata. Both give every article the
+/// same rule, mutes first: a feed mute beats a words boost, an author mute a feed boost.
+#[test]
+fn for_you_and_single_articles_agree_on_which_rule_applies() {
+    let (_dir, engine) = engine();
+    teach(&engine);
+    let rule = |action, field, pattern: &str| {
+        engine
+            .add_rule(NewRule {
+                action,
+                field,
+                pattern: pattern.into(),
+                days: None,
+            })
+            .unwrap()
+    };
+    rule(RuleAction::Boost, RuleField::Words, "rust");
+    rule(RuleAction::Boost, RuleField::Feed, "2");
+    let report = rule(RuleAction::Boost, RuleField::Words, "report");
+    // Also in "stock market shares earnings report": the earlier rule is the one shown.
+    rule(RuleAction::Boost, RuleField::Words, "earnings");
+    let feed_mute = rule(RuleAction::Mute, RuleField::Feed, "1");
+    let author_mute = rule(RuleAction::Mute, RuleField::Author, "jane");
+    let items = engine.for_you(None, false).unwrap();
+    assert_eq!(items.len(), 11);
+    let rules = engine.active_rules().unwrap();
+    for item in &items {
+        let meta = engine
+            .store()
+            .get_article_meta(item.recommendation.id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(item.rule, rules.hit(engine.store(), &meta), "{item:?}");
+    }
+    let rule_of = |a: ArticleId| {
+        items
+            .iter()
+            .find(|i| i.recommendation.id == a)
+            .and_then(|i| i.rule.as_ref())
+            .map(|hit| hit.rule_id)
+    };
+    assert_eq!(
+        rule_of(id(0, 2)),
+        Some(feed_mute.id),
+        "rust, but feed 1 is muted"
+    );
+    assert_eq!(
+        rule_of(id(2, 0)),
+        Some(author_mute.id),
+        "Jane Doe's markets article"
+    );
+    assert_eq!(rule_of(id(2, 2)), Some(report.id));
+    assert!(items
+        .iter()
+        .filter(|i| i.recommendation.feed_id == FeedId(2))
+        .all(|i| i.rule.as_ref().unwrap().action == RuleAction::Boost));
+}

@@ -78,6 +78,7 @@ impl Engine {
         // rules can lift or sink any article, so then every one is looked at first (from
         // what the rules keep at hand: no article is read for it).
         let order_is_final = rules.is_empty();
+        let rules = rules.over_ranking();
         let mut scored = Vec::new();
         for k in 0..ranking.len() {
             if order_is_final && scored.len() == limit {
@@ -88,10 +89,8 @@ impl Engine {
             if is_read && !include_read {
                 continue;
             }
-            let rule = rules.hit_ranked(&self.store, id, ranking.feed(k));
-            let score = rule
-                .as_ref()
-                .map_or(model_score, |hit| hit.adjust(model_score));
+            let rule = rules.place(&self.store, id, ranking.feed(k));
+            let score = rule.map_or(model_score, |place| rules.adjust(place, model_score));
             scored.push((k, score, model_score, rule, is_read));
         }
         // Stable: ties keep the model's order.
@@ -104,6 +103,7 @@ impl Engine {
             let Some(record) = self.store.get_article_meta(ranking.entry(k).0)? else {
                 continue; // removed since the snapshot was built
             };
+            let rule = rule.map(|place| rules.hit(place));
             kept.push((k, score, model_score, rule, is_read, record.published));
         }
         // Only the page that is returned is described (a reason is a pass over the likes).

@@ -330,3 +330,102 @@ impl ActiveRules {
         })
     }
 }
+
+impl ActiveRules {
+    /// The rules ready for a whole ranking: each article's first matching rule comes from
+    /// one lookup in a map built from the kept sets, not from trying every rule on it.
+    pub(crate) fn over_ranking(&self) -> RankingRules<'_> {
+        let rules = self.set.rules();
+        let answered_by_sets = |rule: &Rule| match rule.field {
+            RuleField::Words => self.in_text.is_some(),
+            RuleField::Author => self.authors.is_some(),
+            RuleField::Feed => false,
+        };
+        if !rules
+            .iter()
+            .all(|r| r.field == RuleField::Feed || answered_by_sets(r))
+        {
+            return RankingRules {
+                rules: self,
+                first: None,
+                feeds: Vec::new(),
+            };
+        }
+        // Later rules first, so an earlier rule's place overwrites a later one's.
+        let mut first: HashMap<ArticleId, usize> = HashMap::new();
+        for (place, rule) in rules.iter().enumerate().rev() {
+            let ids = match rule.field {
+                RuleField::Words => self
+                    .in_text
+                    .as_ref()
+                    .and_then(|w| w.by_rule.get(&rule.id))
+                    .map(|(_, ids)| ids),
+                RuleField::Author => self.authors.as_ref().and_then(|a| a.by_rule.get(&rule.id)),
+                RuleField::Feed => None,
+            };
+            for id in ids.into_iter().flatten() {
+                first.insert(*id, place);
+            }
+        }
+        let feeds = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.field == RuleField::Feed)
+            .filter_map(|(place, r)| r.pattern.parse::<FeedId>().ok().map(|f| (place, f)))
+            .collect();
+        RankingRules {
+            rules: self,
+            first: Some(first),
+            feeds,
+        }
+    }
+}
+
+/// [`ActiveRules`] over a ranking (see [`ActiveRules::over_ranking`]).
+pub(crate) struct RankingRules<'a> {
+    rules: &'a ActiveRules,
+    /// Per article, the place of its first matching words or author rule, for articles the
+    /// sets cover; `None` when some rule can only be answered article by article.
+    first: Option<HashMap<ArticleId, usize>>,
+    /// (place, feed) of each feed rule.
+    feeds: Vec<(usize, FeedId)>,
+}
+
+impl RankingRules<'_> {
+    /// The place of the rule that applies to an article of the ranking, if any.
+    pub(crate) fn place(&self, store: &Store, id: ArticleId, feed: FeedId) -> Option<usize> {
+        let rules = self.rules;
+        if rules.set.is_empty() {
+            return None;
+        }
+        let Some(first) = &self.first else {
+            let hit = rules.hit_ranked(store, id, feed)?;
+            return rules.set.rules().iter().position(|r| r.id == hit.rule_id);
+        };
+        let mut best = first.get(&id).copied();
+        if let Some(&(place, _)) = self.feeds.iter().find(|(_, f)| *f == feed) {
+            best = Some(best.map_or(place, |b| b.min(place)));
+        }
+        // An article the index did not hold when it was asked is read directly.
+        if let Some(words) = &rules.in_text {
+            if !words.indexed.contains(&id) {
+                let before = best.unwrap_or(usize::MAX);
+                let direct = rules.set.rules()[..before.min(rules.set.rules().len())]
+                    .iter()
+                    .position(|r| r.field == RuleField::Words && words.holds(store, r, id));
+                best = direct.or(best);
+            }
+        }
+        best
+    }
+
+    /// What the rule at `place` does to the model's score.
+    pub(crate) fn adjust(&self, place: usize, model_score: f32) -> f32 {
+        self.rules.set.rules()[place].action.adjust(model_score)
+    }
+
+    /// The rule at `place` as the reason shown.
+    pub(crate) fn hit(&self, place: usize) -> RuleHit {
+        self.rules.set.hit_at(place)
+    }
+}
