@@ -37,6 +37,13 @@ struct Args {
     quick: bool,
     /// Internal: measure one session setup in this (fresh) process and print one line.
     probe_one: Option<usize>,
+    /// Only these workloads (by name); all when empty.
+    only: Vec<String>,
+    /// Skip the memory probes.
+    no_probes: bool,
+    /// For a profiler: run only `who` (`sift` or `reference`) on one workload, `reps` times,
+    /// with nothing else in the process doing work.
+    profile: Option<(String, String)>,
 }
 
 fn parse_args() -> Args {
@@ -48,6 +55,9 @@ fn parse_args() -> Args {
         probes_only: false,
         quick: false,
         probe_one: None,
+        only: Vec::new(),
+        no_probes: false,
+        profile: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -65,6 +75,20 @@ fn parse_args() -> Args {
             "--quick" => args.quick = true,
             "--probes-only" => args.probes_only = true,
             "--probe-one" => args.probe_one = it.next().and_then(|n| n.parse().ok()),
+            "--only" => {
+                args.only = it
+                    .next()
+                    .expect("--only titles,summaries,articles")
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
+            }
+            "--no-probes" => args.no_probes = true,
+            "--profile" => {
+                let spec = it.next().expect("--profile WORKLOAD:sift|reference");
+                let (workload, who) = spec.split_once(':').expect("WORKLOAD:WHO");
+                args.profile = Some((workload.to_string(), who.to_string()));
+            }
             _ => {} // cargo bench passes `--bench`
         }
     }
@@ -372,26 +396,28 @@ fn probe_setups() -> Vec<(String, EmbedOptions)> {
         idle_release: None,
         ..EmbedOptions::default()
     };
-    // (optimisation, prepacking, arena, memory pattern, weights in the arena)
+    // (optimisation, constant folding, prepacking, arena, memory pattern, weights in the arena)
     let variants = [
-        (Optimization::All, true, true, true, true),
-        (Optimization::All, true, true, false, true),
-        (Optimization::All, false, true, true, true),
-        (Optimization::All, true, false, false, true),
-        (Optimization::All, true, true, true, false),
-        (Optimization::Basic, true, true, true, true),
-        (Optimization::Off, true, true, true, true),
-        (Optimization::Off, true, true, false, true),
-        (Optimization::Off, true, true, false, false),
-        (Optimization::Off, true, false, false, true),
+        (Optimization::All, true, true, true, true, true),
+        (Optimization::All, true, true, true, false, true),
+        (Optimization::All, true, true, false, false, true),
+        (Optimization::Extended, true, true, true, true, true),
+        (Optimization::Extended, true, true, true, false, true),
+        (Optimization::Extended, false, true, true, true, true),
+        (Optimization::Extended, false, true, true, false, true),
+        (Optimization::All, false, true, true, false, true),
+        (Optimization::Off, true, true, true, true, true),
+        (Optimization::Off, true, true, true, false, true),
     ];
     let mut setups = vec![(
         format!("Sift as shipped ({})", describe(&base)),
         base.clone(),
     )];
-    for (optimization, prepack, arena, memory_pattern, weights_in_arena) in variants {
+    for (optimization, fold_constants, prepack, arena, memory_pattern, weights_in_arena) in variants
+    {
         let options = EmbedOptions {
             optimization,
+            fold_constants,
             prepack,
             arena,
             memory_pattern,
@@ -405,10 +431,53 @@ fn probe_setups() -> Vec<(String, EmbedOptions)> {
     setups
 }
 
+/// Sift's embedder in the setups that run against the reference in the interleaved rounds:
+/// the shipped defaults first, then the alternatives they were chosen over.
+fn sift_setups() -> Vec<(String, EmbedOptions)> {
+    let base = EmbedOptions {
+        idle_release: None,
+        ..EmbedOptions::default()
+    };
+    let mut setups = vec![(
+        format!("Sift as shipped: {}", describe(&base)),
+        base.clone(),
+    )];
+    let alternatives = [
+        EmbedOptions {
+            optimization: Optimization::All,
+            fold_constants: true,
+            memory_pattern: true,
+            ..base.clone()
+        },
+        EmbedOptions {
+            optimization: Optimization::Extended,
+            fold_constants: false,
+            memory_pattern: false,
+            ..base.clone()
+        },
+        EmbedOptions {
+            optimization: Optimization::Off,
+            memory_pattern: false,
+            ..base.clone()
+        },
+    ];
+    for options in alternatives {
+        if !setups.iter().any(|(_, o)| *o == options) {
+            setups.push((format!("Sift, {}", describe(&options)), options));
+        }
+    }
+    setups
+}
+
 fn describe(options: &EmbedOptions) -> String {
     format!(
-        "{}{}, arena {}{}",
+        "{}{}{}, arena {}{}",
         options.optimization,
+        if options.fold_constants || options.optimization == Optimization::Off {
+            ""
+        } else {
+            " but no constant folding"
+        },
         if options.prepack {
             ""
         } else {
@@ -539,6 +608,10 @@ fn probe_memory(corpus: &Path, reps: usize) -> String {
     md
 }
 
+/// One of Sift's alternative setups in the interleaved rounds: its label, docs/s and ratio
+/// to the reference (min, median, max) and its median peak RSS.
+type AlternativeRow = (String, (f64, f64, f64), (f64, f64, f64), f64);
+
 /// Reference configurations from the sweep that run against Sift in the interleaved rounds.
 const FINALISTS: usize = 4;
 
@@ -562,23 +635,34 @@ fn main() {
         probe_one(n, &dir, &texts);
         return;
     }
-    eprintln!("[memory] probing session setups");
-    let memory_table = probe_memory(&args.corpus, args.probe_reps);
+    if let Some((workload, who)) = &args.profile {
+        profile_one(&dir, &args, workload, who);
+        return;
+    }
+    let memory_table = if args.no_probes {
+        String::new()
+    } else {
+        eprintln!("[memory] probing session setups");
+        probe_memory(&args.corpus, args.probe_reps)
+    };
     if args.probes_only {
         print!("{memory_table}");
         return;
     }
     let environment = onnx_environment(&dir).expect("ONNX Runtime (run models/fetch.sh)");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workloads = workloads(&args.corpus, args.quick);
-    let sift = OnnxEmbedder::load_with(
-        &dir,
-        EmbedOptions {
-            idle_release: None,
-            ..EmbedOptions::default()
-        },
-    )
-    .expect("Sift's embedder");
+    let mut workloads = workloads(&args.corpus, args.quick);
+    if !args.only.is_empty() {
+        workloads.retain(|w| args.only.iter().any(|o| o == w.name));
+    }
+    let sifts: Vec<(String, OnnxEmbedder)> = sift_setups()
+        .into_iter()
+        .map(|(label, options)| {
+            let embedder = OnnxEmbedder::load_with(&dir, options).expect("Sift's embedder");
+            (label, embedder)
+        })
+        .collect();
+    let sift = &sifts[0].1;
 
     let mut md = String::new();
     let mut summary = String::new();
@@ -700,30 +784,36 @@ fn main() {
         for reference in &mut references {
             reference.embed(&texts[..4]);
         }
-        sift.embed(&texts[..4]).expect("warm-up");
-        let contenders = references.len() + 1;
+        for (_, s) in &sifts {
+            s.embed(&texts[..4]).expect("warm-up");
+        }
+        let contenders = references.len() + sifts.len();
         let mut ref_runs: Vec<Vec<Run>> = finalists.iter().map(|_| Vec::new()).collect();
-        let mut sift_runs = Vec::new();
+        let mut all_sift_runs: Vec<Vec<Run>> = sifts.iter().map(|_| Vec::new()).collect();
         for rep in 0..args.reps {
             for k in 0..contenders {
                 let who = (rep + k) % contenders;
-                if who == references.len() {
-                    sift_runs.push(timed(&texts, |t| sift_embed(&sift, t)));
+                if who >= references.len() {
+                    let s = who - references.len();
+                    all_sift_runs[s].push(timed(&texts, |t| sift_embed(&sifts[s].1, t)));
                 } else {
                     let reference = &mut references[who];
                     ref_runs[who].push(timed(&texts, |t| reference.embed(t).len()));
                 }
             }
-            let line: Vec<String> = ref_runs
-                .iter()
-                .map(|runs| format!("{:.1}", runs[rep].docs_per_s))
-                .collect();
+            let line = |runs: &[Vec<Run>]| {
+                runs.iter()
+                    .map(|runs| format!("{:.1}", runs[rep].docs_per_s))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            };
             eprintln!(
-                "  round {rep}: finalists {} docs/s, sift {:.1} docs/s",
-                line.join(" / "),
-                sift_runs[rep].docs_per_s
+                "  round {rep}: finalists {} docs/s, sift {} docs/s",
+                line(&ref_runs),
+                line(&all_sift_runs)
             );
         }
+        let sift_runs = &all_sift_runs[0];
         let median_speed =
             |runs: &[Run]| stats(&runs.iter().map(|r| r.docs_per_s).collect::<Vec<_>>()).1;
         let winner = (0..finalists.len())
@@ -731,10 +821,25 @@ fn main() {
             .expect("a finalist");
         let best = finalists[winner];
         let reference = &mut references[winner];
-        let ratios: Vec<f64> = sift_runs
+        let ratios_of = |runs: &[Run]| -> Vec<f64> {
+            runs.iter()
+                .zip(&ref_runs[winner])
+                .map(|(s, r)| s.docs_per_s / r.docs_per_s)
+                .collect()
+        };
+        let ratios = ratios_of(sift_runs);
+        let alternative_rows: Vec<AlternativeRow> = sifts
             .iter()
-            .zip(&ref_runs[winner])
-            .map(|(s, r)| s.docs_per_s / r.docs_per_s)
+            .zip(&all_sift_runs)
+            .skip(1)
+            .map(|((label, _), runs)| {
+                (
+                    label.clone(),
+                    stats(&runs.iter().map(|r| r.docs_per_s).collect::<Vec<_>>()),
+                    stats(&ratios_of(runs)),
+                    stats(&runs.iter().map(|r| r.peak_mb).collect::<Vec<_>>()).1,
+                )
+            })
             .collect();
         let finalist_rows: Vec<(RefConfig, (f64, f64, f64))> = finalists
             .iter()
@@ -761,10 +866,10 @@ fn main() {
         let speeds = |runs: &[Run]| stats(&runs.iter().map(|r| r.docs_per_s).collect::<Vec<_>>());
         let peaks = |runs: &[Run]| stats(&runs.iter().map(|r| r.peak_mb).collect::<Vec<_>>());
         let (rmin, rmed, rmax) = speeds(&ref_runs);
-        let (smin, smed, smax) = speeds(&sift_runs);
+        let (smin, smed, smax) = speeds(sift_runs);
         let (qmin, qmed, qmax) = stats(&ratios);
         let (_, rpeak, _) = peaks(&ref_runs);
-        let (_, speak, _) = peaks(&sift_runs);
+        let (_, speak, _) = peaks(sift_runs);
 
         let _ = writeln!(md, "#### {} — {}, {} texts\n", w.name, w.what, texts.len());
         let _ = writeln!(
@@ -819,6 +924,12 @@ fn main() {
             md,
             "| **ratio Sift / reference** (per round) | {qmin:.2} / **{qmed:.2}** / {qmax:.2} | |"
         );
+        for (label, (min, med, max), (rmin, rmed, rmax), peak) in &alternative_rows {
+            let _ = writeln!(
+                md,
+                "| {label} | {min:.1} / {med:.1} / {max:.1}; ratio {rmin:.2} / **{rmed:.2}** / {rmax:.2} | {peak:.0} |"
+            );
+        }
         let _ = writeln!(
             md,
             "\nLowest cosine between Sift's and the reference's vector for the same text: {agreement:.4}.\n"
@@ -852,5 +963,62 @@ fn main() {
     match &args.out {
         Some(path) => std::fs::write(path, &out).expect("write --out"),
         None => print!("{out}"),
+    }
+}
+
+/// Something that embeds texts and says how many vectors it made.
+type EmbedFn = dyn FnMut(&[&str]) -> usize;
+
+/// `--profile WORKLOAD:WHO`: only Sift's shipped embedder (`sift`) or the reference in the
+/// configuration the sweeps found best (`reference`: batch 32 for titles, 4 for summaries,
+/// 1 for full articles, every core without spinning, arena on, all optimisations) embeds the
+/// workload `--reps` times, so a profiler sees one of them and nothing else.
+fn profile_one(dir: &Path, args: &Args, workload: &str, who: &str) {
+    let environment = onnx_environment(dir).expect("ONNX Runtime (run models/fetch.sh)");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workloads = workloads(&args.corpus, args.quick);
+    let w = workloads
+        .iter()
+        .find(|w| w.name == workload)
+        .expect("--profile titles|summaries|articles:WHO");
+    let texts: Vec<&str> = w.texts.iter().map(String::as_str).collect();
+    let mut embed: Box<EmbedFn> = match who {
+        "sift" => {
+            let sift = OnnxEmbedder::load_with(
+                dir,
+                EmbedOptions {
+                    idle_release: None,
+                    ..EmbedOptions::default()
+                },
+            )
+            .expect("Sift's embedder");
+            Box::new(move |t| sift_embed(&sift, t))
+        }
+        "reference" => {
+            let batch = match workload {
+                "titles" => 32,
+                "summaries" => 4,
+                _ => 1,
+            };
+            let config = RefConfig {
+                batch,
+                threads: cores,
+                arena: true,
+                spinning: false,
+                sorted: true,
+                level: 3,
+            };
+            let mut reference = Reference::new(dir, &environment, config);
+            Box::new(move |t| reference.embed(t).len())
+        }
+        _ => panic!("--profile WORKLOAD:sift|reference"),
+    };
+    embed(&texts[..4]);
+    for rep in 0..args.reps {
+        let run = timed(&texts, &mut embed);
+        eprintln!(
+            "[{workload}] {who} round {rep}: {:.1} docs/s",
+            run.docs_per_s
+        );
     }
 }

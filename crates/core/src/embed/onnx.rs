@@ -90,6 +90,12 @@ pub struct EmbedOptions {
     /// ONNX Runtime re-lays the weights out for its matrix kernels once, at load (its
     /// default); without it they are packed on each run instead.
     pub prepack: bool,
+    /// Graph optimisation may fold constant subgraphs (ONNX Runtime's default). This
+    /// model stores its weights as int8 with a Cast and a Mul in front of each: folding
+    /// turns them into float weights once, at load (~90 MB, held twice while the session
+    /// is built); without folding they are turned into floats on every run instead, while
+    /// the other optimisations (fused attention, layer norm, GELU) still apply.
+    pub fold_constants: bool,
 }
 
 /// ONNX Runtime's graph optimisation levels: fusing operators makes the model faster and
@@ -139,6 +145,7 @@ impl Default for EmbedOptions {
             memory_pattern: true,
             weights_in_arena: true,
             prepack: true,
+            fold_constants: true,
         }
     }
 }
@@ -377,6 +384,16 @@ fn session_builder(
         .map_err(text)?
         .with_prepacking(options.prepack)
         .map_err(text)?;
+    let builder = if options.fold_constants {
+        builder
+    } else {
+        builder
+            .with_config_entry(
+                "optimization.disable_specified_optimizers",
+                "ConstantFolding",
+            )
+            .map_err(text)?
+    };
     if options.weights_in_arena {
         Ok(builder)
     } else {
