@@ -103,6 +103,9 @@ fn ingest_events(
             }
             crate::tray::update_unread(&app);
             notify_in_background(&app, engine.clone(), report);
+            // What the import freed (fetched pages, tokenizer and search-index buffers) goes
+            // back to the system now, not when the heap happens to be reused.
+            sift_core::heap::release_freed_memory();
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod feeds;
+pub mod heap;
 pub mod learn;
 pub mod paths;
 pub mod recommender;

@@ -534,7 +534,9 @@ pub fn onnx_environment(model_dir: &Path) -> std::result::Result<Environment, St
         .with_name("sift")
         .build()
         .map_err(|e| format!("ONNX Runtime environment: {e}"))?;
-    return_large_blocks_to_the_system();
+    // Large tensors are mapped on their own and unmapped when freed (see `heap`), also in
+    // processes whose `main` did not tune the allocator (tests, benchmarks).
+    crate::heap::tune_allocator();
     Ok(ENVIRONMENT.get_or_init(|| environment).clone())
 }
 
@@ -555,46 +557,12 @@ fn spawn_idle_releaser(shared: Weak<Shared>, idle: Duration) {
             if slot.session.is_some() && slot.last_used.elapsed() >= idle {
                 slot.session = None;
                 drop(slot);
-                release_freed_memory();
+                crate::heap::release_freed_memory();
             }
         });
     if let Err(e) = spawned {
         // Without the thread the session simply stays loaded.
         tracing::warn!("could not start the embedder's idle release: {e}");
-    }
-}
-
-/// glibc raises its mmap threshold to the largest block freed so far (up to 32 MB), after
-/// which blocks of MBs (ONNX Runtime's tensors, the tokenizer's buffers) come from heaps that
-/// fragment and never shrink: measured with the arena off, a `sift refresh` of 64 articles
-/// peaked at 575 MB with glibc's default and 331 MB with a fixed 1 MB threshold. A fixed
-/// threshold maps each large block on its own and unmaps it on free. Process-wide, like the
-/// environment it is set beside.
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        const M_MMAP_THRESHOLD: i32 = -3;
-        // SAFETY: mallopt only changes glibc's allocation policy; valid for any value.
-        unsafe {
-            mallopt(M_MMAP_THRESHOLD, 1 << 20);
-        }
-    }
-}
-
-/// Hands memory freed by the dropped session back to the OS; glibc keeps it otherwise.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
-        // SAFETY: malloc_trim only walks glibc's own heaps; it has no preconditions.
-        unsafe {
-            malloc_trim(0);
-        }
     }
 }
 

@@ -162,6 +162,18 @@ fn clusters_and_map_reflect_ratings() {
         .iter()
         .any(|c| c.label.contains("photography") || c.label.contains("landscape")));
     assert_eq!(clusters.iter().map(|c| c.size).sum::<usize>(), 24);
+    // Under each cluster, the best unrated articles For you labels with it, best first.
+    let ranking = engine.recommend(None).unwrap();
+    for c in &clusters {
+        let expected: Vec<_> = ranking
+            .iter()
+            .filter(|r| r.cluster.as_deref() == Some(c.label.as_str()))
+            .take(super::views::TOP_PER_CLUSTER)
+            .cloned()
+            .collect();
+        assert_eq!(c.top, expected, "{}", c.label);
+    }
+    assert!(clusters.iter().any(|c| !c.top.is_empty()));
 
     let map = engine.map().unwrap();
     assert_eq!(map.len(), 24);

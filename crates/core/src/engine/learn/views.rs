@@ -54,7 +54,14 @@ pub struct ClusterSummary {
     pub size: usize,
     pub liked: usize,
     pub disliked: usize,
+    /// The best unrated articles close to this cluster (at most [`TOP_PER_CLUSTER`]), best
+    /// first: what the Clusters view lists under each cluster, so it need not ask for the
+    /// whole ranking to pick them out.
+    pub top: Vec<Recommendation>,
 }
+
+/// Articles [`Engine::clusters`] lists under each cluster.
+pub const TOP_PER_CLUSTER: usize = 3;
 
 impl Engine {
     /// Unrated (skipped included: skip is not a dislike) embedded articles, best first.
@@ -172,7 +179,26 @@ impl Engine {
     }
 
     pub fn clusters(&self) -> Result<Vec<ClusterSummary>> {
-        let snap = self.snapshot()?;
+        let ranking = self.ranking(None)?;
+        let snap = &ranking.snap;
+        // The best first, each under the cluster it is close to (as For you labels it),
+        // described only when kept.
+        let mut top: Vec<Vec<Recommendation>> = vec![Vec::new(); snap.clusters.len()];
+        let mut unfilled = snap.clusters.len();
+        for k in 0..ranking.len() {
+            if unfilled == 0 {
+                break;
+            }
+            let Some(c) = snap.close_cluster(ranking.order[k]) else {
+                continue;
+            };
+            if top[c].len() < TOP_PER_CLUSTER {
+                top[c].push(ranking.describe(k));
+                if top[c].len() == TOP_PER_CLUSTER {
+                    unfilled -= 1;
+                }
+            }
+        }
         let mut size = vec![0usize; snap.clusters.len()];
         let mut liked = vec![0usize; snap.clusters.len()];
         let mut disliked = vec![0usize; snap.clusters.len()];
@@ -189,13 +215,15 @@ impl Engine {
         Ok(snap
             .clusters
             .iter()
-            .map(|c| ClusterSummary {
+            .zip(top)
+            .map(|(c, top)| ClusterSummary {
                 id: c.id,
                 label: c.label.clone(),
                 keywords: c.keywords.clone(),
                 size: size[c.id],
                 liked: liked[c.id],
                 disliked: disliked[c.id],
+                top,
             })
             .collect())
     }
