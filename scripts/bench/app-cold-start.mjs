@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// Cold start of the release app on a large store, to the first painted view and to a usable
+// For you, against references measured in the same rounds. Each round, interleaved:
+//   - reference: the same app on an empty store, to its first painted view (what starting the
+//     process, GTK and the webview costs with nothing to load);
+//   - the app on STORE, to its first painted view and to For you's first item;
+//   - reference: the CLI on STORE, `sift --json recommend --limit 50` (process to For you),
+//     when --cli is given.
+// Times are taken from the app process's start (its start time in /proc, 10 ms resolution)
+// to marks the page sets when the shell and For you's first items are in the DOM
+// (performance.mark "sift:shell" and "sift:for-you", set in the frame that paints them; see
+// ui/src/lib/startup.ts), converted to wall time with performance.timeOrigin. WebDriver's
+// polling does not count. The app is launched under Xvfb through tauri-driver (like the
+// e2e tests); starting Xvfb and the driver is not counted either.
+//
+//   node scripts/bench/app-cold-start.mjs APP_BIN STORE [--runs 5] [--cli SIFT_BIN] [--json FILE]
+//
+// STORE is a data directory (e.g. from `sift generate-store --articles 100000 --feeds 500`);
+// the app opens it as a user's store (start-up work included). Prints one Markdown section
+// on stdout, progress on stderr.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+import { launchApp } from "../../tests/e2e/lib/app.mjs";
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const [appBin, storeArg] = args;
+const RUNS = Number(option("--runs", "5"));
+const CLI = option("--cli", null);
+const JSON_OUT = option("--json", null);
+const TARGET_MS = 1000;
+if (!appBin || !existsSync(appBin) || !storeArg || !existsSync(storeArg) || (CLI && !existsSync(CLI))) {
+  console.error("usage: app-cold-start.mjs APP_BIN STORE [--runs N] [--cli SIFT_BIN] [--json FILE]");
+  process.exit(2);
+}
+process.env.SIFT_APP_BIN = resolve(appBin);
+const store = resolve(storeArg);
+const log = (...a) => console.error("app-cold-start:", ...a);
+
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+const BOOT_MS = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))[1]) * 1000;
+
+/** The sift-app process serving `dataDir` (its environment names it). */
+function appPid(dataDir) {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "sift-app") continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (environ.includes(`SIFT_DATA_DIR=${dataDir}`)) return Number(entry);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return null;
+}
+
+/** When process `pid` started, in ms since the epoch (field 22 of /proc/PID/stat). */
+function processStartMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return BOOT_MS + (Number(fields[19]) / CLOCK_TICKS) * 1000;
+}
+
+/** The page's marks as ms since the epoch. */
+async function marks(session) {
+  return session.execute(
+    `const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? performance.timeOrigin + m.startTime : null; };
+     return { origin: performance.timeOrigin, shell: at("sift:shell"), forYou: at("sift:for-you"), now: performance.timeOrigin + performance.now() };`,
+  );
+}
+
+/** One launch of the app on `dataDir`: ms from the process's start to the shell and (if `forYou`) to For you's items. */
+async function launch(dataDir, { forYou }) {
+  const app = await launchApp({ dataDir });
+  try {
+    const pid = appPid(dataDir);
+    if (!pid) throw new Error(`no sift-app process for ${dataDir}`);
+    const started = processStartMs(pid);
+    if (forYou) await app.session.waitFor('[data-testid="rec-item"]', { timeoutMs: 120_000, what: "For you's first item" });
+    let m = await marks(app.session);
+    for (let i = 0; i < 50 && (m.shell === null || (forYou && m.forYou === null)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      m = await marks(app.session);
+    }
+    if (m.shell === null || (forYou && m.forYou === null)) throw new Error("the page set no start-up marks (an older UI build?)");
+    return {
+      shell: m.shell - started,
+      forYou: forYou ? m.forYou - started : null,
+      // The figure the first version of this script reported: the page's own clock at the item.
+      page: forYou ? m.forYou - m.origin : null,
+      webviewOrigin: m.origin - started,
+    };
+  } finally {
+    await app.stop();
+  }
+}
+
+function cliColdStart() {
+  const t0 = performance.now();
+  execFileSync(CLI, ["--data-dir", store, "--json", "recommend", "--limit", "50"], { stdio: ["ignore", "ignore", "inherit"] });
+  return performance.now() - t0;
+}
+
+const articles = (() => {
+  try {
+    const out = CLI ? JSON.parse(execFileSync(CLI, ["--data-dir", store, "--json", "stats"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) : null;
+    return out?.articles ?? null;
+  } catch {
+    return null;
+  }
+})();
+
+const rows = { empty: [], shell: [], forYou: [], page: [], origin: [], cli: [] };
+for (let run = 1; run <= RUNS; run++) {
+  const empty = mkdtempSync(join(tmpdir(), "sift-cold-empty-"));
+  try {
+    rows.empty.push((await launch(empty, { forYou: false })).shell);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+  const big = await launch(store, { forYou: true });
+  rows.shell.push(big.shell);
+  rows.forYou.push(big.forYou);
+  rows.page.push(big.page);
+  rows.origin.push(big.webviewOrigin);
+  if (CLI) rows.cli.push(cliColdStart());
+  log(
+    `round ${run}/${RUNS}: empty store shell ${rows.empty.at(-1).toFixed(0)} ms; store shell ${big.shell.toFixed(0)} ms, For you ${big.forYou.toFixed(0)} ms` +
+      (CLI ? `; CLI ${rows.cli.at(-1).toFixed(0)} ms` : ""),
+  );
+}
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const median = (xs) => {
+  const s = sorted(xs);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const stat = (xs) => {
+  const s = sorted(xs);
+  return `${fmt(s[0])} | **${fmt(median(s))}** | ${fmt(s.at(-1))}`;
+};
+const ratios = (xs, ref) => xs.map((x, i) => x / ref[i]);
+const verdict = (xs) => (median(xs) <= TARGET_MS ? "met" : "not met");
+
+
+const out = [
+  `The release app started cold on a store${articles ? ` of ${articles.toLocaleString("en")} articles` : ""} (${store.replace(/^.*\//, "")}), ${RUNS} rounds; each round also starts the app on an empty store${CLI ? " and runs the CLI to For you" : ""} (references, same round).`,
+  `Command: \`node scripts/bench/app-cold-start.mjs APP_BIN STORE --runs ${RUNS}${CLI ? " --cli SIFT_BIN" : ""}\` (STORE from \`sift generate-store --articles 100000 --feeds 500\`). From the app process's start (/proc, 10 ms resolution) to the page's marks: the shell painted (\`sift:shell\`), For you's first items painted (\`sift:for-you\`).`,
+  "",
+  "| measure | min ms | median ms | max ms | target |",
+  "|---|---:|---:|---:|---|",
+  `| reference: app on an empty store, process to first painted view | ${stat(rows.empty)} | |`,
+  `| app on the store, process to first painted view | ${stat(rows.shell)} | ≤ 1000 (${verdict(rows.shell)}) |`,
+  `| app on the store, process to a usable For you (first items painted) | ${stat(rows.forYou)} | ≤ 1000 (${verdict(rows.forYou)}) |`,
+  `| of which before the webview's page started (process to performance.timeOrigin) | ${stat(rows.origin)} | |`,
+  `| page clock at For you's items (performance.now(), the figure of the first version) | ${stat(rows.page)} | |`,
+  ...(CLI ? [`| reference: CLI process to For you (\`sift --json recommend --limit 50\`) | ${stat(rows.cli)} | ≤ 1000 |`] : []),
+  "",
+  `Ratio per round, store / empty store to the first painted view: ${stat(ratios(rows.shell, rows.empty)).replace(/ \| /g, " / ").replace(/\*\*/g, "")} (min / median / max).`,
+];
+console.log(out.join("\n"));
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, articles, ...rows }, null, 2));
