@@ -179,7 +179,10 @@ impl Store {
     /// Inserts or replaces one article (both halves, in one transaction). Ingestion owns how
     /// records are made; this is the plain write the learner's tests (and any importer) need.
     pub fn put_article(&self, record: &ArticleRecord) -> Result<(), StoreError> {
-        self.changing_corpus(|| self.put_article_once(record))
+        self.changing_corpus(|change| {
+            change.articles.push(record.id);
+            self.put_article_once(record)
+        })
     }
 
     fn put_article_once(&self, record: &ArticleRecord) -> Result<(), StoreError> {
@@ -228,10 +231,19 @@ impl Store {
     /// Stores the result of one fetch: new articles, in-place updates, and the feed record,
     /// all in one transaction (see [`RefreshWrite`]).
     pub fn apply_refresh(&self, write: &RefreshWrite) -> Result<RefreshWriteOutcome, StoreError> {
-        self.changing_corpus(|| self.apply_refresh_once(write))
+        self.changing_corpus(|change| {
+            let (outcome, written) = self.apply_refresh_once(write)?;
+            change.articles = written;
+            Ok(outcome)
+        })
     }
 
-    fn apply_refresh_once(&self, write: &RefreshWrite) -> Result<RefreshWriteOutcome, StoreError> {
+    /// Also returns every article whose record it wrote (new, changed, or only moved to
+    /// another feed), for the corpus log.
+    fn apply_refresh_once(
+        &self,
+        write: &RefreshWrite,
+    ) -> Result<(RefreshWriteOutcome, Vec<ArticleId>), StoreError> {
         let feed_id = write.feed.id;
         let feed_bytes = serde_json::to_vec(&write.feed)?;
         let now = chrono::Utc::now().to_rfc3339();
@@ -253,8 +265,9 @@ impl Store {
             .transaction(
                 |(feeds, articles, contents, keys, feed_articles, meta, dates)| {
                     let mut outcome = RefreshWriteOutcome::default();
+                    let mut written = Vec::new();
                     if feeds.get(feed_id.to_key())?.is_none() {
-                        return Ok(outcome);
+                        return Ok((outcome, written));
                     }
                     // Ids are drawn inside the transaction, so only new articles use one up.
                     let first_id = meta
@@ -324,6 +337,7 @@ impl Store {
                                 put_meta_tx(articles, &record)?;
                                 put_content_tx(contents, record.id, &new.content())?;
                                 outcome.new_ids.push(record.id);
+                                written.push(record.id);
                             }
                             Some(mut record) => {
                                 let before = record.clone();
@@ -381,6 +395,7 @@ impl Store {
                                 if changed {
                                     follow_tx(dates, Some(&before), Some(&record))?;
                                     put_meta_tx(articles, &record)?;
+                                    written.push(record.id);
                                 }
                             }
                         }
@@ -388,7 +403,7 @@ impl Store {
                     if next_id != first_id {
                         meta.insert(NEXT_ARTICLE_ID_KEY, &next_id.to_be_bytes())?;
                     }
-                    Ok(outcome)
+                    Ok((outcome, written))
                 },
             )?;
         Ok(outcome)
@@ -398,16 +413,18 @@ impl Store {
     /// are the user's training data) and saved ones (the reader's own collection). Articles other feeds also carry move to one of them.
     /// Returns the feed's record, or `None` if there was no such feed.
     pub fn remove_feed(&self, feed_id: FeedId) -> Result<Option<FeedRecord>, StoreError> {
-        self.changing_corpus(|| self.remove_feed_with(feed_id, || {}))
+        self.changing_corpus(|change| self.remove_feed_with(feed_id, || {}, &mut change.articles))
     }
 
     /// [`Store::remove_feed`], calling `between_scan_and_write` where another thread's
     /// write may land (after the scan of the feed's articles, before the transaction), so
     /// a test can put one there.
+    /// Every article it looked at (removed, or moved to another feed) is added to `touched`.
     fn remove_feed_with(
         &self,
         feed_id: FeedId,
         between_scan_and_write: impl Fn(),
+        touched: &mut Vec<ArticleId>,
     ) -> Result<Option<FeedRecord>, StoreError> {
         let Some(feed) = self.get_feed(feed_id)? else {
             return Ok(None);
@@ -429,6 +446,7 @@ impl Store {
             if !first_pass && ids.is_empty() {
                 break;
             }
+            touched.extend_from_slice(&ids);
             between_scan_and_write();
             (
                 &live.feeds,
@@ -519,10 +537,14 @@ mod tests {
         let ids = store.feed_article_ids(feed.id).unwrap();
         let (rated, saved, plain) = (ids[0], ids[1], ids[2]);
         store
-            .remove_feed_with(feed.id, || {
-                store.put_rating(rated, Rating::Like).unwrap();
-                store.save_article(saved).unwrap();
-            })
+            .remove_feed_with(
+                feed.id,
+                || {
+                    store.put_rating(rated, Rating::Like).unwrap();
+                    store.save_article(saved).unwrap();
+                },
+                &mut Vec::new(),
+            )
             .unwrap();
         assert!(
             store.get_article(rated).unwrap().is_some(),

@@ -90,17 +90,35 @@ impl Store {
         model_id: &str,
         vectors: impl IntoIterator<Item = (&'a str, &'a Embedding)>,
     ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut any = false;
-        for (content_hash, vector) in vectors {
-            batch.insert(key(model_id, content_hash), vector.to_le_bytes());
-            any = true;
-        }
-        if !any {
+        let written: Vec<(Vec<u8>, Vec<u8>, usize)> = vectors
+            .into_iter()
+            .map(|(content_hash, vector)| {
+                (
+                    key(model_id, content_hash),
+                    vector.to_le_bytes(),
+                    vector.dim(),
+                )
+            })
+            .collect();
+        if written.is_empty() {
             return Ok(());
         }
-        self.changing_corpus(|| {
-            self.live().embeddings.apply_batch(batch)?;
+        self.changing_corpus(|change| {
+            let live = self.live();
+            change.vectors = true;
+            let mut batch = sled::Batch::default();
+            for (key, bytes, dim) in written {
+                // A valid vector replaced by another: rows derived from the old one cannot
+                // be found by article (vectors are keyed by text), so the change is not
+                // described.
+                let replaced = live
+                    .embeddings
+                    .get(&key)?
+                    .is_some_and(|old| is_valid(&old, dim) && old.as_ref() != bytes.as_slice());
+                change.unknown |= replaced;
+                batch.insert(key, bytes);
+            }
+            live.embeddings.apply_batch(batch)?;
             Ok(())
         })
     }

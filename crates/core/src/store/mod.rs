@@ -27,6 +27,7 @@ pub use compact::CompactOutcome;
 pub(crate) use dates::listing_date;
 pub use embeddings::{Embedding, EmbeddingError};
 pub use icons::StoredIcon;
+pub use learner::CorpusChanges;
 pub use map_layout::StoredMapLayout;
 pub use ratings::{LearnerImport, RatingRecord};
 pub use retention::PruneOutcome;

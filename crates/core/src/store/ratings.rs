@@ -78,7 +78,11 @@ impl Store {
     /// settings — or, on any error, nothing. Returns how many answers were written.
     pub fn apply_import(&self, import: &LearnerImport) -> Result<usize, StoreError> {
         // It may bring vectors.
-        self.changing_corpus(|| self.apply_import_once(import))
+        self.changing_corpus(|change| {
+            // Vectors are written only for texts that have none.
+            change.vectors = !import.embeddings.is_empty();
+            self.apply_import_once(import)
+        })
     }
 
     fn apply_import_once(&self, import: &LearnerImport) -> Result<usize, StoreError> {

@@ -28,7 +28,10 @@ impl Store {
     /// model) unless another kept article has the same text. Rated and saved articles among
     /// them are kept (see the module note).
     pub fn remove_articles(&self, ids: &[ArticleId]) -> Result<PruneOutcome, StoreError> {
-        self.changing_corpus(|| self.remove_articles_once(ids))
+        self.changing_corpus(|change| {
+            change.articles = ids.to_vec();
+            self.remove_articles_once(ids)
+        })
     }
 
     fn remove_articles_once(&self, ids: &[ArticleId]) -> Result<PruneOutcome, StoreError> {

@@ -5,18 +5,21 @@
 //!
 //! It is a cache, never the source of truth: stamped with the store's
 //! [`Store::corpus_generation`](crate::store::Store::corpus_generation) and the embedding
-//! model's id, it is used only while both still match, and any file that does not read
-//! back whole (wrong magic, short, bad checksum) is ignored and rewritten. Rows are in the
-//! order a load from the store gives (article id), so the corpus, and every score, is the
-//! same either way.
+//! model's id, it is used as it is while both still match, brought up to date from the
+//! store's log of changes when only the generation moved (`corpus_patch.rs`), and any file
+//! that does not read back whole (wrong magic, short, bad checksum) is ignored and
+//! rewritten. Rows are in the order a load from the store gives (article id), so the
+//! corpus, and every score, is the same either way. It also lists the articles that had no
+//! vector yet when it was written: a vector stored later is keyed by text, not by article,
+//! so those are the articles to look at again when the log says vectors were stored.
 //!
 //! With the rows it keeps their region memberships (a fifth of a start to recompute),
 //! stamped with the regions they were computed under, and used only under the same ones.
 //!
-//! Layout (little-endian): `SIFTCRP1`, generation u64, model id (u32 length + UTF-8),
+//! Layout (little-endian): `SIFTCRP2`, generation u64, model id (u32 length + UTF-8),
 //! dimensions u32, rows u64; per row: article id u64, feed id u64, title, link (length
-//! `u32::MAX` for none), lead; then every row's vector (rows × dimensions f32); then a
-//! byte, 1 if memberships follow: regions stamp u64, regions u32, per row its region u32
+//! `u32::MAX` for none), lead; then every row's vector (rows × dimensions f32); then the
+//! articles without a vector (count u64, ids u64); then a byte, 1 if memberships follow: regions stamp u64, regions u32, per row its region u32
 //! and centrality f32, then every row's membership (rows × regions f32); last, the CRC-32 of
 //! everything before it.
 
@@ -29,15 +32,19 @@ use crate::domain::{ArticleId, FeedId};
 use crate::learn::matrix::Matrix;
 use crate::learn::CorpusContext;
 
-const MAGIC: &[u8; 8] = b"SIFTCRP1";
+const MAGIC: &[u8; 8] = b"SIFTCRP2";
 /// A string longer than this in a row means the file is not what it claims to be.
 const MAX_STRING: u32 = 1 << 24;
 const NO_LINK: u32 = u32::MAX;
 
 /// The corpus as the file holds it.
 pub(super) struct CorpusFile {
+    /// The store's corpus generation the file was written at.
+    pub(super) generation: u64,
     pub(super) articles: Vec<CorpusArticle>,
     pub(super) vectors: Matrix,
+    /// Stored articles that had no vector (for their text, under this model), in id order.
+    pub(super) pending: Vec<ArticleId>,
     pub(super) described: Option<Described>,
 }
 
@@ -47,6 +54,9 @@ pub(super) struct Described {
     pub(super) regions_stamp: u64,
     pub(super) membership: Matrix,
     pub(super) region: Vec<(usize, f32)>,
+    /// Rows whose membership above is a placeholder, to be computed again (a patch changed
+    /// their vector). Never written: a written file describes every row.
+    pub(super) stale_rows: Vec<usize>,
 }
 
 /// Tells one set of regions from another (a checksum of all they are made of).
@@ -55,16 +65,28 @@ pub(super) fn regions_stamp(context: &CorpusContext) -> u64 {
     (u64::from(crc32fast::hash(&bytes)) << 32) | (bytes.len() as u64 & 0xFFFF_FFFF)
 }
 
-/// Writes the corpus (`articles` with their rows of `vectors`) stamped with `generation`
-/// and `model_id`, through a temporary file renamed into place (a reader never sees half).
+/// What [`write`] writes, borrowed.
+pub(super) struct CorpusParts<'a> {
+    pub(super) articles: &'a [CorpusArticle],
+    pub(super) vectors: &'a Matrix,
+    pub(super) pending: &'a [ArticleId],
+    pub(super) described: Option<&'a Described>,
+}
+
+/// Writes the corpus stamped with `generation` and `model_id`, through a temporary file
+/// renamed into place (a reader never sees half).
 pub(super) fn write(
     path: &Path,
     generation: u64,
     model_id: &str,
-    articles: &[CorpusArticle],
-    vectors: &Matrix,
-    described: Option<&Described>,
+    corpus: CorpusParts<'_>,
 ) -> std::io::Result<()> {
+    let CorpusParts {
+        articles,
+        vectors,
+        pending,
+        described,
+    } = corpus;
     let tmp = path.with_extension("tmp");
     {
         let mut out = Crc32Writer {
@@ -87,8 +109,16 @@ pub(super) fn write(
             write_str(&mut out, &a.lead)?;
         }
         write_rows(&mut out, vectors)?;
+        out.write_all(&(pending.len() as u64).to_le_bytes())?;
+        for id in pending {
+            out.write_all(&id.0.to_le_bytes())?;
+        }
         match described {
-            Some(d) if d.region.len() == articles.len() && d.membership.len() == articles.len() => {
+            Some(d)
+                if d.region.len() == articles.len()
+                    && d.membership.len() == articles.len()
+                    && d.stale_rows.is_empty() =>
+            {
                 out.write_all(&[1])?;
                 out.write_all(&d.regions_stamp.to_le_bytes())?;
                 out.write_all(&(d.membership.dim() as u32).to_le_bytes())?;
@@ -107,9 +137,10 @@ pub(super) fn write(
     std::fs::rename(&tmp, path)
 }
 
-/// The corpus in the file at `path` if it is whole and stamped with `generation` and
-/// `model_id`, with vectors of `dim` dimensions; `None` otherwise (absent, stale, damaged).
-pub(super) fn read(path: &Path, generation: u64, model_id: &str, dim: usize) -> Option<CorpusFile> {
+/// The corpus in the file at `path` if it is whole and stamped with `model_id`, with
+/// vectors of `dim` dimensions; `None` otherwise (absent, another model, damaged). The
+/// caller compares its generation with the store's.
+pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile> {
     let mut file = File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     let body = len.checked_sub(4)?;
@@ -127,12 +158,11 @@ pub(super) fn read(path: &Path, generation: u64, model_id: &str, dim: usize) -> 
     );
     let mut magic = [0u8; 8];
     input.read_exact(&mut magic).ok()?;
-    if &magic != MAGIC
-        || read_u64(&mut input)? != generation
-        || read_str(&mut input)? != model_id
-        || read_u32(&mut input)? as usize != dim
-        || dim == 0
-    {
+    if &magic != MAGIC {
+        return None;
+    }
+    let generation = read_u64(&mut input)?;
+    if read_str(&mut input)? != model_id || read_u32(&mut input)? as usize != dim || dim == 0 {
         return None;
     }
     let rows = usize::try_from(read_u64(&mut input)?).ok()?;
@@ -160,6 +190,13 @@ pub(super) fn read(path: &Path, generation: u64, model_id: &str, dim: usize) -> 
         });
     }
     let vectors = read_rows(&mut input, rows, dim)?;
+    let pending_count = read_u64(&mut input)?;
+    if pending_count.checked_mul(8)? > len {
+        return None;
+    }
+    let pending = (0..pending_count)
+        .map(|_| read_u64(&mut input).map(ArticleId))
+        .collect::<Option<Vec<_>>>()?;
     let mut flag = [0u8; 1];
     input.read_exact(&mut flag).ok()?;
     let described = match flag[0] {
@@ -184,6 +221,7 @@ pub(super) fn read(path: &Path, generation: u64, model_id: &str, dim: usize) -> 
                 regions_stamp,
                 membership,
                 region,
+                stale_rows: Vec::new(),
             })
         }
         _ => return None,
@@ -195,8 +233,10 @@ pub(super) fn read(path: &Path, generation: u64, model_id: &str, dim: usize) -> 
         return None;
     }
     Some(CorpusFile {
+        generation,
         articles,
         vectors,
+        pending,
         described,
     })
 }
@@ -299,6 +339,20 @@ impl<R: Read> Read for Crc32Reader<R> {
 mod tests {
     use super::*;
 
+    fn parts<'a>(
+        articles: &'a [CorpusArticle],
+        vectors: &'a Matrix,
+        pending: &'a [ArticleId],
+        described: Option<&'a Described>,
+    ) -> CorpusParts<'a> {
+        CorpusParts {
+            articles,
+            vectors,
+            pending,
+            described,
+        }
+    }
+
     fn corpus() -> (Vec<CorpusArticle>, Matrix) {
         let articles = (1..=3u64)
             .map(|i| CorpusArticle {
@@ -321,9 +375,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("corpus.bin");
         let (articles, vectors) = corpus();
-        write(&path, 7, "model-a", &articles, &vectors, None).unwrap();
-        let back = read(&path, 7, "model-a", 4).expect("reads back");
+        let pending = [ArticleId(5), ArticleId(40)];
+        write(
+            &path,
+            7,
+            "model-a",
+            parts(&articles, &vectors, &pending, None),
+        )
+        .unwrap();
+        let back = read(&path, "model-a", 4).expect("reads back");
+        assert_eq!(back.generation, 7);
         assert_eq!(back.vectors, vectors);
+        assert_eq!(back.pending, pending);
         assert_eq!(back.articles.len(), 3);
         for (a, b) in articles.iter().zip(&back.articles) {
             assert_eq!(
@@ -331,10 +394,9 @@ mod tests {
                 (b.id, b.feed_id, &b.title, &b.link, &b.lead)
             );
         }
-        assert!(read(&path, 8, "model-a", 4).is_none(), "the store moved on");
-        assert!(read(&path, 7, "model-b", 4).is_none(), "another model");
-        assert!(read(&path, 7, "model-a", 8).is_none(), "another width");
-        assert!(read(&dir.path().join("absent"), 7, "model-a", 4).is_none());
+        assert!(read(&path, "model-b", 4).is_none(), "another model");
+        assert!(read(&path, "model-a", 8).is_none(), "another width");
+        assert!(read(&dir.path().join("absent"), "model-a", 4).is_none());
     }
 
     fn described() -> Described {
@@ -348,6 +410,7 @@ mod tests {
             regions_stamp: 42,
             membership,
             region: vec![(1, 0.5), (0, 0.25), (1, 0.125)],
+            stale_rows: Vec::new(),
         }
     }
 
@@ -356,22 +419,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("corpus.bin");
         let (articles, vectors) = corpus();
-        write(&path, 1, "m", &articles, &vectors, Some(&described())).unwrap();
+        let written = described();
+        write(
+            &path,
+            1,
+            "m",
+            parts(&articles, &vectors, &[ArticleId(9)], Some(&written)),
+        )
+        .unwrap();
         let whole = std::fs::read(&path).unwrap();
         // Short by one byte, one flipped bit in a vector, one trailing byte too many.
         std::fs::write(&path, &whole[..whole.len() - 1]).unwrap();
-        assert!(read(&path, 1, "m", 4).is_none());
+        assert!(read(&path, "m", 4).is_none());
         let mut flipped = whole.clone();
         let at = whole.len() - 10;
         flipped[at] ^= 0x10;
         std::fs::write(&path, &flipped).unwrap();
-        assert!(read(&path, 1, "m", 4).is_none());
+        assert!(read(&path, "m", 4).is_none());
         let mut longer = whole.clone();
         longer.push(0);
         std::fs::write(&path, &longer).unwrap();
-        assert!(read(&path, 1, "m", 4).is_none());
+        assert!(read(&path, "m", 4).is_none());
         std::fs::write(&path, &whole).unwrap();
-        let back = read(&path, 1, "m", 4).unwrap().described.unwrap();
+        let back = read(&path, "m", 4).unwrap().described.unwrap();
         let kept = described();
         assert_eq!(
             (back.regions_stamp, back.membership, back.region),

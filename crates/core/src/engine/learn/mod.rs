@@ -7,6 +7,7 @@
 //! inside the engine, so `Engine` stays `Send + Sync` and the app can share it.
 
 mod corpus_file;
+mod corpus_patch;
 mod embedding;
 mod map_view;
 mod rating;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{corpus_file, read, write, SEED};
+use super::{corpus_file, corpus_patch, read, write, SEED};
 use crate::domain::{ArticleId, ArticleMeta, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -36,6 +36,8 @@ pub(super) const REGIONS_STALE_FRACTION: f64 = 0.2;
 const SMALL_CORPUS: usize = 1000;
 /// The corpus file under the data dir (`corpus_file.rs`).
 const CORPUS_FILE: &str = "learner-corpus.bin";
+/// A patched corpus file is written again when the patch read more articles than this.
+const REWRITE_AFTER_PATCHED: usize = 2_000;
 /// Key of the stored regions in the store's learner cache (one entry per embedding model).
 const REGIONS_CACHE_KEY: &str = "corpus_regions";
 /// How many times a rebuild off the lock starts again when the snapshot changed under it
@@ -247,6 +249,7 @@ impl Corpus {
 
     /// Uses `regions` with every article's membership as computed under them before (kept
     /// in the corpus file): the same numbers [`Corpus::set_regions`] would compute.
+    /// Rows a patch changed (`stale_rows`) are computed again.
     fn set_described_regions(&mut self, regions: Arc<Regions>, described: corpus_file::Described) {
         if described.region.len() != self.articles.len()
             || described.membership.len() != self.articles.len()
@@ -257,6 +260,9 @@ impl Corpus {
         self.regions = regions;
         self.membership = described.membership;
         self.region = described.region;
+        for i in described.stale_rows {
+            self.describe_row(i);
+        }
     }
 
     /// Row `i`'s region membership, empty without regions.
@@ -319,12 +325,44 @@ impl Engine {
         let dim = self.model_dim();
         let generation = self.store.corpus_generation()?;
         let path = self.data_dir.join(CORPUS_FILE);
-        let (mut corpus, described) = match corpus_file::read(&path, generation, &model_id, dim) {
-            Some(file) => {
-                let described = file.described.clone();
-                (Corpus::from_file(file), described)
+        let file = corpus_file::read(&path, &model_id, dim);
+        // Kept as it is (it matches the store), patched from the store's log of changes,
+        // or not usable: then the store is read whole.
+        let (file, patched) = match file {
+            Some(file) if file.generation == generation => (Some(file), None),
+            Some(file) if file.generation < generation => {
+                let ids = self
+                    .store
+                    .corpus_changes(file.generation, generation)?
+                    .and_then(|changes| corpus_patch::articles_to_read(&file, &changes));
+                match ids {
+                    Some(ids) => {
+                        let file = corpus_patch::patch(
+                            &self.store,
+                            &model_id,
+                            dim,
+                            file,
+                            &ids,
+                            generation,
+                        )?;
+                        (Some(file), Some(ids.len()))
+                    }
+                    None => (None, None),
+                }
             }
-            None => (self.load_corpus_from_store(&model_id, dim)?, None),
+            _ => (None, None),
+        };
+        let from_store = file.is_none();
+        let (mut corpus, described, pending) = match file {
+            Some(mut file) => {
+                let described = file.described.take();
+                let pending = std::mem::take(&mut file.pending);
+                (Corpus::from_file(file), described, pending)
+            }
+            None => {
+                let (corpus, pending) = self.load_corpus_from_store(&model_id, dim)?;
+                (corpus, None, pending)
+            }
         };
         let stored: Option<StoredRegions> =
             self.store.get_learner_cache(&regions_key(&model_id))?;
@@ -345,37 +383,56 @@ impl Engine {
             None => self.compute_regions(&corpus)?,
         };
         let stamp = regions.context.as_deref().map(corpus_file::regions_stamp);
-        let from_file = described.is_some();
+        // Memberships kept (a patch's few changed rows are computed again, cheaply).
+        let described_as_kept = described
+            .as_ref()
+            .is_some_and(|d| Some(d.regions_stamp) == stamp);
         match described.filter(|d| Some(d.regions_stamp) == stamp) {
             Some(d) => corpus.set_described_regions(Arc::new(regions), d),
             None => corpus.set_regions(Arc::new(regions)),
         }
-        // Kept for the next start, unless something changed the corpus while it was read.
-        if !from_file && self.store.corpus_generation()? == generation {
+        // Written again after a load from the store, after every membership was computed
+        // again (new regions), and after a patch that read many articles: the next start
+        // then reads it as it is. A small patch is cheaper to repeat at the next start than
+        // the file (~200 MB at 100,000 articles) is to write now. Not when something
+        // changed the corpus while it was read.
+        let rewrite = from_store
+            || !described_as_kept
+            || patched.is_some_and(|read| read > REWRITE_AFTER_PATCHED);
+        if rewrite && self.store.corpus_generation()? == generation {
             let described = stamp.map(|regions_stamp| corpus_file::Described {
                 regions_stamp,
                 membership: corpus.membership.clone(),
                 region: corpus.region.clone(),
+                stale_rows: Vec::new(),
             });
-            if let Err(e) = corpus_file::write(
-                &path,
-                generation,
-                &model_id,
-                &corpus.articles,
-                &corpus.vectors,
-                described.as_ref(),
-            ) {
-                tracing::warn!("could not keep the corpus in {}: {e}", path.display());
+            let parts = corpus_file::CorpusParts {
+                articles: &corpus.articles,
+                vectors: &corpus.vectors,
+                pending: &pending,
+                described: described.as_ref(),
+            };
+            match corpus_file::write(&path, generation, &model_id, parts) {
+                // The file now holds every change up to `generation`.
+                Ok(()) => self.store.forget_corpus_changes(generation)?,
+                Err(e) => {
+                    tracing::warn!("could not keep the corpus in {}: {e}", path.display())
+                }
             }
         }
         Ok(corpus)
     }
 
     /// Every stored article that has a vector for its current text, in id order, read from
-    /// the lean metadata and the raw vectors.
-    fn load_corpus_from_store(&self, model_id: &str, dim: usize) -> Result<Corpus> {
+    /// the lean metadata and the raw vectors; and the ids of those that have none yet.
+    fn load_corpus_from_store(
+        &self,
+        model_id: &str,
+        dim: usize,
+    ) -> Result<(Corpus, Vec<ArticleId>)> {
         let metas = self.store.list_article_meta()?;
         let mut corpus = Corpus::empty(dim);
+        let mut pending = Vec::new();
         corpus.articles.reserve(metas.len());
         for a in metas {
             let id = a.id;
@@ -385,7 +442,10 @@ impl Engine {
                         corpus.vectors.push_le_bytes(bytes)
                     })?;
             match fits {
-                None => continue, // not embedded yet
+                None => {
+                    pending.push(id); // not embedded yet
+                    continue;
+                }
                 Some(Err(e)) => {
                     return Err(Error::Embedding(format!(
                         "stored vector of article {id}: {e}"
@@ -396,7 +456,7 @@ impl Engine {
             corpus.index.insert(id, corpus.articles.len());
             corpus.articles.push(CorpusArticle::from(a));
         }
-        Ok(corpus)
+        Ok((corpus, pending))
     }
 
     fn compute_regions(&self, corpus: &Corpus) -> Result<Regions> {
