@@ -14,6 +14,11 @@
 #
 # Scripts run from the repository root with CARGO_TARGET_DIR exported and BENCH_CORPUS set
 # (the AG News CSV, default ../shared/data/ag_news/test.csv).
+#
+# History: a section may end with one line `<!-- summary: HEADLINE FIGURES -->`; each run
+# adds a row (date, commit, section, those figures) at the top of the table between
+# `<!-- bench:history -->` markers, so earlier runs stay readable beside the new one (the
+# before/after of a change is two rows of the same section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -92,6 +97,21 @@ if written:
     header = (f"Last `make bench`: {now} at {commit} on {machine}; "
               f"sections written: {', '.join(written)}.")
     text = splice(text, "frame", header)
+
+# One history row per section run that says its headline figures, newest first.
+HISTORY_HEAD = ["| run (UTC) | commit | section | headline figures |", "|---|---|---|---|"]
+rows = []
+for name in written:
+    section = open(os.path.join(tmp, name + ".section")).read()
+    found = re.search(r"^<!-- summary: (.*?) -->\s*$", section, re.M)
+    if found:
+        summary = found.group(1).replace("|", "/")
+        rows.append(f"| {now} | {commit} | {name} | {summary} |")
+if rows:
+    block = re.search(r"<!-- bench:history -->(.*?)<!-- /bench:history -->", text, re.S)
+    old_rows = [l for l in (block.group(1).splitlines() if block else [])
+                if l.startswith("| ") and not l.startswith("| run (UTC)")]
+    text = splice(text, "history", "\n".join(HISTORY_HEAD + rows + old_rows[:60]))
 open(report, "w").write(text)
 PY
 echo "bench: wrote $REPORT" >&2

@@ -22,4 +22,12 @@ STORE=$(mktemp -d "${TMPDIR:-/tmp}/sift-views-XXXXXX")
 trap 'rm -rf "$STORE"' EXIT
 
 "$SIFT" --data-dir "$STORE" generate-store --articles "$ARTICLES" --feeds "$FEEDS" >&2
-"$SIFT" --data-dir "$STORE" bench views --runs "$RUNS"
+section=$("$SIFT" --data-dir "$STORE" bench views --runs "$RUNS")
+echo "$section"
+# Headline figures for the history table (scripts/bench.sh): the medians of a few rows.
+median() {
+    echo "$section" | awk -F'|' -v row="$1" '{ c = $2; gsub(/^ +| +$/, "", c) }
+        index(c, row) == 1 { gsub(/ /, "", $5); print $5; exit }'
+}
+echo
+echo "<!-- summary: ${ARTICLES} articles, medians: cold CLI to For you $(median 'cold start, CLI') ms, For you warm $(median 'For you (warm)') ms, map $(median 'map') ms, rate and rerank $(median 'rate and rerank') ms -->"

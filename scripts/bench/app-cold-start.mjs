@@ -167,5 +167,9 @@ const out = [
   "",
   `Ratio per round, store / empty store to the first painted view: ${stat(ratios(rows.shell, rows.empty)).replace(/ \| /g, " / ").replace(/\*\*/g, "")} (min / median / max).`,
 ];
+out.push(
+  "",
+  `<!-- summary: app cold start at ${articles ?? "?"} articles, medians of ${RUNS}: first painted view ${fmt(median(rows.shell))} ms, usable For you ${fmt(median(rows.forYou))} ms (empty store ${fmt(median(rows.empty))} ms${CLI ? `, CLI to For you ${fmt(median(rows.cli))} ms` : ""}) -->`,
+);
 console.log(out.join("\n"));
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, articles, ...rows }, null, 2));
