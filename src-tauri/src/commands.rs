@@ -312,7 +312,9 @@ pub async fn recommend(
     limit: Option<usize>,
 ) -> CommandResult<Vec<Recommendation>> {
     let engine = state.engine.clone();
-    blocking(move || engine.recommend(limit)).await
+    let answer = blocking(move || engine.recommend(limit)).await;
+    state.first_view.served();
+    answer
 }
 
 /// For you: the ranking with each article's date and read mark.
@@ -323,7 +325,9 @@ pub async fn for_you(
     include_read: Option<bool>,
 ) -> CommandResult<Vec<ForYouItem>> {
     let engine = state.engine.clone();
-    blocking(move || engine.for_you(limit, include_read.unwrap_or(false))).await
+    let answer = blocking(move || engine.for_you(limit, include_read.unwrap_or(false))).await;
+    state.first_view.served();
+    answer
 }
 
 #[tauri::command]

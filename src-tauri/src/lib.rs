@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 mod icons;
 mod reader_commands;
+mod startup;
 mod tray;
 
 use std::hash::{Hash, Hasher};
@@ -30,6 +31,8 @@ pub struct AppState {
     jobs: background::Jobs,
     /// Which tray count is the newest asked for (see [`tray::update_unread`]).
     newest_count: tray::NewestCount,
+    /// Start-up work waits for the first For you (see `startup.rs`).
+    first_view: startup::FirstView,
 }
 
 fn data_dir() -> Result<PathBuf, sift_core::Error> {
@@ -143,11 +146,11 @@ pub fn run() {
                 engine: engine.clone(),
                 jobs: background::Jobs::default(),
                 newest_count: tray::NewestCount::default(),
+                first_view: startup::FirstView::default(),
             });
-            // After `manage`: the scheduler's first run may finish at once and reach the state.
-            app.state::<AppState>()
-                .jobs
-                .schedule_refresh(app.handle(), engine.clone(), minutes);
+            // The first scheduled refresh, the tray's count, the cleanup and a missing map
+            // layout wait for the first For you (after `manage`: they reach the state).
+            startup::after_first_view(app.handle(), engine.clone(), minutes);
             tray::install(app.handle());
             // While start at login is on, the login item names the binary that runs now
             // (it may have moved). Off, nothing is touched: the item belongs to the user's
@@ -163,12 +166,6 @@ pub fn run() {
                     let _ = window.hide();
                 }
             }
-            // A store without a map layout (new, or from before the island map) gets one
-            // behind the window, not on the first visit to the Map view.
-            if !engine.map_layout_stored().unwrap_or(true) {
-                background::lay_out_map(engine.clone());
-            }
-            reader_commands::prune_in_background(app.handle(), engine);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -24,10 +24,11 @@ pub fn show_main_window(app: &AppHandle) {
 }
 
 /// Creates the tray icon; failing to is not fatal (there may be no tray on this desktop).
+/// The icon shows no count until the first one, which start-up asks for once the window's
+/// first For you is answered (`startup.rs`).
 pub fn install(app: &AppHandle) {
-    match build(app) {
-        Ok(()) => update_unread(app),
-        Err(e) => eprintln!("sift: no tray icon ({e}); closing the window will quit"),
+    if let Err(e) = build(app) {
+        eprintln!("sift: no tray icon ({e}); closing the window will quit");
     }
 }
 

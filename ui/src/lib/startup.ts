@@ -14,3 +14,27 @@ export function markStartup(name: StartupMark): void {
   if (typeof requestAnimationFrame === "function") requestAnimationFrame(set);
   else set();
 }
+
+let answered: () => void = () => {};
+const firstForYou = new Promise<void>((resolve) => (answered = resolve));
+
+/** For you's first answer arrived (a list, an empty one or an error). */
+export function forYouAnswered(): void {
+  answered();
+}
+
+/**
+ * Runs `work` once For you's first answer arrived, or after `atMostMs` if it does not come
+ * (another view was opened first): start-up work that reads the whole store (the unread
+ * counts read every article's metadata) then does not compete with the first view.
+ */
+export function afterFirstForYou(work: () => void, atMostMs = 3000): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    work();
+  };
+  firstForYou.then(run);
+  setTimeout(run, atMostMs);
+}

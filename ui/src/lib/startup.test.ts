@@ -1,0 +1,48 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+/** A fresh copy of the module: its "first answer" is once per page. */
+async function fresh() {
+  vi.resetModules();
+  return import("./startup");
+}
+
+describe("start-up work after For you's first answer", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("runs once For you answered, not before, and only once", async () => {
+    const { afterFirstForYou, forYouAnswered } = await fresh();
+    const work = vi.fn();
+    afterFirstForYou(work, 3000);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(work).not.toHaveBeenCalled();
+    forYouAnswered();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(work).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    forYouAnswered();
+    expect(work).toHaveBeenCalledTimes(1);
+  });
+
+  it("runs after the limit when For you never answers (another view first)", async () => {
+    const { afterFirstForYou } = await fresh();
+    const work = vi.fn();
+    afterFirstForYou(work, 3000);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(work).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(work).toHaveBeenCalledTimes(1);
+  });
+
+  it("marks the first time only", async () => {
+    vi.useRealTimers();
+    const { markStartup } = await fresh();
+    const frame = () => new Promise((r) => setTimeout(r, 60));
+    performance.clearMarks();
+    markStartup("shell");
+    await frame();
+    markStartup("shell");
+    await frame();
+    expect(performance.getEntriesByName("sift:shell")).toHaveLength(1);
+  });
+});
