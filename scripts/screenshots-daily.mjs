@@ -9,12 +9,11 @@
 //
 //   node scripts/screenshots-daily.mjs [--out-dir DIR]
 
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { REPO_ROOT, findExecutable, launchApp } from "../tests/e2e/lib/app.mjs";
+import { REPO_ROOT, capture, launchApp } from "../tests/e2e/lib/app.mjs";
 import { startFixtureServer } from "../tests/e2e/lib/fixtures.mjs";
 
 const { values: opts } = parseArgs({
@@ -31,11 +30,7 @@ async function shot(app, name) {
   await app.session.execute(`document.querySelectorAll('[data-testid="toast"] .dismiss').forEach((b) => b.click())`);
   await app.session.execute("document.activeElement?.blur?.()");
   await sleep(600);
-  const importTool = findExecutable("import");
-  const png =
-    importTool && !process.env.DISPLAY
-      ? execFileSync(importTool, ["-window", "root", "png:-"], { env: { ...process.env, DISPLAY: app.display }, maxBuffer: 64 << 20 })
-      : await app.session.screenshot();
+  const png = await capture(app);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, name), png);
   console.log(`screenshots: ${name}`);

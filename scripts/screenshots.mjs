@@ -11,12 +11,11 @@
 //            --out-dir DIR, --theme light|dark (default light, so pictures do not depend
 //            on the host), --settle MS
 
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { REPO_ROOT, findExecutable, launchApp } from "../tests/e2e/lib/app.mjs";
+import { REPO_ROOT, capture, launchApp } from "../tests/e2e/lib/app.mjs";
 import { startFixtureServer } from "../tests/e2e/lib/fixtures.mjs";
 
 const VIEWS = ["for-you", "cards", "articles", "saved", "map", "clusters", "feeds", "settings", "search", "reader", "reader-whole", "reader-media"];
@@ -42,22 +41,6 @@ for (const view of views) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The whole X screen, which Xvfb sized to the window: what a person would see. Falls back
- * to the webview's own capture when imagemagick is missing or a real display is in use.
- */
-async function capture(app) {
-  const importTool = findExecutable("import");
-  if (importTool && !process.env.DISPLAY) {
-    return execFileSync(importTool, ["-window", "root", "png:-"], {
-      env: { ...process.env, DISPLAY: app.display },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 20_000,
-    });
-  }
-  return app.session.screenshot();
-}
 
 /** Topics a pretend reader likes, for answering the sample's cards truthfully. */
 const LIKED_TOPICS = new Set(["Science", "Technology"]);

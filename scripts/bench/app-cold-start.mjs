@@ -20,11 +20,12 @@
 // on stdout, progress on stderr.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 import { launchApp } from "../../tests/e2e/lib/app.mjs";
+import { appPid } from "./proc.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -46,21 +47,6 @@ const log = (...a) => console.error("app-cold-start:", ...a);
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const BOOT_MS = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))[1]) * 1000;
-
-/** The sift-app process serving `dataDir` (its environment names it). */
-function appPid(dataDir) {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "sift-app") continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (environ.includes(`SIFT_DATA_DIR=${dataDir}`)) return Number(entry);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return null;
-}
 
 /** When process `pid` started, in ms since the epoch (field 22 of /proc/PID/stat). */
 function processStartMs(pid) {

@@ -17,11 +17,12 @@
 // APP_BIN is a release sift-app (`cargo build --release -p sift-app`, after `npm run build`).
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { resolve } from "node:path";
 
 import { REPO_ROOT, launchApp } from "../../tests/e2e/lib/app.mjs";
+import { appPid } from "./proc.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -61,21 +62,6 @@ function newsItems(csvPath, count) {
     items.push({ id: `n${i}`, url: `https://news.example/${i}`, title, content_text: text, date_published: published });
   }
   return items;
-}
-
-/** The sift-app process this run started: the one whose environment names our data dir. */
-function appPid(dataDir) {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "sift-app") continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (environ.includes(`SIFT_DATA_DIR=${dataDir}`)) return Number(entry);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return null;
 }
 
 /** { total, app } PSS in MB of the app's process tree. */

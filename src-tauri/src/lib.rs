@@ -141,7 +141,8 @@ pub fn run() {
                     std::process::exit(1);
                 }
             };
-            let minutes = engine.settings()?.refresh_interval_minutes;
+            let settings = engine.settings()?;
+            let minutes = settings.refresh_interval_minutes;
             app.manage(AppState {
                 engine: engine.clone(),
                 jobs: background::Jobs::default(),
@@ -155,7 +156,7 @@ pub fn run() {
             // While start at login is on, the login item names the binary that runs now
             // (it may have moved). Off, nothing is touched: the item belongs to the user's
             // default store, and a Sift on another store (a test's) must not remove it.
-            if engine.settings()?.start_at_login {
+            if settings.start_at_login {
                 if let Err(e) = tray::set_start_at_login(app.handle(), true) {
                     eprintln!("sift: could not update the login item: {e}");
                 }

@@ -3,7 +3,7 @@
 // by `stop()`, and also when the process exits or is interrupted, so a failing test leaves
 // no Xvfb, driver or app behind.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, homedir } from "node:os";
@@ -207,4 +207,20 @@ export async function launchApp({ dataDir, env = {}, window = WINDOW, display: o
     if (log && !e.message.includes(log)) e.message += `\n--- tauri-driver / app output ---\n${log.slice(-4000)}`;
     throw e;
   }
+}
+
+/**
+ * The whole X screen, which Xvfb sized to the window: what a person would see. Falls back
+ * to the webview's own capture when imagemagick is missing or a real display is in use.
+ */
+export async function capture(app) {
+  const importTool = findExecutable("import");
+  if (importTool && !process.env.DISPLAY) {
+    return execFileSync(importTool, ["-window", "root", "png:-"], {
+      env: { ...process.env, DISPLAY: app.display },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 20_000,
+    });
+  }
+  return app.session.screenshot();
 }

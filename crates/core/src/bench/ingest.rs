@@ -92,6 +92,18 @@ pub const EMBED: &str = "embed, hashing embedder (after the index above)";
 pub const INGEST: &str = "`sift refresh` whole: refresh, then index ∥ embed";
 pub const INGEST_STORED: &str = "… of which until stored (articles listable)";
 
+/// Every stage, in the order the report lists them.
+pub const STAGES: [&str; 8] = [
+    FETCH,
+    PARSE,
+    STORE,
+    REFRESH,
+    INDEX,
+    EMBED,
+    INGEST,
+    INGEST_STORED,
+];
+
 /// Runs the benchmark on its own runtime (a thread of its own, so it may be called from
 /// inside another runtime). `progress` gets a line per step.
 pub fn bench_ingest(
@@ -195,43 +207,34 @@ async fn run(config: &IngestBenchConfig, progress: &dyn Fn(&str)) -> Result<Inge
         drop(hits);
     }
     server.stop();
-    let stages = [
-        FETCH,
-        PARSE,
-        STORE,
-        REFRESH,
-        INDEX,
-        EMBED,
-        INGEST,
-        INGEST_STORED,
-    ]
-    .iter()
-    .filter_map(|name| {
-        let mut runs = times.remove(name)?;
-        let mut ratios: Vec<f64> = runs
-            .iter()
-            .map(|(wall, cpu)| cpu / wall.max(1e-9))
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        let mut per_cpu: Vec<f64> = runs
-            .iter()
-            .map(|(_, cpu)| config.articles as f64 / cpu.max(1e-9))
-            .collect();
-        per_cpu.sort_by(f64::total_cmp);
-        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let median = runs[runs.len() / 2].0;
-        Some(StageTimes {
-            name: name.to_string(),
-            runs: runs.len(),
-            min_s: runs[0].0,
-            median_s: median,
-            max_s: runs[runs.len() - 1].0,
-            per_second: config.articles as f64 / median.max(1e-9),
-            cpu_per_wall: ratios[ratios.len() / 2],
-            per_cpu_second: per_cpu[per_cpu.len() / 2],
+    let stages = STAGES
+        .iter()
+        .filter_map(|name| {
+            let mut runs = times.remove(name)?;
+            let mut ratios: Vec<f64> = runs
+                .iter()
+                .map(|(wall, cpu)| cpu / wall.max(1e-9))
+                .collect();
+            ratios.sort_by(f64::total_cmp);
+            let mut per_cpu: Vec<f64> = runs
+                .iter()
+                .map(|(_, cpu)| config.articles as f64 / cpu.max(1e-9))
+                .collect();
+            per_cpu.sort_by(f64::total_cmp);
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let median = runs[runs.len() / 2].0;
+            Some(StageTimes {
+                name: name.to_string(),
+                runs: runs.len(),
+                min_s: runs[0].0,
+                median_s: median,
+                max_s: runs[runs.len() - 1].0,
+                per_second: config.articles as f64 / median.max(1e-9),
+                cpu_per_wall: ratios[ratios.len() / 2],
+                per_cpu_second: per_cpu[per_cpu.len() / 2],
+            })
         })
-    })
-    .collect();
+        .collect();
     Ok(IngestBenchReport {
         feeds: config.feeds,
         articles: config.articles,
@@ -362,18 +365,10 @@ fn item(a: &NewArticle, n: usize) -> String {
     )
 }
 
-/// Text as XML character data.
+/// Text as XML character data (the search highlighter's HTML escaping is valid XML too).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
+    crate::search::escape_html_into(&mut out, text);
     out
 }
 
@@ -609,19 +604,7 @@ mod tests {
         };
         let report = bench_ingest(&config, |_| {}).unwrap();
         let names: Vec<&str> = report.stages.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                FETCH,
-                PARSE,
-                STORE,
-                REFRESH,
-                INDEX,
-                EMBED,
-                INGEST,
-                INGEST_STORED
-            ]
-        );
+        assert_eq!(names, STAGES);
         assert!(report
             .stages
             .iter()

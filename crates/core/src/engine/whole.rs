@@ -104,7 +104,8 @@ impl Engine {
             return Ok(WholeArticlesReport::default());
         }
 
-        let settings = self.fetcher()?.settings().clone();
+        let fetcher = self.fetcher()?;
+        let settings = fetcher.settings().clone();
         let global = Arc::new(Semaphore::new(settings.max_concurrent.max(1)));
         let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut tasks = JoinSet::new();
@@ -119,7 +120,7 @@ impl Engine {
                 .or_insert_with(|| Arc::new(Semaphore::new(settings.max_per_host.max(1))))
                 .clone();
             let global = global.clone();
-            let fetcher = self.fetcher()?.clone();
+            let fetcher = fetcher.clone();
             let reach = reach
                 .get(&article.feed_id)
                 .copied()

@@ -52,12 +52,9 @@ impl Store {
     /// its corpus in a file stamped with it (`engine/learn/corpus_file.rs`), and
     /// [`Store::corpus_changes`] says what changed since.
     pub fn corpus_generation(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .live()
-            .meta
-            .get(CORPUS_GENERATION_KEY)?
-            .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
-            .map_or(0, u64::from_be_bytes))
+        Ok(generation_in(
+            self.live().meta.get(CORPUS_GENERATION_KEY)?.as_deref(),
+        ))
     }
 
     /// Runs a write that may change the corpus between two bumps of the generation: a
@@ -85,15 +82,9 @@ impl Store {
             .live()
             .meta
             .fetch_and_update(CORPUS_GENERATION_KEY, |old| {
-                let n = old
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map_or(0, u64::from_be_bytes);
-                Some((n + 1).to_be_bytes().to_vec())
+                Some((generation_in(old) + 1).to_be_bytes().to_vec())
             })?;
-        Ok(old
-            .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
-            .map_or(0, u64::from_be_bytes)
-            + 1)
+        Ok(generation_in(old.as_deref()) + 1)
     }
 
     /// Bumps the generation and logs `change` under the new value, in one transaction.
@@ -109,11 +100,7 @@ impl Store {
         let live = self.live();
         let log = live.db.open_tree(CORPUS_LOG_TREE)?;
         (&live.meta, &log).transaction(|(meta, log)| {
-            let n = meta
-                .get(CORPUS_GENERATION_KEY)?
-                .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
-                .map_or(0, u64::from_be_bytes)
-                + 1;
+            let n = generation_in(meta.get(CORPUS_GENERATION_KEY)?.as_deref()) + 1;
             meta.insert(CORPUS_GENERATION_KEY, &n.to_be_bytes())?;
             log.insert(&n.to_be_bytes(), entry.as_slice())?;
             Ok::<_, ConflictableTransactionError<StoreError>>(())
@@ -203,6 +190,13 @@ impl Store {
             .get(key.as_bytes())?
             .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }
+}
+
+/// The generation as stored (eight big-endian bytes); none or damaged reads as 0.
+fn generation_in(bytes: Option<&[u8]>) -> u64 {
+    bytes
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_be_bytes)
 }
 
 #[cfg(test)]

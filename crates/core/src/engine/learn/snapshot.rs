@@ -384,10 +384,9 @@ impl Engine {
         };
         let stamp = regions.context.as_deref().map(corpus_file::regions_stamp);
         // Memberships kept (a patch's few changed rows are computed again, cheaply).
-        let described_as_kept = described
-            .as_ref()
-            .is_some_and(|d| Some(d.regions_stamp) == stamp);
-        match described.filter(|d| Some(d.regions_stamp) == stamp) {
+        let described = described.filter(|d| Some(d.regions_stamp) == stamp);
+        let described_as_kept = described.is_some();
+        match described {
             Some(d) => corpus.set_described_regions(Arc::new(regions), d),
             None => corpus.set_regions(Arc::new(regions)),
         }
