@@ -27,20 +27,20 @@ pub type CommandResult<T> = Result<T, CommandError>;
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> CommandResult<EngineInfo> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.info()).await
 }
 
 /// Where the model is looked for and whether it is there (reads the disk).
 #[tauri::command]
 pub async fn model_info(state: State<'_, AppState>) -> CommandResult<ModelInfo> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || Ok::<_, CommandError>(engine.model_info())).await
 }
 
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.settings()).await
 }
 
@@ -51,7 +51,7 @@ pub async fn update_settings(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> CommandResult<Settings> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let (before, saved) = blocking(move || {
         let before = engine.settings()?;
         let saved = engine.update_settings(settings)?;
@@ -61,7 +61,7 @@ pub async fn update_settings(
     if saved.start_at_login != before.start_at_login {
         if let Err(e) = crate::tray::set_start_at_login(&app, saved.start_at_login) {
             // The setting says what is true: put it back as it was and say why.
-            let engine = state.engine.clone();
+            let engine = state.engine().await?;
             blocking(move || engine.update_settings(before)).await?;
             return Err(CommandError::new(
                 ErrorKind::Internal,
@@ -72,20 +72,20 @@ pub async fn update_settings(
     if saved.refresh_interval_minutes != before.refresh_interval_minutes {
         state
             .jobs
-            .schedule_refresh(&app, state.engine.clone(), saved.refresh_interval_minutes);
+            .schedule_refresh(&app, state.engine().await?, saved.refresh_interval_minutes);
     }
     Ok(saved)
 }
 
 #[tauri::command]
 pub async fn feeds(state: State<'_, AppState>) -> CommandResult<Vec<FeedSummary>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.feeds()).await
 }
 
 /// One feed as the sidebar lists it (counts every feed's articles: off the async workers).
 async fn feed_summary(state: &AppState, id: FeedId) -> CommandResult<FeedSummary> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || {
         engine
             .feeds()?
@@ -103,8 +103,8 @@ pub async fn subscribe(
     state: State<'_, AppState>,
     url: String,
 ) -> CommandResult<FeedSummary> {
-    let record = state.engine.subscribe(&url).await?;
-    background::ingest_detached(&app, state.engine.clone(), FeedSelection::One(record.id));
+    let record = state.engine().await?.subscribe(&url).await?;
+    background::ingest_detached(&app, state.engine().await?, FeedSelection::One(record.id));
     feed_summary(&state, record.id).await
 }
 
@@ -113,15 +113,15 @@ pub async fn subscribe(
 /// answer within a minute.
 #[tauri::command]
 pub async fn load_sample(app: AppHandle, state: State<'_, AppState>) -> CommandResult<FeedSummary> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let feed = blocking(move || engine.sample_feed()).await?;
-    background::ingest(&app, state.engine.clone(), FeedSelection::One(feed.id)).await?;
+    background::ingest(&app, state.engine().await?, FeedSelection::One(feed.id)).await?;
     feed_summary(&state, feed.id).await
 }
 
 #[tauri::command]
 pub async fn unsubscribe(state: State<'_, AppState>, id: FeedId) -> CommandResult<FeedId> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.unsubscribe(&id.to_string())).await
 }
 
@@ -132,7 +132,7 @@ pub async fn refresh_all(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<RefreshReport> {
-    background::ingest(&app, state.engine.clone(), FeedSelection::All).await
+    background::ingest(&app, state.engine().await?, FeedSelection::All).await
 }
 
 #[tauri::command]
@@ -141,7 +141,7 @@ pub async fn refresh_feed(
     state: State<'_, AppState>,
     id: FeedId,
 ) -> CommandResult<FeedRefreshResult> {
-    let report = background::ingest(&app, state.engine.clone(), FeedSelection::One(id)).await?;
+    let report = background::ingest(&app, state.engine().await?, FeedSelection::One(id)).await?;
     report
         .feeds
         .into_iter()
@@ -178,10 +178,10 @@ pub async fn import_opml_dialog(
     let Some(path) = picked else {
         return Ok(None);
     };
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let report = blocking(move || engine.import_opml(&path)).await?;
     if report.added > 0 {
-        background::ingest_detached(&app, state.engine.clone(), FeedSelection::All);
+        background::ingest_detached(&app, state.engine().await?, FeedSelection::All);
     }
     Ok(Some(report))
 }
@@ -192,7 +192,7 @@ pub async fn export_opml_dialog(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<Option<String>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     // The dialog waits for the user: on a blocking thread, not an async worker.
     blocking(move || -> CommandResult<Option<String>> {
         let opml = engine.export_opml()?;
@@ -225,13 +225,13 @@ pub async fn articles(
     state: State<'_, AppState>,
     filter: ArticleFilter,
 ) -> CommandResult<Vec<ArticleView>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.articles(&filter)).await
 }
 
 #[tauri::command]
 pub async fn article(state: State<'_, AppState>, id: ArticleId) -> CommandResult<ArticleView> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.article(id)).await
 }
 
@@ -273,7 +273,7 @@ pub async fn open_article_link(
     state: State<'_, AppState>,
     id: ArticleId,
 ) -> CommandResult<()> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || {
         let article = engine.article(id)?;
         let link = article.link.ok_or_else(|| {
@@ -299,7 +299,7 @@ pub async fn rate(
     id: ArticleId,
     rating: Option<Rating>,
 ) -> CommandResult<RatedArticle> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let result = blocking(move || engine.rate(id, rating)).await;
     // A rated article leaves For you, whose unread count the tray shows.
     crate::tray::update_unread(&app);
@@ -311,7 +311,7 @@ pub async fn recommend(
     state: State<'_, AppState>,
     limit: Option<usize>,
 ) -> CommandResult<Vec<Recommendation>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let answer = blocking(move || engine.recommend(limit)).await;
     state.first_view.served();
     answer
@@ -324,7 +324,7 @@ pub async fn for_you(
     limit: Option<usize>,
     include_read: Option<bool>,
 ) -> CommandResult<Vec<ForYouItem>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let answer = blocking(move || engine.for_you(limit, include_read.unwrap_or(false))).await;
     state.first_view.served();
     answer
@@ -332,13 +332,13 @@ pub async fn for_you(
 
 #[tauri::command]
 pub async fn cards(state: State<'_, AppState>, limit: Option<usize>) -> CommandResult<Vec<Card>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.cards(limit)).await
 }
 
 #[tauri::command]
 pub async fn clusters(state: State<'_, AppState>) -> CommandResult<Vec<ClusterSummary>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.clusters()).await
 }
 
@@ -346,7 +346,7 @@ pub async fn clusters(state: State<'_, AppState>) -> CommandResult<Vec<ClusterSu
 /// `recompute` lays the map out again instead of keeping the stored layout.
 #[tauri::command]
 pub async fn map(state: State<'_, AppState>, recompute: Option<bool>) -> CommandResult<MapView> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.map_view(recompute.unwrap_or(false))).await
 }
 
@@ -356,7 +356,7 @@ pub async fn search(
     state: State<'_, AppState>,
     query: SearchQuery,
 ) -> CommandResult<Vec<SearchHit>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.search(&query)).await
 }
 
@@ -367,7 +367,7 @@ pub async fn more_like_this(
     id: ArticleId,
     limit: Option<usize>,
 ) -> CommandResult<Vec<SearchHit>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.more_like_this(id, limit)).await
 }
 
@@ -380,10 +380,14 @@ pub async fn set_full_text(
     id: FeedId,
     on: bool,
 ) -> CommandResult<WholeArticlesReport> {
-    let report = state.engine.set_full_text(&id.to_string(), on).await?;
+    let report = state
+        .engine()
+        .await?
+        .set_full_text(&id.to_string(), on)
+        .await?;
     if !report.changed.is_empty() {
         // Embeds the whole texts in the background, with progress, like any new articles.
-        background::ingest_detached(&app, state.engine.clone(), FeedSelection::One(id));
+        background::ingest_detached(&app, state.engine().await?, FeedSelection::One(id));
     }
     Ok(report)
 }

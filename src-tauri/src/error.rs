@@ -16,6 +16,9 @@ pub enum ErrorKind {
     InUse,
     /// Reading or writing the store failed.
     Storage,
+    /// The store could not be opened when Sift started: nothing works until it is fixed
+    /// and Sift started again (the window says why instead of its views).
+    Unavailable,
     /// Anything else: a bug or an environment problem.
     Internal,
 }

@@ -23,11 +23,19 @@ pub fn serve<R: Runtime>(
         .path()
         .trim_start_matches('/')
         .parse::<FeedId>();
-    tauri::async_runtime::spawn_blocking(move || {
-        let icon = wanted.ok().and_then(|feed| {
-            let state = app.try_state::<AppState>()?;
-            state.engine.feed_icon(feed).ok().flatten()
-        });
+    tauri::async_runtime::spawn(async move {
+        // An icon asked for while the store still opens waits for it.
+        let engine = match app.try_state::<AppState>() {
+            Some(state) => state.engine().await.ok(),
+            None => None,
+        };
+        let icon = tauri::async_runtime::spawn_blocking(move || {
+            let (feed, engine) = (wanted.ok()?, engine?);
+            engine.feed_icon(feed).ok().flatten()
+        })
+        .await
+        .ok()
+        .flatten();
         let response = match icon {
             Some(icon) => Response::builder()
                 .status(StatusCode::OK)

@@ -10,6 +10,7 @@ mod command_names;
 mod commands;
 #[cfg(target_os = "linux")]
 mod desktop_bus;
+mod engine_slot;
 pub mod error;
 pub mod events;
 mod icons;
@@ -27,12 +28,21 @@ use tauri::Manager;
 /// What every command can reach. `Engine` is `Send + Sync` and guards its own mutable
 /// state, so commands run concurrently without a global lock.
 pub struct AppState {
-    pub engine: Arc<Engine>,
+    /// Opened behind the window (see `engine_slot.rs`).
+    engine: engine_slot::EngineSlot,
     jobs: background::Jobs,
     /// Which tray count is the newest asked for (see [`tray::update_unread`]).
     newest_count: tray::NewestCount,
     /// Start-up work waits for the first For you (see `startup.rs`).
     first_view: startup::FirstView,
+}
+
+impl AppState {
+    /// The engine, once it is open (a command that comes first waits here, off the main
+    /// thread), or why it could not be opened.
+    pub async fn engine(&self) -> Result<Arc<Engine>, error::CommandError> {
+        self.engine.get().await
+    }
 }
 
 fn data_dir() -> Result<PathBuf, sift_core::Error> {
@@ -131,36 +141,16 @@ pub fn run() {
         .on_window_event(tray::on_window_event)
         .register_asynchronous_uri_scheme_protocol(icons::SCHEME, icons::serve)
         .setup(move |app| {
-            let engine = match Engine::open(&data_dir) {
-                Ok(engine) => Arc::new(engine),
-                // Reached when the single-instance plugin could not hand this launch to the
-                // running app (e.g. without a session bus) or the store is unreadable:
-                // say so plainly and stop, rather than let Tauri panic on a setup error.
-                Err(e) => {
-                    eprintln!("error: could not start Sift: {e}");
-                    std::process::exit(1);
-                }
-            };
-            let settings = engine.settings()?;
-            let minutes = settings.refresh_interval_minutes;
             app.manage(AppState {
-                engine: engine.clone(),
+                engine: engine_slot::EngineSlot::default(),
                 jobs: background::Jobs::default(),
                 newest_count: tray::NewestCount::default(),
                 first_view: startup::FirstView::default(),
             });
-            // The first scheduled refresh, the tray's count, the cleanup and a missing map
-            // layout wait for the first For you (after `manage`: they reach the state).
-            startup::after_first_view(app.handle(), engine.clone(), minutes);
+            // The window shows at once; the store opens behind it (seconds at 100,000
+            // articles), and the commands the page sends meanwhile wait for it.
+            open_engine_behind_the_window(app.handle(), data_dir.clone());
             tray::install(app.handle());
-            // While start at login is on, the login item names the binary that runs now
-            // (it may have moved). Off, nothing is touched: the item belongs to the user's
-            // default store, and a Sift on another store (a test's) must not remove it.
-            if settings.start_at_login {
-                if let Err(e) = tray::set_start_at_login(app.handle(), true) {
-                    eprintln!("sift: could not update the login item: {e}");
-                }
-            }
             // Started at login: stay in the tray until the user opens the window.
             if std::env::args().any(|a| a == "--minimized") {
                 if let Some(window) = app.get_webview_window("main") {
@@ -219,13 +209,69 @@ pub fn run() {
         // Every change is flushed when it is made; this is the last word before the
         // process goes (Tauri exits without running the engine's destructors).
         if let tauri::RunEvent::Exit = event {
-            if let Some(state) = app.try_state::<AppState>() {
-                if let Err(e) = state.engine.store().flush() {
+            if let Some(engine) = app.try_state::<AppState>().and_then(|s| s.engine.now()) {
+                if let Err(e) = engine.store().flush() {
                     eprintln!("error: could not write the last changes to disk: {e}");
                 }
             }
         }
     });
+}
+
+/// Opens the engine on a thread of its own, then starts what needs it: the deferred
+/// start-up work and the login item. A store held by another Sift (a second launch the
+/// single-instance plugin could not hand over, e.g. without a session bus) ends this
+/// process with one line, as before; any other failure is kept in the slot, and every
+/// command answers with it, so the window says why.
+fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
+    let app = app.clone();
+    std::thread::Builder::new()
+        .name("sift-open".into())
+        .spawn(move || {
+            // The end-to-end tests hold the opening back to see the window answer first.
+            if let Some(ms) = std::env::var("SIFT_E2E_OPEN_DELAY_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+            {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+            let opened = Engine::open(&data_dir).map(Arc::new);
+            if let Err(e @ sift_core::Error::Store(sift_core::store::StoreError::InUse(_))) =
+                &opened
+            {
+                eprintln!("error: could not start Sift: {e}");
+                std::process::exit(1);
+            }
+            if let Err(e) = &opened {
+                eprintln!("error: could not open the store: {e}");
+            }
+            let Some(state) = app.try_state::<AppState>() else {
+                return;
+            };
+            state.engine.fill(&data_dir, opened);
+            let Some(engine) = state.engine.now() else {
+                return;
+            };
+            let settings = match engine.settings() {
+                Ok(settings) => settings,
+                Err(e) => {
+                    eprintln!("sift: could not read the settings: {e}");
+                    return;
+                }
+            };
+            // The first scheduled refresh, the tray's count, the cleanup and a missing map
+            // layout wait for the first For you.
+            startup::after_first_view(&app, engine, settings.refresh_interval_minutes);
+            // While start at login is on, the login item names the binary that runs now
+            // (it may have moved). Off, nothing is touched: the item belongs to the user's
+            // default store, and a Sift on another store (a test's) must not remove it.
+            if settings.start_at_login {
+                if let Err(e) = tray::set_start_at_login(&app, true) {
+                    eprintln!("sift: could not update the login item: {e}");
+                }
+            }
+        })
+        .expect("a thread to open the store");
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub async fn set_read(
     id: ArticleId,
     read: bool,
 ) -> CommandResult<ReadState> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let result = blocking(move || engine.set_read(id, read)).await;
     crate::tray::update_unread(&app);
     result
@@ -32,7 +32,7 @@ pub async fn mark_read_where(
     state: State<'_, AppState>,
     scope: MarkReadScope,
 ) -> CommandResult<MarkReadReport> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let result = blocking(move || engine.mark_read_where(&scope)).await;
     crate::tray::update_unread(&app);
     result
@@ -43,7 +43,7 @@ pub async fn undo_mark_read(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<MarkReadReport> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let result = blocking(move || engine.undo_mark_read()).await;
     crate::tray::update_unread(&app);
     result
@@ -51,7 +51,7 @@ pub async fn undo_mark_read(
 
 #[tauri::command]
 pub async fn unread_counts(state: State<'_, AppState>) -> CommandResult<UnreadCounts> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.unread_counts()).await
 }
 
@@ -61,38 +61,38 @@ pub async fn set_saved(
     id: ArticleId,
     saved: bool,
 ) -> CommandResult<SavedState> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.set_saved(id, saved)).await
 }
 
 #[tauri::command]
 pub async fn saved(state: State<'_, AppState>) -> CommandResult<Vec<ArticleView>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.saved()).await
 }
 
 #[tauri::command]
 pub async fn rules(state: State<'_, AppState>) -> CommandResult<Vec<RuleView>> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.rules()).await
 }
 
 #[tauri::command]
 pub async fn add_rule(state: State<'_, AppState>, rule: NewRule) -> CommandResult<Rule> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.add_rule(rule)).await
 }
 
 #[tauri::command]
 pub async fn remove_rule(state: State<'_, AppState>, id: u64) -> CommandResult<Rule> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.remove_rule(id)).await
 }
 
 /// Applies the retention setting now (the app also does at start and every few hours).
 #[tauri::command]
 pub async fn prune(app: AppHandle, state: State<'_, AppState>) -> CommandResult<PruneReport> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     let result = blocking(move || engine.prune(None)).await;
     crate::tray::update_unread(&app);
     result
@@ -100,7 +100,7 @@ pub async fn prune(app: AppHandle, state: State<'_, AppState>) -> CommandResult<
 
 #[tauri::command]
 pub async fn store_stats(state: State<'_, AppState>) -> CommandResult<StoreStats> {
-    let engine = state.engine.clone();
+    let engine = state.engine().await?;
     blocking(move || engine.store_stats()).await
 }
 

@@ -43,13 +43,20 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
         .on_menu_event(|app, event| match event.id.as_ref() {
             "show" => show_main_window(app),
             "refresh" => {
-                if let Some(state) = app.try_state::<AppState>() {
-                    crate::background::ingest_detached(
-                        app,
-                        state.engine.clone(),
-                        sift_core::engine::FeedSelection::All,
-                    );
-                }
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let Some(state) = app.try_state::<AppState>() else {
+                        return;
+                    };
+                    // Clicked while the store still opens: refreshes once it is open.
+                    if let Ok(engine) = state.engine().await {
+                        crate::background::ingest_detached(
+                            &app,
+                            engine,
+                            sift_core::engine::FeedSelection::All,
+                        );
+                    }
+                });
             }
             "quit" => app.exit(0),
             _ => {}
@@ -97,7 +104,10 @@ pub fn update_unread(app: &AppHandle) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let engine = state.engine.clone();
+    // Counts are asked once the store is open (start-up asks after the first For you).
+    let Some(engine) = state.engine.now() else {
+        return;
+    };
     let tray = tray.clone();
     let asked = state.newest_count.ask();
     let app = app.clone();
@@ -132,7 +142,8 @@ pub fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
     let app = window.app_handle();
     let keep_running = app
         .try_state::<AppState>()
-        .and_then(|s| s.engine.settings().ok())
+        .and_then(|s| s.engine.now())
+        .and_then(|engine| engine.settings().ok())
         .is_some_and(|s| s.close_to_tray);
     if !keep_running {
         return;

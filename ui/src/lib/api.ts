@@ -94,6 +94,11 @@ function isCommandError(e: unknown): e is CommandError {
   return typeof e === "object" && e !== null && "message" in e && typeof (e as CommandError).message === "string";
 }
 
+/** Whether a command failed because the store could not be opened at start (nothing can work). */
+export function isUnavailable(e: unknown): boolean {
+  return isCommandError(e) && e.kind === "unavailable";
+}
+
 /** Commands reject with a `CommandError`; turn any rejection into text a person can read. */
 export function errorMessage(e: unknown): string {
   if (isCommandError(e)) return e.message;

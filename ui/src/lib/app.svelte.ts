@@ -6,7 +6,7 @@ import { getContext, setContext } from "svelte";
 
 import { Activity } from "./activity.svelte";
 import { CardDeck } from "./cards.svelte";
-import { api, errorMessage, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type SearchMode, type Settings, type UnreadCounts } from "./api";
+import { api, errorMessage, isUnavailable, type ArticleId, type EngineInfo, type FeedId, type FeedSummary, type SearchMode, type Settings, type UnreadCounts } from "./api";
 import { hostOf } from "./format";
 import { Toasts } from "./toasts.svelte";
 import type { ViewId } from "./views";
@@ -34,6 +34,8 @@ export class AppState {
   cardChanges: string[] = $state([]);
   /** The Search view's box, kept across views; `like` shows "more like this" instead. */
   search: { text: string; mode: SearchMode; like: ArticleId | null } = $state({ text: "", mode: "blend", like: null });
+  /** Why the store could not be opened at start; the window shows it instead of the views. */
+  unavailable: string | null = $state(null);
   /** Unread counts per view, feed and folder (navigation badges, Feeds). */
   unread: UnreadCounts | null = $state(null);
   /** The list on screen, in order, with each article's read state as the list loaded it:
@@ -123,7 +125,8 @@ export class AppState {
 
   /** Shows a failed call's message; returns undefined so callers can `?? fallback`. */
   fail(e: unknown): undefined {
-    this.toasts.error(errorMessage(e));
+    if (isUnavailable(e)) this.unavailable = errorMessage(e);
+    else this.toasts.error(errorMessage(e));
     return undefined;
   }
 

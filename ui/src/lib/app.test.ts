@@ -20,6 +20,10 @@ describe("AppState", () => {
           if (a.saved) savedNow.add(a.id);
           else savedNow.delete(a.id);
           return { id: a.id, saved: a.saved };
+        case "app_info":
+          throw { kind: "unavailable", message: "Sift could not open its store in /x: the store at /x is corrupt" };
+        case "feeds":
+          throw { kind: "storage", message: "disk full" };
         case "unread_counts":
           return { total: 0, for_you: 0, saved: savedNow.size, feeds: [], folders: [], can_undo: false };
         default:
@@ -63,5 +67,15 @@ describe("AppState", () => {
     // A new view starts from what it loads.
     app.navigate("saved");
     expect(app.isSaved(7, true)).toBe(true);
+  });
+
+  it("a store that could not be opened is said in the window, not in a passing toast", async () => {
+    const app = new AppState();
+    await app.loadFeeds();
+    expect(app.unavailable).toBeNull();
+    expect(app.toasts.items.at(-1)?.message).toBe("disk full");
+    await app.loadInfo();
+    expect(app.unavailable).toBe("Sift could not open its store in /x: the store at /x is corrupt");
+    expect(app.toasts.items.map((t) => t.message)).toEqual(["disk full"]);
   });
 });
