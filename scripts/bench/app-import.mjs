@@ -22,7 +22,7 @@ import { createServer } from "node:http";
 import { resolve } from "node:path";
 
 import { REPO_ROOT, launchApp } from "../../tests/e2e/lib/app.mjs";
-import { appPid } from "./proc.mjs";
+import { appPid, largestFiles, pssBreakdown } from "./proc.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -41,6 +41,8 @@ const CORPUS = option("--corpus", process.env.BENCH_CORPUS ?? resolve(REPO_ROOT,
 const JSON_OUT = option("--json", null);
 const IDLE_WAIT_S = Number(option("--idle-wait", "90"));
 const TARGET_MS = 100;
+// A command run with the app's pid once it has settled, before it stops (a profiler, gdb).
+const SETTLED_HOOK = option("--settled-hook", null);
 const log = (...a) => console.error("app-import:", ...a);
 
 /** `count` news items (title + description) from the AG News CSV, distinct texts. */
@@ -69,6 +71,17 @@ function pss(pid) {
   const out = JSON.parse(execFileSync(resolve(REPO_ROOT, "scripts/app-pss.sh"), ["--json", String(pid)], { encoding: "utf8" }));
   const app = out.processes.find((p) => p.pid === pid);
   return { total: out.total_mb, app: app?.pss_mb ?? NaN, appRss: app?.rss_mb ?? NaN, processes: out.processes.length };
+}
+
+/** Each process of the app's tree (PSS MB) and where in it the PSS lies (`pssBreakdown`). */
+function pssByProcess(pid, dataDir) {
+  const out = JSON.parse(execFileSync(resolve(REPO_ROOT, "scripts/app-pss.sh"), ["--json", String(pid)], { encoding: "utf8" }));
+  return out.processes.map((p) => {
+    const kinds = pssBreakdown(p.pid, dataDir);
+    // The sum of one reading of smaps, so that the row adds up.
+    const pss = kinds ? Object.values(kinds).reduce((a, v) => a + v, 0) : p.pss_mb;
+    return { name: p.name, pss, kinds, files: largestFiles(p.pid) };
+  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -144,6 +157,7 @@ async function main() {
     log(`app pid ${pid}, data dir ${dataDir}`);
     await sleep(5_000);
     result.idle = pss(pid);
+    result.idleProcesses = pssByProcess(pid, dataDir);
     log(`idle: ${JSON.stringify(result.idle)}`);
 
     const started = Date.now();
@@ -197,6 +211,7 @@ async function main() {
     embeddedAt = (Date.now() - started) / 1000;
     result.importSeconds = embeddedAt;
     result.after = pss(pid);
+    result.afterProcesses = pssByProcess(pid, dataDir);
     log(`import done after ${embeddedAt.toFixed(0)} s: ${JSON.stringify(result.after)}`);
     result.stored = await session.execute(
       `return document.querySelector('[data-testid="view-feeds"]') ? [...document.querySelectorAll('[data-testid="feed-article-count"]')].map((e) => e.textContent) : null`,
@@ -208,6 +223,8 @@ async function main() {
       result.readings.push({ t: (Date.now() - started) / 1000, ...pss(pid) });
     }
     result.settled = result.readings.at(-1);
+    result.settledProcesses = pssByProcess(pid, dataDir);
+    if (SETTLED_HOOK) execFileSync(SETTLED_HOOK, [String(pid)], { stdio: ["ignore", "inherit", "inherit"] });
     log(`settled: ${JSON.stringify(result.settled)}`);
   } finally {
     await app.stop();
@@ -236,6 +253,27 @@ function print(r) {
   lines.push(`| peak during the import | ${fmt(peak.total)} | ${fmt(peakApp)} | |`);
   lines.push(`| right after the import | ${fmt(r.after.total)} | ${fmt(r.after.app)} | ≤ 400 / ≤ 150 |`);
   lines.push(`| ${r.idleWait} s later (embedder idle release at 60 s) | **${fmt(r.settled.total)}** | **${fmt(r.settled.app)}** | ≤ 400 / ≤ 150 |`);
+  lines.push("");
+  lines.push("Where it is, per process (PSS MB; anonymous = the allocator's heaps, large blocks and stacks; store files = the search index's mapped files; shared memory = WebKit's buffers between its processes):");
+  lines.push("");
+  const kinds = Object.keys(r.settledProcesses[0]?.kinds ?? {});
+  lines.push(`| process | moment | PSS | ${kinds.join(" | ")} |`);
+  lines.push(`|---|---|---:|${kinds.map(() => "---:").join("|")}|`);
+  const moments = [["idle", r.idleProcesses], ["right after", r.afterProcesses], ["settled", r.settledProcesses]];
+  const names = [...new Set(r.settledProcesses.map((p) => p.name))];
+  for (const name of names) {
+    for (const [moment, list] of moments) {
+      // A process of this name (several web processes are summed).
+      const same = (list ?? []).filter((p) => p.name === name);
+      if (same.length === 0) continue;
+      const sum = (f) => same.reduce((a, p) => a + f(p), 0);
+      lines.push(`| ${name}${same.length > 1 ? ` (${same.length})` : ""} | ${moment} | ${fmt(sum((p) => p.pss))} | ${kinds.map((k) => fmt(sum((p) => p.kinds?.[k] ?? 0))).join(" | ")} |`);
+    }
+  }
+  lines.push("");
+  for (const p of r.settledProcesses) {
+    lines.push(`- ${p.name}'s largest mapped files when settled: ${p.files.map((f) => `${f.file} ${fmt(f.pss)}`).join(", ")} (MB PSS).`);
+  }
   lines.push("");
   lines.push(`While the import ran (${r.rounds} rounds), measured in the window from the click or key press to the new content in the DOM (ms; target ≤ ${TARGET_MS}):`);
   lines.push("");
