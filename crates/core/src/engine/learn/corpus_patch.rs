@@ -76,18 +76,18 @@ pub(super) fn patch(
     let mut articles = Vec::with_capacity(rows);
     let mut vectors = Matrix::with_dim(dim);
     vectors.reserve(rows);
-    let mut described = old_described.map(|d| {
-        let mut membership = Matrix::with_dim(d.membership.dim());
+    // The file's memberships (a file as read describes every row: none is stale) and the
+    // patched ones, under the same regions.
+    let mut described = old_described.map(|from| {
+        let mut membership = Matrix::with_dim(from.membership.dim());
         membership.reserve(rows);
-        (
-            d,
-            Described {
-                regions_stamp: 0,
-                membership,
-                region: Vec::with_capacity(rows),
-                stale_rows: Vec::new(),
-            },
-        )
+        let patched = Described {
+            regions_stamp: from.regions_stamp,
+            membership,
+            region: Vec::with_capacity(rows),
+            stale_rows: Vec::new(),
+        };
+        (from, patched)
     });
     let dimension = |e| crate::Error::Embedding(format!("corpus patch: {e}"));
     // Merges the file's rows with the changed ones, both in id order.
@@ -125,17 +125,11 @@ pub(super) fn patch(
                     .push(from.membership.row(i))
                     .map_err(dimension)?;
                 d.region.push(from.region[i]);
-                if from.stale_rows.contains(&i) {
-                    d.stale_rows.push(articles.len());
-                }
             }
             articles.push(article);
         }
     }
-    let described = described.map(|(from, mut d)| {
-        d.regions_stamp = from.regions_stamp;
-        d
-    });
+    let described = described.map(|(_, patched)| patched);
     Ok(CorpusFile {
         generation,
         articles,
@@ -209,6 +203,85 @@ mod tests {
             content_hash: format!("patch-{feed}-{n}-{}", text.len()),
             text,
             ..Default::default()
+        }
+    }
+
+    /// A patch keeps the file's regions (their stamp, so the start keeps the memberships)
+    /// and marks for computing again exactly the rows whose vector it read anew: two new
+    /// articles and one with a changed text. Every other row keeps its stored membership.
+    #[test]
+    fn a_patch_keeps_the_regions_and_marks_only_the_rows_it_read_again() {
+        use super::super::corpus_file;
+
+        let dir = tempfile::tempdir().unwrap();
+        let config = GenerateConfig {
+            articles: 1_200,
+            feeds: 6,
+            ratings: 10,
+            seed: 7,
+            days: 30,
+        };
+        generate_store(&Engine::open(dir.path()).unwrap(), &config, |_, _, _| {}).unwrap();
+        seen(dir.path()); // a start writes the corpus file
+        let engine = Engine::open(dir.path()).unwrap();
+        let (model_id, dim) = (engine.model_id(), engine.model_dim());
+        // The file as it was before the changes (a later start may rewrite it).
+        let path = dir.path().join("corpus-before.bin");
+        std::fs::copy(dir.path().join("learner-corpus.bin"), &path).unwrap();
+        let read = || corpus_file::read(&path, &model_id, dim).expect("a corpus file");
+        let file = read();
+        let kept = file.described.clone().expect("the file describes its rows");
+
+        let store = engine.store();
+        let feed = store.list_feeds().unwrap().remove(0);
+        let written = store
+            .apply_refresh(&RefreshWrite {
+                feed,
+                articles: vec![
+                    news(0, 900, "rust compiler release"),
+                    news(0, 901, "telescope orbit launch"),
+                    news(0, 0, "football striker transfer rewritten"),
+                ],
+            })
+            .unwrap();
+        engine.embed_pending(|_, _| {}).unwrap();
+        let changed: Vec<ArticleId> = written
+            .new_ids
+            .iter()
+            .chain(&written.updated_ids)
+            .copied()
+            .collect();
+        assert_eq!(changed.len(), 3);
+
+        let generation = store.corpus_generation().unwrap();
+        let changes = store
+            .corpus_changes(file.generation, generation)
+            .unwrap()
+            .expect("the log describes the span");
+        let ids = super::articles_to_read(&file, &changes).expect("worth patching");
+        let patched = super::patch(store, &model_id, dim, read(), &ids, generation).unwrap();
+        let d = patched.described.expect("still described");
+        assert_eq!(d.regions_stamp, kept.regions_stamp);
+        let mut stale: Vec<ArticleId> = d
+            .stale_rows
+            .iter()
+            .map(|&i| patched.articles[i].id)
+            .collect();
+        stale.sort_unstable();
+        let mut want = changed.clone();
+        want.sort_unstable();
+        assert_eq!(stale, want, "the rows read anew, and only those");
+        for (i, article) in patched.articles.iter().enumerate() {
+            if d.stale_rows.contains(&i) {
+                continue;
+            }
+            let j = file
+                .articles
+                .iter()
+                .position(|a| a.id == article.id)
+                .unwrap();
+            assert_eq!(d.membership.row(i), kept.membership.row(j), "row {i}");
+            assert_eq!(d.region[i], kept.region[j], "row {i}");
         }
     }
 
