@@ -234,6 +234,12 @@ impl RuleSet {
         self.rules.iter().position(matches)
     }
 
+    /// What the rule at `place` does, without writing its reason (for callers that only
+    /// sort or count by it).
+    pub fn action_at(&self, place: usize) -> RuleAction {
+        self.rules[place].action
+    }
+
     /// The rule at `place` as the reason and the score change.
     pub fn hit_at(&self, place: usize) -> RuleHit {
         let rule = &self.rules[place];

@@ -634,6 +634,16 @@ fn for_you_and_single_articles_agree_on_which_rule_applies() {
             .unwrap();
         assert_eq!(item.rule, rules.hit(engine.store(), &meta), "{item:?}");
     }
+    // Counts ask only whether a mute applies: the same answer as the rule's action, for
+    // every stored article (listed or not).
+    let mut muted = 0;
+    for meta in engine.store().list_article_meta().unwrap() {
+        let hit = rules.hit(engine.store(), &meta);
+        let mutes = hit.is_some_and(|h| h.action == RuleAction::Mute);
+        assert_eq!(rules.muted(engine.store(), &meta), mutes, "{meta:?}");
+        muted += usize::from(mutes);
+    }
+    assert!(muted >= 2, "the feed mute and the author mute apply");
     let rule_of = |a: ArticleId| {
         items
             .iter()

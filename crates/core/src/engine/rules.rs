@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Engine;
 use crate::domain::{ArticleId, ArticleMeta, FeedId};
 use crate::error::{Error, Result};
-use crate::rules::{NewRule, Rule, RuleField, RuleHit, RuleSet, RuleSubject};
+use crate::rules::{NewRule, Rule, RuleAction, RuleField, RuleHit, RuleSet, RuleSubject};
 use crate::search::{IndexVersion, Phrase};
 use crate::store::Store;
 
@@ -275,22 +275,33 @@ impl ActiveRules {
 
     /// The rule that applies to a stored article whose metadata is at hand.
     pub(crate) fn hit(&self, store: &Store, article: &ArticleMeta) -> Option<RuleHit> {
-        self.hit_with(store, article.id, article.feed_id, Some(article))
+        self.place_with(store, article.id, article.feed_id, Some(article))
+            .map(|place| self.set.hit_at(place))
     }
 
-    /// The rule that applies to an article of a ranking, known by id and feed: words and
-    /// authors are answered from the kept sets, so nothing is read for most articles.
-    pub(crate) fn hit_ranked(&self, store: &Store, id: ArticleId, feed: FeedId) -> Option<RuleHit> {
-        self.hit_with(store, id, feed, None)
+    /// Whether a mute applies to a stored article whose metadata is at hand (counts: the
+    /// reason is not written).
+    pub(crate) fn muted(&self, store: &Store, article: &ArticleMeta) -> bool {
+        self.place_with(store, article.id, article.feed_id, Some(article))
+            .is_some_and(|place| self.set.action_at(place) == RuleAction::Mute)
     }
 
-    fn hit_with(
+    /// The place (in the set's order) of the rule that applies to an article of a ranking,
+    /// known by id and feed: words and authors are answered from the kept sets, so nothing
+    /// is read for most articles.
+    fn place_ranked(&self, store: &Store, id: ArticleId, feed: FeedId) -> Option<usize> {
+        self.place_with(store, id, feed, None)
+    }
+
+    /// The place of the first rule that applies (mutes first), reading the article's
+    /// metadata only when a rule cannot be answered otherwise.
+    fn place_with(
         &self,
         store: &Store,
         id: ArticleId,
         feed: FeedId,
         given: Option<&ArticleMeta>,
-    ) -> Option<RuleHit> {
+    ) -> Option<usize> {
         if self.set.is_empty() {
             return None;
         }
@@ -313,7 +324,7 @@ impl ActiveRules {
                 })
             })
         };
-        self.set.first_match(|rule| match rule.field {
+        self.set.first_place(|rule| match rule.field {
             RuleField::Feed => rule.pattern.parse::<FeedId>().ok() == Some(feed),
             RuleField::Words => match &self.in_text {
                 Some(found) => found.holds(store, rule, id),
@@ -399,8 +410,7 @@ impl RankingRules<'_> {
             return None;
         }
         let Some(first) = &self.first else {
-            let hit = rules.hit_ranked(store, id, feed)?;
-            return rules.set.rules().iter().position(|r| r.id == hit.rule_id);
+            return rules.place_ranked(store, id, feed);
         };
         let mut best = first.get(&id).copied();
         if let Some(&(place, _)) = self.feeds.iter().find(|(_, f)| *f == feed) {
@@ -421,7 +431,7 @@ impl RankingRules<'_> {
 
     /// What the rule at `place` does to the model's score.
     pub(crate) fn adjust(&self, place: usize, model_score: f32) -> f32 {
-        self.rules.set.rules()[place].action.adjust(model_score)
+        self.rules.set.action_at(place).adjust(model_score)
     }
 
     /// The rule at `place` as the reason shown.

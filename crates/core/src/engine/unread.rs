@@ -192,13 +192,11 @@ impl Engine {
             total += 1;
             *per_feed.entry(a.feed_id).or_default() += 1;
             let rated = matches!(ratings.get(&a.id), Some(Rating::Like | Rating::Dislike));
-            if !rated && self.store.has_embedding(&model_id, &a.content_hash, dim)? {
-                let muted = rules
-                    .hit(&self.store, &a)
-                    .is_some_and(|hit| hit.action == crate::rules::RuleAction::Mute);
-                if !muted {
-                    for_you += 1;
-                }
+            if !rated
+                && self.store.has_embedding(&model_id, &a.content_hash, dim)?
+                && !rules.muted(&self.store, &a)
+            {
+                for_you += 1;
             }
         }
         let feeds = self.store.list_feeds()?;
