@@ -294,16 +294,14 @@ pub async fn open_external(app: AppHandle, url: String) -> CommandResult<()> {
 /// next `recommend` or `cards` already reflects it.
 #[tauri::command]
 pub async fn rate(
-    app: AppHandle,
     state: State<'_, AppState>,
     id: ArticleId,
     rating: Option<Rating>,
 ) -> CommandResult<RatedArticle> {
     let engine = state.engine().await?;
-    let result = blocking(move || engine.rate(id, rating)).await;
-    // A rated article leaves For you, whose unread count the tray shows.
-    crate::tray::update_unread(&app);
-    result
+    // A rated article leaves For you: the window asks its unread counts next, which the
+    // tray shows too (`unread_counts`).
+    blocking(move || engine.rate(id, rating)).await
 }
 
 #[tauri::command]

@@ -1,6 +1,8 @@
 //! The daily loop's commands (read marks, bulk marks and undo, unread counts, save for
 //! later, rules, retention). All async: the engine's work runs on a blocking thread so the
-//! window stays responsive. Each also refreshes the tray's unread count.
+//! window stays responsive. The window asks `unread_counts` after each change of what is
+//! read, and that count is also the tray's ([`crate::tray::show_count`]), so a read is
+//! counted once.
 
 use sift_core::domain::ArticleId;
 use sift_core::engine::{
@@ -15,44 +17,41 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn set_read(
-    app: AppHandle,
     state: State<'_, AppState>,
     id: ArticleId,
     read: bool,
 ) -> CommandResult<ReadState> {
     let engine = state.engine().await?;
-    let result = blocking(move || engine.set_read(id, read)).await;
-    crate::tray::update_unread(&app);
-    result
+    blocking(move || engine.set_read(id, read)).await
 }
 
 #[tauri::command]
 pub async fn mark_read_where(
-    app: AppHandle,
     state: State<'_, AppState>,
     scope: MarkReadScope,
 ) -> CommandResult<MarkReadReport> {
     let engine = state.engine().await?;
-    let result = blocking(move || engine.mark_read_where(&scope)).await;
-    crate::tray::update_unread(&app);
-    result
+    blocking(move || engine.mark_read_where(&scope)).await
 }
 
 #[tauri::command]
-pub async fn undo_mark_read(
+pub async fn undo_mark_read(state: State<'_, AppState>) -> CommandResult<MarkReadReport> {
+    let engine = state.engine().await?;
+    blocking(move || engine.undo_mark_read()).await
+}
+
+/// The window's unread counts, also shown on the tray icon: a tray count asked before this
+/// one is moot (it does not count again if it has not started).
+#[tauri::command]
+pub async fn unread_counts(
     app: AppHandle,
     state: State<'_, AppState>,
-) -> CommandResult<MarkReadReport> {
+) -> CommandResult<UnreadCounts> {
+    let ticket = state.newest_count.ask();
     let engine = state.engine().await?;
-    let result = blocking(move || engine.undo_mark_read()).await;
-    crate::tray::update_unread(&app);
-    result
-}
-
-#[tauri::command]
-pub async fn unread_counts(state: State<'_, AppState>) -> CommandResult<UnreadCounts> {
-    let engine = state.engine().await?;
-    blocking(move || engine.unread_counts()).await
+    let counts = blocking(move || engine.unread_counts()).await?;
+    crate::tray::show_count(&app, ticket, &counts);
+    Ok(counts)
 }
 
 #[tauri::command]
@@ -91,11 +90,9 @@ pub async fn remove_rule(state: State<'_, AppState>, id: u64) -> CommandResult<R
 
 /// Applies the retention setting now (the app also does at start and every few hours).
 #[tauri::command]
-pub async fn prune(app: AppHandle, state: State<'_, AppState>) -> CommandResult<PruneReport> {
+pub async fn prune(state: State<'_, AppState>) -> CommandResult<PruneReport> {
     let engine = state.engine().await?;
-    let result = blocking(move || engine.prune(None)).await;
-    crate::tray::update_unread(&app);
-    result
+    blocking(move || engine.prune(None)).await
 }
 
 #[tauri::command]

@@ -1,10 +1,10 @@
-//! Start-up work that can wait: the first scheduled refresh, the tray's unread count, the
-//! retention cleanup and laying out a missing map start once the window's first For you
-//! has been answered, so they do not compete with it for the two cores, the store and the
-//! learner's snapshot (at 100,000 articles each of them reads every article's metadata, and
-//! a refresh that stores articles throws the snapshot away). They start at most
-//! [`AT_MOST`] after launch in any case: the window may start hidden in the tray, or show
-//! another view first.
+//! Start-up work that can wait: the first scheduled refresh, the tray's unread count (the
+//! window's own, unless it asks none), the retention cleanup and laying out a missing map
+//! start once the window's first For you has been answered, so they do not compete with it
+//! for the two cores, the store and the learner's snapshot (at 100,000 articles each of
+//! them reads every article's metadata, and a refresh that stores articles throws the
+//! snapshot away). They start at most [`AT_MOST`] after launch in any case: the window may
+//! start hidden in the tray, or show another view first.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,7 +57,7 @@ pub fn after_first_view(app: &AppHandle, engine: Arc<Engine>, refresh_minutes: u
         state
             .jobs
             .schedule_refresh(&app, engine.clone(), refresh_minutes);
-        crate::tray::update_unread(&app);
+        show_a_first_count(&app);
         // A store without a map layout (new, or from before the island map) gets one
         // behind the window, not on the first visit to the Map view.
         let check = engine.clone();
@@ -70,6 +70,26 @@ pub fn after_first_view(app: &AppHandle, engine: Arc<Engine>, refresh_minutes: u
             crate::background::lay_out_map(engine.clone());
         }
         crate::reader_commands::prune_in_background(&app, engine);
+    });
+}
+
+/// How long after the first view the tray waits for the window's first unread counts
+/// (ui/src/lib/startup.ts asks them right after For you's first answer, or 3 s after the
+/// page starts) before counting for itself.
+const WINDOW_COUNTS_WAIT: Duration = Duration::from_secs(5);
+
+/// The tray's first count: the window's, which also shows on the icon
+/// (`unread_counts`), or, when the window asked none (it may start hidden), one counted
+/// for the tray alone; not both, since each reads every article's metadata.
+fn show_a_first_count(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(state) = app.try_state::<AppState>() else {
+            return;
+        };
+        if !state.newest_count.wait_for_any(WINDOW_COUNTS_WAIT).await {
+            crate::tray::update_unread(&app);
+        }
     });
 }
 

@@ -5,11 +5,13 @@
 //! any app without a tray: a hidden window with no icon to bring it back would leave Sift
 //! running where the user cannot see or reach it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
+use sift_core::engine::UnreadCounts;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, WindowEvent};
+use tokio::sync::watch;
 
 use crate::AppState;
 
@@ -80,27 +82,50 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
 
 /// Which unread count is the newest asked for. Counts run concurrently and an older one may
 /// finish last; and a newer count asked before an older one started makes the older moot,
-/// so a burst of reads counts once. One per app, owned by [`AppState`].
-#[derive(Default)]
-pub struct NewestCount(AtomicU64);
+/// so a burst of reads counts once. The window's counts (`unread_counts`) take tickets too
+/// and show on the icon, so a count the tray would make for itself is moot once the window
+/// asks one. One per app, owned by [`AppState`].
+pub struct NewestCount(watch::Sender<u64>);
+
+impl Default for NewestCount {
+    fn default() -> Self {
+        Self(watch::Sender::new(0))
+    }
+}
 
 impl NewestCount {
     /// A ticket for a count about to be asked; it makes every earlier ticket stale.
     pub fn ask(&self) -> u64 {
-        self.0.fetch_add(1, Ordering::SeqCst) + 1
+        let mut ticket = 0;
+        self.0.send_modify(|newest| {
+            *newest += 1;
+            ticket = *newest;
+        });
+        ticket
     }
 
     /// Whether no count was asked since `ticket`.
     pub fn is_newest(&self, ticket: u64) -> bool {
-        self.0.load(Ordering::SeqCst) == ticket
+        *self.0.borrow() == ticket
+    }
+
+    /// Waits until some count has been asked since the app started, or `at_most`; whether
+    /// one was.
+    pub async fn wait_for_any(&self, at_most: Duration) -> bool {
+        let mut asked = self.0.subscribe();
+        tokio::time::timeout(at_most, asked.wait_for(|&n| n > 0))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 }
 
-/// Shows the unread count of For you beside the icon (and in its tooltip where supported).
+/// Counts For you's unread articles for the tray alone and shows the count: for what the
+/// window does not follow with its own count (a refresh or cleanup behind it, or a start
+/// whose window asked none).
 pub fn update_unread(app: &AppHandle) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+    if app.tray_by_id(TRAY_ID).is_none() {
         return;
-    };
+    }
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
@@ -108,28 +133,41 @@ pub fn update_unread(app: &AppHandle) {
     let Some(engine) = state.engine.now() else {
         return;
     };
-    let tray = tray.clone();
     let asked = state.newest_count.ask();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let is_newest = move || {
-            app.try_state::<AppState>()
-                .is_some_and(|s| s.newest_count.is_newest(asked))
+        let still_newest = {
+            let app = app.clone();
+            move || {
+                app.try_state::<AppState>()
+                    .is_some_and(|s| s.newest_count.is_newest(asked))
+            }
         };
-        let still_newest = is_newest.clone();
         // A newer count asked meanwhile makes this one moot: a burst of reads counts once.
         let counts = tauri::async_runtime::spawn_blocking(move || {
             still_newest().then(|| engine.unread_counts())
         })
         .await;
-        let Ok(Some(Ok(counts))) = counts else { return };
-        if !is_newest() {
-            return;
+        if let Ok(Some(Ok(counts))) = counts {
+            show_count(&app, asked, &counts);
         }
-        let label = (counts.for_you > 0).then(|| counts.for_you.to_string());
-        let _ = tray.set_title(label.as_deref());
-        let _ = tray.set_tooltip(Some(format!("Sift: {} unread for you", counts.for_you)));
     });
+}
+
+/// Shows the unread count of For you beside the icon (and in its tooltip where supported),
+/// unless a count newer than `ticket` was asked meanwhile (it shows instead). The window's
+/// `unread_counts` calls this with its own count, so a read is counted once, not once for
+/// the window and again for the tray.
+pub fn show_count(app: &AppHandle, ticket: u64, counts: &UnreadCounts) {
+    let newest = app
+        .try_state::<AppState>()
+        .is_some_and(|s| s.newest_count.is_newest(ticket));
+    let Some(tray) = app.tray_by_id(TRAY_ID).filter(|_| newest) else {
+        return;
+    };
+    let label = (counts.for_you > 0).then(|| counts.for_you.to_string());
+    let _ = tray.set_title(label.as_deref());
+    let _ = tray.set_tooltip(Some(format!("Sift: {} unread for you", counts.for_you)));
 }
 
 /// Close-to-tray: the window hides instead of closing when Settings keep Sift running in
@@ -226,6 +264,8 @@ pub fn set_start_at_login(app: &AppHandle, on: bool) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::NewestCount;
 
     #[test]
@@ -243,5 +283,26 @@ mod tests {
         let other = NewestCount::default();
         other.ask();
         assert!(counts.is_newest(later));
+    }
+
+    #[tokio::test]
+    async fn waiting_for_any_count_ends_when_one_is_asked_or_at_the_limit() {
+        let counts = std::sync::Arc::new(NewestCount::default());
+        // Nobody asks: the wait ends at the limit, saying so.
+        let started = std::time::Instant::now();
+        assert!(!counts.wait_for_any(Duration::from_millis(50)).await);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        // Asked while waiting: the wait ends then, long before its limit.
+        let waiting = {
+            let counts = counts.clone();
+            tokio::spawn(async move { counts.wait_for_any(Duration::from_secs(30)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let started = std::time::Instant::now();
+        counts.ask();
+        assert!(waiting.await.unwrap());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Asked before: no wait.
+        assert!(counts.wait_for_any(Duration::ZERO).await);
     }
 }
