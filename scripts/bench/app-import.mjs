@@ -100,6 +100,7 @@ const TIME_IN_PAGE = `
   const [action, target, ready, before, timeoutMs] = arguments;
   const stale = before ? document.querySelector(before)?.getAttribute("data-id") ?? null : null;
   const started = performance.now();
+  window.__siftTimedFrom = started;
   return new Promise((resolve) => {
     let done = false;
     const finish = (value) => {
@@ -124,13 +125,36 @@ const TIME_IN_PAGE = `
   });
 `;
 
+// In the page, after a timed switch: the view's own load measures (ui/src/lib/timing.ts) that
+// started after the click: the command ("call"), then from its answer to the list in the DOM
+// ("dom") and to the end of the frame that painted it ("paint"). Waits up to timeoutMs for the
+// paint; resolves with { call, dom, paint } (ms, null when not measured).
+const SPLIT_IN_PAGE = `
+  const [view, timeoutMs] = arguments;
+  const since = window.__siftTimedFrom ?? 0;
+  const entries = (part) => performance.getEntriesByName(\`sift:\${view}:\${part}\`, "measure");
+  const waited = performance.now();
+  return new Promise((resolve) => {
+    const poll = () => {
+      const call = entries("call").find((e) => e.startTime >= since - 0.5);
+      // The render spans of that answer start where its call ended.
+      const after = (part) => call && entries(part).find((e) => Math.abs(e.startTime - (call.startTime + call.duration)) < 0.5);
+      const paint = after("paint");
+      if (paint || performance.now() - waited > timeoutMs) {
+        resolve({ call: call?.duration ?? null, dom: after("dom")?.duration ?? null, paint: paint?.duration ?? null });
+      } else setTimeout(poll, 10);
+    };
+    poll();
+  });
+`;
+
 // Each view is ready when its content (or its empty state) is in the DOM.
 const within = (view, ...selectors) => selectors.map((s) => `[data-testid="view-${view}"] ${s}`).join(", ");
 const EMPTY = '[data-testid="empty-state"]';
 const VIEW_SWITCHES = [
-  { name: "For you", nav: "for-you", ready: within("for-you", '[data-testid="mark-list-read"]', '[data-testid="empty-go-feeds"]') },
+  { name: "For you", nav: "for-you", split: "for-you", ready: within("for-you", '[data-testid="mark-list-read"]', '[data-testid="empty-go-feeds"]') },
   { name: "Cards", nav: "cards", ready: within("cards", '[data-testid="card"]', EMPTY) },
-  { name: "All articles", nav: "articles", ready: within("articles", '[data-testid="article-item"]', EMPTY) },
+  { name: "All articles", nav: "articles", split: "articles", ready: within("articles", '[data-testid="article-item"]', EMPTY) },
   { name: "Clusters", nav: "clusters", ready: within("clusters", '[data-testid="cluster-list"]', EMPTY) },
   { name: "Feeds", nav: "feeds", ready: within("feeds", '[data-testid="feed-item"]') },
 ];
@@ -149,7 +173,7 @@ async function main() {
 
   const app = await launchApp();
   const profile = /\/debug\//.test(resolve(appBin)) ? "debug" : "release";
-  const result = { articles: ARTICLES, feeds: FEEDS, profile, idleWait: IDLE_WAIT_S, readings: [], views: {}, cards: [] };
+  const result = { articles: ARTICLES, feeds: FEEDS, profile, idleWait: IDLE_WAIT_S, readings: [], views: {}, splits: {}, cards: [] };
   try {
     const { session, dataDir } = app;
     const pid = appPid(dataDir);
@@ -193,6 +217,7 @@ async function main() {
       for (const view of VIEW_SWITCHES) {
         const ms = await timed("click", `[data-testid="nav-${view.nav}"]`, view.ready);
         (result.views[view.name] ??= []).push(ms);
+        if (view.split) (result.splits[view.name] ??= []).push(await session.execute(SPLIT_IN_PAGE, [view.split, 2_000]));
       }
       // Answer a few cards with the keyboard, as a reader does (l / d).
       await timed("click", '[data-testid="nav-cards"]', within("cards", '[data-testid="card"]', EMPTY));
@@ -286,6 +311,27 @@ function print(r) {
   };
   for (const [name, values] of Object.entries(r.views)) row(`switch to ${name}`, values);
   row("answer a card (l / d), next card shown", r.cards);
+  // Where a switch's time went: the view's own measures (ui/src/lib/timing.ts).
+  const splits = Object.entries(r.splits ?? {});
+  if (splits.length > 0) {
+    lines.push("");
+    lines.push(
+      "Where those switches' time went, from the page's own measures (ui/src/lib/timing.ts; ms, median / p95 / max): " +
+        "the command from asking to its answer in the page (core, IPC, JSON), then from the answer to the list in the DOM, " +
+        "and to the end of the frame that painted it (style, layout, paint):",
+    );
+    lines.push("");
+    lines.push("| view | n | command | answer → DOM | answer → painted |");
+    lines.push("|---|---:|---:|---:|---:|");
+    const cell = (values) => {
+      const s = stats(values.filter((v) => typeof v === "number"));
+      return s.n === 0 ? "–" : `${s.median.toFixed(0)} / ${s.p95.toFixed(0)} / ${s.max.toFixed(0)}`;
+    };
+    for (const [name, parts] of splits) {
+      const n = parts.filter((p) => typeof p.call === "number").length;
+      lines.push(`| ${name} | ${n} | ${cell(parts.map((p) => p.call))} | ${cell(parts.map((p) => p.dom))} | ${cell(parts.map((p) => p.paint))} |`);
+    }
+  }
   console.log(lines.join("\n"));
 }
 
