@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { launchApp, REPO_ROOT } from "./lib/app.mjs";
+import { renderAllRows } from "./lib/rows.mjs";
 import { startDesktop } from "./lib/desktop.mjs";
 import { startFixtureServer } from "./lib/fixtures.mjs";
 
@@ -63,7 +64,8 @@ describe("Sift in the background", { timeout: 600_000 }, () => {
     await desktop?.stop();
   });
 
-  const listed = () =>
+  const listed = async () =>
+    (await renderAllRows(app.session)) &&
     app.session.execute(
       `return [...document.querySelectorAll('[data-testid="rec-item"]')].map((e) => ({
         id: e.dataset.id,

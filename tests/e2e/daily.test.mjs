@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import { launchApp } from "./lib/app.mjs";
+import { renderAllRows } from "./lib/rows.mjs";
 import { sampleFeeds, startFixtureServer } from "./lib/fixtures.mjs";
 
 const EMBED_TIMEOUT_MS = 300_000;
@@ -37,7 +38,8 @@ describe("the daily loop", { timeout: 720_000 }, () => {
   });
 
   /** For you as the page shows it: [{ id, score, read, reason }]. */
-  const listed = () =>
+  const listed = async () =>
+    (await renderAllRows(app.session)) &&
     app.session.execute(
       `return [...document.querySelectorAll('[data-testid="rec-item"]')].map((e) => ({
         id: e.dataset.id,
@@ -66,7 +68,7 @@ describe("the daily loop", { timeout: 720_000 }, () => {
     await session.click('[data-testid="nav-for-you"]');
     await session.waitUntil(
       async () =>
-        (await session.findAll('[data-testid="rec-item"]')).length === ARTICLES && !(await session.find('[data-testid="activity"]')),
+        (await listed()).length === ARTICLES && !(await session.find('[data-testid="activity"]')),
       { timeoutMs: EMBED_TIMEOUT_MS, what: `all ${ARTICLES} articles embedded and listed in For you` },
     );
     await session.click('[data-testid="nav-cards"]');

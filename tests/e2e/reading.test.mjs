@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { launchApp } from "./lib/app.mjs";
+import { renderAllRows } from "./lib/rows.mjs";
 import { opml, startFixtureServer } from "./lib/fixtures.mjs";
 
 /** Embedding ~50 summaries takes seconds on 2 cores; a loaded CI machine gets slack. */
@@ -64,7 +65,9 @@ describe("reading with Sift", { timeout: 420_000 }, () => {
     // Wait for the embedding to finish: every article scored, the progress gone.
     await session.waitUntil(
       async () =>
-        (await session.findAll('[data-testid="rec-item"]')).length >= 40 && !(await session.find('[data-testid="activity"]')),
+        (await renderAllRows(session)) &&
+        (await session.findAll('[data-testid="rec-item"]')).length >= 40 &&
+        !(await session.find('[data-testid="activity"]')),
       { timeoutMs: EMBED_TIMEOUT_MS, what: "the articles to be embedded and listed in For you" },
     );
     initialOrder = await topIds();

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import { launchApp } from "./lib/app.mjs";
+import { renderAllRows } from "./lib/rows.mjs";
 import { startFixtureServer, topicFeed } from "./lib/fixtures.mjs";
 
 describe("the next unread article", { timeout: 300_000 }, () => {
@@ -26,7 +27,8 @@ describe("the next unread article", { timeout: 300_000 }, () => {
   });
 
   /** The All articles list, newest first: [{ id, title, read }]. */
-  const listed = () =>
+  const listed = async () =>
+    (await renderAllRows(app.session)) &&
     app.session.execute(
       `return [...document.querySelectorAll('[data-testid="article-item"]')].map((e) => ({
         id: e.dataset.id, title: e.querySelector(".title").textContent.trim(), read: e.classList.contains("read"),
