@@ -102,7 +102,7 @@ describe("long lists", () => {
     expect(screen.queryByTestId("more-rows")).toBeNull();
     // "Mark list read" still covers the whole list, not only the rendered rows.
     expect(screen.getByTestId("mark-list-read").hasAttribute("disabled")).toBe(false);
-  });
+  }, 30_000); // hundreds of rows in jsdom, on two shared cores
 
   it("All articles renders the first screenful of its 500 and reaches the last with the keyboard", async () => {
     render(App);
@@ -112,5 +112,5 @@ describe("long lists", () => {
     await fireEvent.keyDown(window, { key: "End" });
     await waitFor(() => expect(document.activeElement?.textContent).toBe("Listed 500"));
     expect(rowsOf("article-item")).toBe(500);
-  });
+  }, 30_000);
 });
