@@ -344,3 +344,50 @@ fn the_map_colours_a_fair_share_mostly_of_the_liked_topics() {
     );
     assert!(precision >= 0.7, "precision {precision:.2}");
 }
+
+/// After a large import the model's session (~170 MB) is given back as soon as the
+/// embedding queue is empty, not a minute later; a search by meaning afterwards loads it
+/// again.
+#[test]
+fn the_session_is_released_when_the_embedding_queue_is_empty() {
+    use sift_core::embed::EmbedOptions;
+    use sift_core::engine::{SearchMode, SearchQuery};
+    let data = tempfile::tempdir().unwrap();
+    // No idle release: only the end of the queue may drop the session here.
+    let model = Arc::new(
+        OnnxEmbedder::load_with(
+            &model_dir(),
+            EmbedOptions {
+                idle_release: None,
+                ..EmbedOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let engine = Arc::new(
+        sift_core::Engine::open(data.path())
+            .unwrap()
+            .with_embedder(model.clone()),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_, report) = runtime
+        .block_on(engine.load_sample(|_| {}))
+        .expect("the sample loads");
+    assert_eq!(report.embedding.expect("embedded").embedded, 350);
+    assert!(
+        !model.is_loaded(),
+        "the session was kept after the queue emptied"
+    );
+    let hits = engine
+        .search(&SearchQuery {
+            text: "planets and stars".into(),
+            mode: SearchMode::Meaning,
+            limit: Some(3),
+        })
+        .unwrap();
+    assert_eq!(hits.len(), 3);
+    assert!(
+        model.is_loaded(),
+        "a search by meaning loads the session again"
+    );
+}

@@ -27,6 +27,9 @@ pub trait Embedder: Send + Sync {
     /// cached embeddings are keyed by it.
     fn model_id(&self) -> &str;
     fn dim(&self) -> usize;
+    /// Drops what running the model holds (a session) until the next call, which loads it
+    /// again. Embedders that hold nothing of the kind do nothing.
+    fn release(&self) {}
 }
 
 /// Scales `v` to unit length in place; a zero vector is left as it is.

@@ -267,6 +267,10 @@ impl OnnxEmbedder {
 }
 
 impl Embedder for OnnxEmbedder {
+    fn release(&self) {
+        OnnxEmbedder::release(self);
+    }
+
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         if texts.is_empty() {
             return Ok(Vec::new());

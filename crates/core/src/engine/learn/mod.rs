@@ -132,6 +132,15 @@ impl Engine {
         Ok(self.learn.embedder.get_or_init(|| loaded).clone())
     }
 
+    /// Gives back what running the model holds (its session), if it was loaded, and the
+    /// memory that frees; the next embedding loads it again.
+    pub(crate) fn release_embedder(&self) {
+        if let Some(embedder) = self.learn.embedder.get() {
+            embedder.release();
+            crate::heap::release_freed_memory();
+        }
+    }
+
     /// How many times the learner's corpus was loaded from the store.
     pub fn corpus_loads(&self) -> usize {
         self.learn
