@@ -391,3 +391,120 @@ fn the_session_is_released_when_the_embedding_queue_is_empty() {
         "a search by meaning loads the session again"
     );
 }
+
+/// The session is built from ONNX Runtime's own optimised copy of the model (derived once
+/// into a cache directory, trusted by the record written beside it), gives the vectors the
+/// model file gives, and a copy that is damaged or was made by another ONNX Runtime is
+/// derived again before it is used.
+#[test]
+fn sessions_come_from_a_trusted_optimised_copy_that_is_rederived_when_damaged() {
+    use sift_core::embed::{expected_sha256, EmbedOptions, ORT_DYLIB_NAME};
+    let cache = tempfile::tempdir().unwrap();
+    let copy = cache.path().join("derived");
+    let options = |derived_dir: Option<PathBuf>| EmbedOptions {
+        idle_release: None,
+        derived_dir,
+        ..EmbedOptions::default()
+    };
+    let texts = [
+        "GraphQL schemas for REST API developers",
+        "Landscape photography at golden hour",
+        "The Senate passed the budget bill after a long night of debate",
+    ];
+    let from_file = OnnxEmbedder::load_with(&model_dir(), options(None)).unwrap();
+    assert!(!from_file.uses_derived_model());
+    let expected = from_file.embed(&texts).unwrap();
+    drop(from_file);
+    let same_vectors = |embedder: &OnnxEmbedder, when: &str| {
+        let got = embedder.embed(&texts).unwrap();
+        for ((text, a), b) in texts.iter().zip(&got).zip(&expected) {
+            let cosine: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            assert!(cosine > 0.9999, "{when}, {text}: cosine {cosine}");
+        }
+    };
+
+    let embedder = OnnxEmbedder::load_with(&model_dir(), options(Some(copy.clone()))).unwrap();
+    assert!(embedder.uses_derived_model());
+    let record = std::fs::read_to_string(copy.join("derived.txt")).unwrap();
+    assert!(
+        record.contains(expected_sha256("model.onnx").unwrap()),
+        "{record}"
+    );
+    // The weights are kept apart from the graph, as floats (the model file's are int8).
+    let weights = copy.join("model.weights");
+    let size = std::fs::metadata(&weights).unwrap().len();
+    assert!(size > 80_000_000, "weights file of {size} bytes");
+    same_vectors(&embedder, "from the derived copy");
+
+    // One flipped byte in the weights: refused, derived again, the same vectors.
+    let original = std::fs::read(&weights).unwrap();
+    let mut damaged = original.clone();
+    damaged[original.len() / 2] ^= 0x40;
+    std::fs::write(&weights, &damaged).unwrap();
+    embedder.release();
+    same_vectors(&embedder, "after the weights were damaged");
+    assert!(embedder.uses_derived_model());
+    assert!(
+        std::fs::read(&weights).unwrap() == original,
+        "not derived again"
+    );
+
+    // A copy recorded as made by another ONNX Runtime: derived again.
+    let runtime = expected_sha256(ORT_DYLIB_NAME).unwrap();
+    std::fs::write(
+        copy.join("derived.txt"),
+        record.replace(runtime, &"0".repeat(64)),
+    )
+    .unwrap();
+    embedder.release();
+    same_vectors(&embedder, "after a record from another runtime");
+    assert_eq!(
+        std::fs::read_to_string(copy.join("derived.txt")).unwrap(),
+        record
+    );
+
+    // Missing: derived again by the next load.
+    std::fs::remove_dir_all(&copy).unwrap();
+    let again = OnnxEmbedder::load_with(&model_dir(), options(Some(copy.clone()))).unwrap();
+    assert!(again.uses_derived_model() && weights.is_file());
+    drop(again);
+
+    // A damaged model file is refused even when a trusted copy of it exists.
+    let broken = tempfile::tempdir().unwrap();
+    for f in [
+        "tokenizer.json",
+        "config.json",
+        "special_tokens_map.json",
+        "tokenizer_config.json",
+    ] {
+        std::fs::copy(model_dir().join(f), broken.path().join(f)).unwrap();
+    }
+    let mut model = std::fs::read(model_dir().join("model.onnx")).unwrap();
+    model[1000] ^= 1;
+    std::fs::write(broken.path().join("model.onnx"), model).unwrap();
+    let err = match OnnxEmbedder::load_with(broken.path(), options(Some(copy.clone()))) {
+        Err(e) => e,
+        Ok(_) => panic!("a damaged model file was used through its copy"),
+    };
+    assert!(err.to_string().contains("models/MANIFEST expects"), "{err}");
+}
+
+/// Where no copy can be written, the session is built from the model file, as before.
+#[test]
+fn without_a_writable_cache_the_session_comes_from_the_model_file() {
+    use sift_core::embed::EmbedOptions;
+    let cache = tempfile::tempdir().unwrap();
+    let file = cache.path().join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let embedder = OnnxEmbedder::load_with(
+        &model_dir(),
+        EmbedOptions {
+            idle_release: None,
+            derived_dir: Some(file.join("derived")),
+            ..EmbedOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(!embedder.uses_derived_model());
+    assert_eq!(embedder.embed(&["still embeds"]).unwrap()[0].len(), 384);
+}

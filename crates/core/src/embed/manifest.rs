@@ -74,13 +74,54 @@ pub fn read_verified(path: &Path, file_name: &str) -> Result<Vec<u8>, ModelFileE
     Ok(bytes)
 }
 
+/// Checks the file at `path` as the manifest's `file_name` without holding it in memory
+/// (for files that are checked but then opened by ONNX Runtime itself).
+pub fn verify_model_file(path: &Path, file_name: &str) -> Result<(), ModelFileError> {
+    let Some(expected) = expected_sha256(file_name) else {
+        return Err(ModelFileError::NotListed {
+            name: file_name.to_string(),
+        });
+    };
+    let actual = sha256_file(path).map_err(|source| ModelFileError::Unreadable {
+        name: file_name.to_string(),
+        source,
+    })?;
+    if actual.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(ModelFileError::Mismatch {
+            name: file_name.to_string(),
+            expected,
+            actual,
+        })
+    }
+}
+
+/// sha256 of a file, read in pieces (the optimised model's weights are ~90 MB; reading them
+/// whole would add that much to the very peak the copy exists to avoid).
+pub(super) fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = openssl::sha::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex(&hasher.finish()))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// OpenSSL's SHA-256 (already linked through reqwest's native-tls): assembly even in debug
 /// builds, where a Rust implementation takes seconds over the ~58 MB checked per model load.
 fn sha256_hex(bytes: &[u8]) -> String {
-    openssl::sha::sha256(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&openssl::sha::sha256(bytes))
 }
 
 #[cfg(test)]
@@ -120,5 +161,17 @@ mod tests {
             read_verified(&dir.path().join("missing"), "model.onnx"),
             Err(ModelFileError::Unreadable { .. })
         ));
+        assert!(matches!(
+            verify_model_file(&path, "model.onnx"),
+            Err(ModelFileError::Mismatch { .. })
+        ));
+        assert!(matches!(
+            verify_model_file(&dir.path().join("missing"), "model.onnx"),
+            Err(ModelFileError::Unreadable { .. })
+        ));
+        // Read in pieces, hashed as a whole.
+        let big = vec![3u8; 200_000];
+        std::fs::write(&path, &big).unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(&big));
     }
 }

@@ -4,6 +4,7 @@
 //! Every vector an embedder returns is L2-normalised, so a dot product is a cosine similarity
 //! everywhere else in the crate.
 
+mod derived;
 mod fake;
 mod locate;
 mod manifest;
@@ -13,9 +14,9 @@ pub use fake::HashingEmbedder;
 pub use locate::{locate_model_dir, model_dir_candidates, SearchContext};
 pub use manifest::{expected_sha256, verify_model_bytes, ModelFileError};
 pub use onnx::{
-    onnx_environment, EmbedOptions, OnnxEmbedder, Optimization, DEFAULT_BATCH_TOKENS,
-    DEFAULT_IDLE_RELEASE, DEFAULT_MAX_TOKENS, DEFAULT_OPTIMIZATION, DEFAULT_THREADS,
-    MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME, TEXTS_PER_CALL,
+    default_derived_dir, onnx_environment, EmbedOptions, OnnxEmbedder, Optimization,
+    DEFAULT_BATCH_TOKENS, DEFAULT_IDLE_RELEASE, DEFAULT_MAX_TOKENS, DEFAULT_OPTIMIZATION,
+    DEFAULT_THREADS, MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME, TEXTS_PER_CALL,
 };
 
 use crate::error::Result;

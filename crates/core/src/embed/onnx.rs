@@ -22,7 +22,8 @@ use ort::session::Session;
 use ort::value::Tensor;
 use tokenizers::{Tokenizer, TruncationParams};
 
-use super::manifest::read_verified;
+use super::derived::{self, Provenance};
+use super::manifest::{expected_sha256, read_verified, verify_model_file};
 use super::{normalize, Embedder};
 use crate::error::{Error, Result};
 
@@ -96,6 +97,12 @@ pub struct EmbedOptions {
     /// is built); without folding they are turned into floats on every run instead, while
     /// the other optimisations (fused attention, layer norm, GELU) still apply.
     pub fold_constants: bool,
+    /// Where an already-optimised copy of the model is kept (see `embed/derived.rs`):
+    /// sessions are built from it, which skips constant folding's peak (the folded weights
+    /// held twice while a session is built). Derived from the checked model on first use
+    /// and again whenever it is missing, damaged or from another model or ONNX Runtime.
+    /// `None`, or a copy that cannot be made: sessions are built from the model file.
+    pub derived_dir: Option<PathBuf>,
 }
 
 /// ONNX Runtime's graph optimisation levels: fusing operators makes the model faster and
@@ -146,9 +153,19 @@ impl Default for EmbedOptions {
             weights_in_arena: true,
             prepack: true,
             fold_constants: true,
+            derived_dir: default_derived_dir(),
         }
     }
 }
+
+/// Where Sift keeps the optimised copy of the model by default: the user's cache directory
+/// (it is recomputed when missing), shared by the app and the CLI.
+pub fn default_derived_dir() -> Option<PathBuf> {
+    crate::paths::default_cache_dir().map(|d| d.join("derived-model").join(DERIVED_NAME))
+}
+
+/// The optimised copy's directory name: the model it comes from.
+const DERIVED_NAME: &str = "all-MiniLM-L6-v2-int8";
 
 pub struct OnnxEmbedder {
     shared: Arc<Shared>,
@@ -167,6 +184,8 @@ struct Shared {
 
 struct Slot {
     session: Option<Session>,
+    /// Whether `session` was built from the optimised copy (else from the model file).
+    from_derived: bool,
     last_used: Instant,
 }
 
@@ -223,18 +242,21 @@ impl OnnxEmbedder {
             environment,
             slot: Mutex::new(Slot {
                 session: None,
+                from_derived: false,
                 last_used: Instant::now(),
             }),
         });
         // Load now so that a corrupt model is reported by `load`, not by the first embed.
         {
             let mut slot = shared.lock_slot()?;
-            slot.session = Some(shared.open_session().map_err(|e| match e {
+            let (session, from_derived) = shared.open_session().map_err(|e| match e {
                 SessionError::File(e) => unavailable(e.to_string()),
                 SessionError::Runtime(e) => {
                     unavailable(format!("the model is unreadable or corrupt ({e})"))
                 }
-            })?);
+            })?;
+            slot.session = Some(session);
+            slot.from_derived = from_derived;
         }
         if let Some(idle) = shared.options.idle_release {
             spawn_idle_releaser(Arc::downgrade(&shared), idle);
@@ -251,6 +273,16 @@ impl OnnxEmbedder {
             .slot
             .lock()
             .map(|slot| slot.session.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Whether the session in memory was built from the optimised copy of the model
+    /// ([`EmbedOptions::derived_dir`]); false when none is loaded.
+    pub fn uses_derived_model(&self) -> bool {
+        self.shared
+            .slot
+            .lock()
+            .map(|slot| slot.session.is_some() && slot.from_derived)
             .unwrap_or(false)
     }
 
@@ -288,11 +320,12 @@ impl Embedder for OnnxEmbedder {
         let mut slot = self.shared.lock_slot()?;
         slot.last_used = Instant::now();
         if slot.session.is_none() {
-            slot.session = Some(
-                self.shared
-                    .open_session()
-                    .map_err(|e| Error::Embedding(e.to_string()))?,
-            );
+            let (session, from_derived) = self
+                .shared
+                .open_session()
+                .map_err(|e| Error::Embedding(e.to_string()))?;
+            slot.session = Some(session);
+            slot.from_derived = from_derived;
         }
         let session = slot.session.as_mut().expect("loaded above");
         let lengths: Vec<usize> = order
@@ -340,14 +373,97 @@ impl Shared {
         }))
     }
 
-    /// A session on the model file, read and checked against the manifest each time (the
-    /// session is reopened after an idle release), then built from the checked bytes.
-    fn open_session(&self) -> std::result::Result<Session, SessionError> {
+    /// A session built from the optimised copy of the model when there is (or can be made)
+    /// a trusted one, else from the model file, read and checked against the manifest each
+    /// time (the session is reopened after an idle release). True: from the copy.
+    fn open_session(&self) -> std::result::Result<(Session, bool), SessionError> {
+        if let Some(dir) = self.derived_dir() {
+            // The model file must be sound whether or not its copy is used (a damaged or
+            // replaced one is reported as it would be without the copy); checked while
+            // read in pieces, so it adds nothing to the session's memory.
+            verify_model_file(&self.model_path, "model.onnx")?;
+            match self.open_derived(dir) {
+                Ok(session) => return Ok((session, true)),
+                Err(e) => tracing::warn!(
+                    "building the embedding session from the model file, not its optimised copy in {}: {e}",
+                    dir.display()
+                ),
+            }
+        }
         let bytes = read_verified(&self.model_path, "model.onnx")?;
-        session_builder(&self.environment, &self.options, self.threads)
+        let session = session_builder(&self.environment, &self.options, self.threads)
             .map_err(SessionError::Runtime)?
             .commit_from_memory(&bytes)
-            .map_err(|e| SessionError::Runtime(e.to_string()))
+            .map_err(|e| SessionError::Runtime(e.to_string()))?;
+        Ok((session, false))
+    }
+
+    /// Where the optimised copy is kept, when these options may use it: it holds the
+    /// folded constants and [`derived::SAVED_LEVEL`]'s optimisations, so options that ask
+    /// for less build their session from the model file.
+    fn derived_dir(&self) -> Option<&Path> {
+        let level_included = matches!(
+            self.options.optimization,
+            Optimization::Extended | Optimization::All
+        );
+        self.options
+            .derived_dir
+            .as_deref()
+            .filter(|_| self.options.fold_constants && level_included)
+    }
+
+    /// A session on the trusted optimised copy in `dir`, derived first when there is none.
+    fn open_derived(&self, dir: &Path) -> std::result::Result<Session, String> {
+        let provenance = Provenance {
+            source_sha256: expected_sha256("model.onnx")
+                .ok_or("model.onnx is not in models/MANIFEST")?
+                .to_string(),
+            runtime_sha256: expected_sha256(ORT_DYLIB_NAME)
+                .ok_or("ONNX Runtime is not in models/MANIFEST")?
+                .to_string(),
+        };
+        let graph = match derived::trusted(dir, &provenance) {
+            Ok(graph) => graph,
+            Err(why) => {
+                tracing::info!(
+                    "deriving an optimised copy of the model in {} ({why})",
+                    dir.display()
+                );
+                let graph = self.derive(dir, &provenance)?;
+                // The build that saved the copy held the folded weights twice: give that
+                // back before the session that is kept is built.
+                crate::heap::release_freed_memory();
+                graph
+            }
+        };
+        session_builder(&self.environment, &self.options, self.threads)?
+            .commit_from_file(&graph)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Optimises the checked model file at [`derived::SAVED_LEVEL`] and saves the result
+    /// into `dir`; returns the saved graph's path.
+    fn derive(&self, dir: &Path, provenance: &Provenance) -> std::result::Result<PathBuf, String> {
+        let bytes = read_verified(&self.model_path, "model.onnx").map_err(|e| e.to_string())?;
+        let options = EmbedOptions {
+            optimization: derived::SAVED_LEVEL,
+            fold_constants: true,
+            ..self.options.clone()
+        };
+        derived::derive(dir, provenance, |graph| {
+            let text = |e: ort::Error<ort::session::builder::SessionBuilder>| e.to_string();
+            let mut builder = session_builder(&self.environment, &options, self.threads)?
+                .with_optimized_model_path(graph)
+                .map_err(text)?;
+            for (key, value) in derived::save_config() {
+                builder = builder.with_config_entry(key, value).map_err(text)?;
+            }
+            builder
+                .commit_from_memory(&bytes)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| e.to_string())
     }
 }
 
