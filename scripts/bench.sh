@@ -15,10 +15,12 @@
 # Scripts run from the repository root with CARGO_TARGET_DIR exported and BENCH_CORPUS set
 # (the AG News CSV, default ../shared/data/ag_news/test.csv).
 #
-# History: a section may end with one line `<!-- summary: HEADLINE FIGURES -->`; each run
-# adds a row (date, commit, section, those figures) at the top of the table between
-# `<!-- bench:history -->` markers, so earlier runs stay readable beside the new one (the
-# before/after of a change is two rows of the same section).
+# Headline: every section ends with one line `<!-- summary: HEADLINE FIGURES -->` (medians,
+# each with its target and whether it is met). Each run adds a row (date, commit, section,
+# those figures) at the top of the table between `<!-- bench:history -->` markers, so earlier
+# runs stay readable beside the new one (the before/after of a change is two rows of the same
+# section); and the README's "Measured" table (between `<!-- bench:measured -->` markers) is
+# written again from the headline of every section in the report, run now or earlier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -113,6 +115,35 @@ if rows:
                 if l.startswith("| ") and not l.startswith("| run (UTC)")]
     text = splice(text, "history", "\n".join(HISTORY_HEAD + rows + old_rows[:60]))
 open(report, "w").write(text)
+
+# The README's table: one row per section of the report, in the report's order, from the
+# section's heading, when it was measured and its headline.
+def anchor(heading):
+    # GitHub's: lower case, punctuation dropped, spaces to hyphens.
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+table = ["| benchmark | headline figures (medians) | measured | reproduce |", "|---|---|---|---|"]
+for found in re.finditer(r"<!-- bench:([\w-]+) -->(.*?)<!-- /bench:\1 -->", text, re.S):
+    name, body = found.group(1), found.group(2)
+    if name in ("frame", "history"):
+        continue
+    headings = re.findall(r"^## (.+)$", text[: found.start()], re.M)
+    heading = headings[-1].strip() if headings else name
+    summary = re.search(r"^<!-- summary: (.*?) -->\s*$", body, re.M)
+    when = re.search(r"^_Measured (\d{4}-\d\d-\d\d) [\d:]+ UTC at (\w+)", body, re.M)
+    if summary:
+        figures = summary.group(1).replace("|", "/")
+    elif when:
+        figures = "that run printed no headline: see the section"
+    else:
+        figures = "not yet measured by `make bench`"
+    measured = f"{when.group(1)} at {when.group(2)}" if when else ""
+    link = f"[{heading}](docs/BENCHMARKS.md#{anchor(heading)})"
+    table.append(f"| {link} | {figures} | {measured} | `make bench BENCH={name}` |")
+readme_path = "README.md"
+readme = open(readme_path).read()
+if "<!-- bench:measured -->" in readme:
+    open(readme_path, "w").write(splice(readme, "measured", "\n".join(table)))
 PY
-echo "bench: wrote $REPORT" >&2
+echo "bench: wrote $REPORT and README.md's Measured table" >&2
 exit $status

@@ -10,6 +10,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+ARTICLES=${INGEST_ARTICLES:-20000}
 cargo build --release --bin sift >&2
-"$CARGO_TARGET_DIR/release/sift" bench ingest \
-    --feeds "${INGEST_FEEDS:-40}" --articles "${INGEST_ARTICLES:-20000}" --runs "${INGEST_RUNS:-3}"
+section=$("$CARGO_TARGET_DIR/release/sift" bench ingest \
+    --feeds "${INGEST_FEEDS:-40}" --articles "$ARTICLES" --runs "${INGEST_RUNS:-3}")
+echo "$section"
+# Headline for the history and the README (scripts/bench.sh): articles/s of a stage, from the
+# seconds of its median run (column 4) or slowest run (column 5).
+rate() {
+    echo "$section" | awk -F'|' -v row="$1" -v n="$ARTICLES" -v col="$2" '{ c = $2; gsub(/^ +| +$|\*/, "", c) }
+        c == row { printf "%.0f", n / $col; exit }'
+}
+refresh="refresh: fetch + parse + sanitize + store"
+median=$(rate "$refresh" 4)
+met=$([ "${median:-0}" -ge 2000 ] && echo met || echo "not met")
+echo
+echo "<!-- summary: ${ARTICLES} articles, fetch + parse + sanitize + store ${median}/s (slowest run $(rate "$refresh" 5)/s; target ≥ 2000/s: ${met}), whole \`sift refresh\` $(rate '`sift refresh` whole: refresh, then index ∥ embed' 4)/s -->"

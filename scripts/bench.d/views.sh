@@ -29,5 +29,14 @@ median() {
     echo "$section" | awk -F'|' -v row="$1" '{ c = $2; gsub(/^ +| +$/, "", c) }
         index(c, row) == 1 { gsub(/ /, "", $5); print $5; exit }'
 }
+# Each against its target: ≤ 1000 ms for the cold start, ≤ 100 for the others.
+verdict() {
+    awk -v c="$1" -v w="$2" -v m="$3" -v r="$4" 'BEGIN {
+        print (c <= 1000 && w <= 100 && m <= 100 && r <= 100) ? "met" : "not met" }'
+}
+cold=$(median 'cold start, CLI')
+warm=$(median 'For you (warm)')
+map=$(median 'map')
+rate=$(median 'rate and rerank')
 echo
-echo "<!-- summary: ${ARTICLES} articles, medians: cold CLI to For you $(median 'cold start, CLI') ms, For you warm $(median 'For you (warm)') ms, map $(median 'map') ms, rate and rerank $(median 'rate and rerank') ms -->"
+echo "<!-- summary: ${ARTICLES} articles, medians: cold CLI to For you ${cold} ms, For you warm ${warm} ms, map ${map} ms, rate and rerank ${rate} ms (targets ≤ 1000 / ≤ 100 ms: $(verdict "$cold" "$warm" "$map" "$rate")) -->"

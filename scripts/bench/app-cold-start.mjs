@@ -155,7 +155,7 @@ const out = [
 ];
 out.push(
   "",
-  `<!-- summary: app cold start at ${articles ?? "?"} articles, medians of ${RUNS}: first painted view ${fmt(median(rows.shell))} ms, usable For you ${fmt(median(rows.forYou))} ms (empty store ${fmt(median(rows.empty))} ms${CLI ? `, CLI to For you ${fmt(median(rows.cli))} ms` : ""}) -->`,
+  `<!-- summary: app cold start at ${articles ?? "?"} articles, medians of ${RUNS}: first painted view ${fmt(median(rows.shell))} ms, usable For you ${fmt(median(rows.forYou))} ms (target ≤ 1000: ${verdict(rows.shell)} / ${verdict(rows.forYou)}; empty store ${fmt(median(rows.empty))} ms${CLI ? `, CLI to For you ${fmt(median(rows.cli))} ms` : ""}) -->`,
 );
 console.log(out.join("\n"));
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, articles, ...rows }, null, 2));
