@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 import { launchApp } from "../../tests/e2e/lib/app.mjs";
-import { appPid } from "./proc.mjs";
+import { appPid, wholeAppPss } from "./proc.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -37,6 +37,7 @@ const RUNS = Number(option("--runs", "5"));
 const CLI = option("--cli", null);
 const JSON_OUT = option("--json", null);
 const TARGET_MS = 1000;
+const PSS_TARGET_MB = 500;
 if (!appBin || !existsSync(appBin) || !storeArg || !existsSync(storeArg) || (CLI && !existsSync(CLI))) {
   console.error("usage: app-cold-start.mjs APP_BIN STORE [--runs N] [--cli SIFT_BIN] [--json FILE]");
   process.exit(2);
@@ -83,6 +84,8 @@ async function launch(dataDir, { forYou }) {
       // The figure the first version of this script reported: the page's own clock at the item.
       page: forYou ? m.forYou - m.origin : null,
       webviewOrigin: m.origin - started,
+      // The whole app's memory (sift-app and its WebKit processes, PSS) once For you is usable.
+      pssMb: forYou ? wholeAppPss(pid) : null,
     };
   } finally {
     await app.stop();
@@ -104,7 +107,7 @@ const articles = (() => {
   }
 })();
 
-const rows = { empty: [], shell: [], forYou: [], page: [], origin: [], cli: [] };
+const rows = { empty: [], shell: [], forYou: [], page: [], origin: [], cli: [], pss: [] };
 for (let run = 1; run <= RUNS; run++) {
   const empty = mkdtempSync(join(tmpdir(), "sift-cold-empty-"));
   try {
@@ -117,6 +120,7 @@ for (let run = 1; run <= RUNS; run++) {
   rows.forYou.push(big.forYou);
   rows.page.push(big.page);
   rows.origin.push(big.webviewOrigin);
+  rows.pss.push(big.pssMb);
   if (CLI) rows.cli.push(cliColdStart());
   log(
     `round ${run}/${RUNS}: empty store shell ${rows.empty.at(-1).toFixed(0)} ms; store shell ${big.shell.toFixed(0)} ms, For you ${big.forYou.toFixed(0)} ms` +
@@ -149,13 +153,14 @@ const out = [
   `| app on the store, process to a usable For you (first items painted) | ${stat(rows.forYou)} | ≤ 1000 (${verdict(rows.forYou)}) |`,
   `| of which before the webview's page started (process to performance.timeOrigin) | ${stat(rows.origin)} | |`,
   `| page clock at For you's items (performance.now(), the figure of the first version) | ${stat(rows.page)} | |`,
+  `| whole app PSS MB (sift-app and its WebKit processes) when For you is usable | ${stat(rows.pss)} | ≤ ${PSS_TARGET_MB} (${median(rows.pss) <= PSS_TARGET_MB ? "met" : "not met"}) |`,
   ...(CLI ? [`| reference: CLI process to For you (\`sift --json recommend --limit 50\`) | ${stat(rows.cli)} | ≤ 1000 |`] : []),
   "",
   `Ratio per round, store / empty store to the first painted view: ${stat(ratios(rows.shell, rows.empty)).replace(/ \| /g, " / ").replace(/\*\*/g, "")} (min / median / max).`,
 ];
 out.push(
   "",
-  `<!-- summary: app cold start at ${articles ?? "?"} articles, medians of ${RUNS}: first painted view ${fmt(median(rows.shell))} ms, usable For you ${fmt(median(rows.forYou))} ms (target ≤ 1000: ${verdict(rows.shell)} / ${verdict(rows.forYou)}; empty store ${fmt(median(rows.empty))} ms${CLI ? `, CLI to For you ${fmt(median(rows.cli))} ms` : ""}) -->`,
+  `<!-- summary: app cold start at ${articles ?? "?"} articles, medians of ${RUNS}: first painted view ${fmt(median(rows.shell))} ms, usable For you ${fmt(median(rows.forYou))} ms (target ≤ ${TARGET_MS}: ${verdict(rows.shell)} / ${verdict(rows.forYou)}), whole app then ${fmt(median(rows.pss))} MB PSS (target ≤ ${PSS_TARGET_MB}: ${median(rows.pss) <= PSS_TARGET_MB ? "met" : "not met"}); references: empty store ${fmt(median(rows.empty))} ms${CLI ? `, CLI to For you ${fmt(median(rows.cli))} ms` : ""} -->`,
 );
 console.log(out.join("\n"));
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, articles, ...rows }, null, 2));

@@ -1,5 +1,15 @@
 // What the app benchmarks read from /proc about the app they started.
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const APP_PSS = join(dirname(fileURLToPath(import.meta.url)), "..", "app-pss.sh");
+
+/** The whole app's PSS in MB: sift-app `pid` and every process it started (scripts/app-pss.sh). */
+export function wholeAppPss(pid) {
+  return JSON.parse(execFileSync(APP_PSS, ["--json", String(pid)], { encoding: "utf8" })).total_mb;
+}
 
 /** The sift-app process serving `dataDir`: the one whose environment names it. */
 export function appPid(dataDir) {
