@@ -219,12 +219,13 @@ impl Engine {
             let _one_at_a_time = one_at_a_time;
             let run =
                 engine.embed_pending(|done, total| events(IngestEvent::Embedded { done, total }));
-            // The queue is empty (nothing arrived during the run): the model's session
-            // (~170 MB) goes back now rather than after the embedder's idle minute, so a
-            // large import ends near the idle size. The next refresh or search by meaning
-            // loads it again (about a second).
-            let drained = !engine.ingestion.embedding_owed.load(Ordering::SeqCst);
-            if drained && run.as_ref().is_ok_and(|r| r.embedded > 0) {
+            // The queue is empty and nothing is owed: the model's session (~170 MB) goes
+            // back now rather than after the embedder's idle minute, so a large import ends
+            // near the idle size. Also after a run that found nothing left: articles stored
+            // during the previous run joined that run's queue, so the last batch may have
+            // been the previous run's. The next refresh or search by meaning loads the
+            // session again (about a second).
+            if run.is_ok() && !engine.ingestion.embedding_owed.load(Ordering::SeqCst) {
                 engine.release_embedder();
             }
             if run.is_err() {

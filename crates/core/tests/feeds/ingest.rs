@@ -216,10 +216,16 @@ struct Gate {
     armed: AtomicBool,
     inside: Mutex<Option<std::sync::mpsc::Sender<()>>>,
     open: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    /// "embed" for each batch and "release" for each [`Embedder::release`], in order.
+    calls: Mutex<Vec<&'static str>>,
 }
 
 impl Embedder for Gate {
+    fn release(&self) {
+        self.calls.lock().unwrap().push("release");
+    }
     fn embed(&self, texts: &[&str]) -> sift_core::Result<Vec<Vec<f32>>> {
+        self.calls.lock().unwrap().push("embed");
         if self.armed.swap(false, Ordering::SeqCst) {
             if let Some(inside) = self.inside.lock().unwrap().take() {
                 let _ = inside.send(());
@@ -314,6 +320,71 @@ async fn views_and_answers_do_not_wait_for_a_batch_being_embedded() {
         .unwrap()
         .iter()
         .all(|a| a.score.is_some()));
+}
+
+/// Feeds subscribed one after another while the first one embeds (as in the app's import):
+/// the articles stored meanwhile join the running queue, so the second ingestion's run finds
+/// nothing left. The model is still released once the queue is empty, after the last batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_is_released_after_the_last_batch_when_feeds_arrive_during_a_run() {
+    let server = TestServer::start();
+    server.route("/a.xml", rss("A", 0..6));
+    server.route("/b.xml", rss("B", 0..6));
+    let gate = Arc::new(Gate::default());
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(
+        Engine::open_with_settings(dir.path(), quick_settings())
+            .unwrap()
+            .with_embedder(gate.clone()),
+    );
+    let (inside_tx, inside_rx) = std::sync::mpsc::channel();
+    let (open_tx, open_rx) = std::sync::mpsc::channel();
+    *gate.inside.lock().unwrap() = Some(inside_tx);
+    *gate.open.lock().unwrap() = Some(open_rx);
+    gate.armed.store(true, Ordering::SeqCst);
+    let a = engine.subscribe(&server.url("/a.xml")).await.unwrap();
+    let first = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.ingest(FeedSelection::One(a.id), |_| {}).await }
+    });
+    tokio::task::spawn_blocking(move || {
+        inside_rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the first run reached the model")
+    })
+    .await
+    .unwrap();
+    // B is stored while A's first batch is inside the model.
+    let b = engine.subscribe(&server.url("/b.xml")).await.unwrap();
+    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
+    let stored_tx = Mutex::new(Some(stored_tx));
+    let second = tokio::spawn({
+        let engine = engine.clone();
+        async move {
+            engine
+                .ingest(FeedSelection::One(b.id), move |event| {
+                    if let IngestEvent::Stored(_) = event {
+                        if let Some(tx) = stored_tx.lock().unwrap().take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                })
+                .await
+        }
+    });
+    stored_rx.await.unwrap();
+    open_tx.send(()).unwrap();
+    let embedded: usize = [first.await.unwrap(), second.await.unwrap()]
+        .into_iter()
+        .map(|r| r.unwrap().embedding.unwrap().embedded)
+        .sum();
+    assert_eq!(embedded, 12);
+    let calls = gate.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls.last(),
+        Some(&"release"),
+        "the model was not released after its last batch: {calls:?}"
+    );
 }
 
 /// The hashing embedder, slowed to a given time per text without using the CPU: it
