@@ -43,6 +43,9 @@ const REGIONS_CACHE_KEY: &str = "corpus_regions";
 /// How many times a rebuild off the lock starts again when the snapshot changed under it
 /// (the last time it holds the lock).
 const REBUILD_TRIES: usize = 3;
+/// How many times new vectors are joined to a copy made away from the lock before the last
+/// try copies under it (a copy is made only while a view holds the snapshot).
+const JOIN_TRIES: usize = 3;
 
 /// What [`Engine::rebuild_off_lock`] recomputes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +293,44 @@ impl Corpus {
             region,
             centrality,
             answered: model.answers_per_region(ctx),
+        })
+    }
+}
+
+impl Snapshot {
+    /// Adds or replaces `joining`'s articles and vectors in the corpus (copied first when it is
+    /// shared) and scores them with the model and regions at hand, so they are listed at once;
+    /// says what has to be rebuilt from the whole corpus now, if anything.
+    fn join(&mut self, joining: &[(CorpusArticle, Cow<'_, [f32]>)]) -> Result<Option<Rebuild>> {
+        let mut changed_rows = Vec::with_capacity(joining.len());
+        let mut rated_now = false;
+        {
+            let corpus = Arc::make_mut(&mut self.corpus);
+            for (article, vector) in joining {
+                rated_now |= self.ratings.contains_key(&article.id);
+                changed_rows.push(corpus.upsert(article.clone(), vector)?);
+            }
+        }
+        let corpus = &self.corpus;
+        for row in changed_rows {
+            let x = corpus.vectors.row(row);
+            let scored = self.model.score_with_regions(x, corpus.membership_of(row));
+            let closest = closest_cluster(&self.clusters, x);
+            if row < self.scores.len() {
+                self.scores[row] = scored;
+                self.closest[row] = closest;
+            } else {
+                self.scores.push(scored);
+                self.closest.push(closest);
+            }
+        }
+        Ok(if corpus.regions.stale_for(corpus.articles.len()) {
+            Some(Rebuild::RegionsAndModel)
+        } else if rated_now {
+            // An answer given before its article was embedded now counts.
+            Some(Rebuild::Model)
+        } else {
+            None
         })
     }
 }
@@ -623,46 +664,44 @@ impl Engine {
             };
             joining.push((CorpusArticle::from(meta), vector));
         }
-        let rebuild = {
-            let mut slot = write(&self.learn.snapshot);
-            let Some(current) = slot.take() else {
-                return Ok(());
-            };
-            // A view may still hold the old snapshot; then it is copied, else changed in place.
-            let mut snap = Arc::try_unwrap(current).unwrap_or_else(|shared| (*shared).clone());
-            let mut changed_rows = Vec::with_capacity(joining.len());
-            let mut rated_now = false;
-            {
-                let corpus = Arc::make_mut(&mut snap.corpus);
-                for (article, vector) in joining {
-                    rated_now |= snap.ratings.contains_key(&article.id);
-                    changed_rows.push(corpus.upsert(article, &vector)?);
+        let rebuild = 'joined: {
+            for attempt in 1..=JOIN_TRIES {
+                let base = {
+                    let mut slot = write(&self.learn.snapshot);
+                    let Some(current) = slot.as_mut() else {
+                        return Ok(());
+                    };
+                    // Nobody else holds the snapshot or its corpus: changed in place, no copy
+                    // (and the last try copies under the lock rather than start again).
+                    let unshared = Arc::get_mut(current)
+                        .is_some_and(|snap| Arc::get_mut(&mut snap.corpus).is_some());
+                    if unshared || attempt == JOIN_TRIES {
+                        match Arc::make_mut(current).join(&joining) {
+                            Ok(rebuild) => break 'joined rebuild,
+                            Err(e) => {
+                                // Half joined: the next view loads everything again.
+                                *slot = None;
+                                return Err(e);
+                            }
+                        }
+                    }
+                    current.clone()
+                };
+                // A view (or a rebuild) holds it: the copy is made away from the lock, so
+                // views and answers do not wait for a whole corpus to be copied.
+                let mut snap = (*base).clone();
+                let rebuild = snap.join(&joining)?;
+                let mut slot = write(&self.learn.snapshot);
+                match slot.as_ref() {
+                    Some(now) if Arc::ptr_eq(now, &base) => {
+                        *slot = Some(Arc::new(snap));
+                        break 'joined rebuild;
+                    }
+                    None => return Ok(()), // dropped meanwhile: the next view loads everything
+                    Some(_) => continue,   // changed meanwhile (an answer): join again
                 }
             }
-            // Scored with the model and regions at hand, so they are listed at once; a
-            // rebuild below replaces the whole snapshot when it is ready.
-            let corpus = snap.corpus.clone();
-            for row in changed_rows {
-                let x = corpus.vectors.row(row);
-                let scored = snap.model.score_with_regions(x, corpus.membership_of(row));
-                let closest = closest_cluster(&snap.clusters, x);
-                if row < snap.scores.len() {
-                    snap.scores[row] = scored;
-                    snap.closest[row] = closest;
-                } else {
-                    snap.scores.push(scored);
-                    snap.closest.push(closest);
-                }
-            }
-            *slot = Some(Arc::new(snap));
-            if corpus.regions.stale_for(corpus.articles.len()) {
-                Some(Rebuild::RegionsAndModel)
-            } else if rated_now {
-                // An answer given before its article was embedded now counts.
-                Some(Rebuild::Model)
-            } else {
-                None
-            }
+            None
         };
         match rebuild {
             Some(what) => self.rebuild_off_lock(what),

@@ -282,6 +282,50 @@ fn new_vectors_join_the_loaded_snapshot_without_reloading_it() {
 }
 
 #[test]
+fn new_vectors_join_beside_a_view_that_holds_the_snapshot() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 0), Some(Rating::Like)).unwrap();
+    // As a view holds it while it describes its page: the join copies it, away from the lock.
+    let held = engine.snapshot().unwrap();
+    let rows = held.corpus.articles.len();
+    let held_scores = held.scores.clone();
+    let loads = engine.corpus_loads();
+
+    add_articles(&engine, 0, 10..14);
+    engine.embed_pending(|_, _| {}).unwrap();
+    assert_eq!(
+        held.corpus.articles.len(),
+        rows,
+        "the view's snapshot is left as it was"
+    );
+    assert_eq!(held.scores, held_scores);
+    let joined = engine.snapshot().unwrap();
+    assert!(!Arc::ptr_eq(&joined, &held));
+    assert_eq!(joined.corpus.articles.len(), rows + 4);
+    assert_eq!(joined.scores.len(), rows + 4);
+    assert_eq!(
+        engine.corpus_loads(),
+        loads,
+        "nothing was reloaded from the store"
+    );
+    drop((held, joined));
+
+    // Nobody holds it now: the next batch joins in place; either way a fresh load agrees.
+    add_articles(&engine, 1, 10..12);
+    engine.embed_pending(|_, _| {}).unwrap();
+    let recs = engine.recommend(None).unwrap();
+    assert_eq!(recs.len(), rows + 6 - 1);
+    engine.invalidate();
+    let fresh = engine.recommend(None).unwrap();
+    assert_eq!(fresh.len(), recs.len());
+    for (a, b) in recs.iter().zip(&fresh) {
+        assert_eq!(a.id, b.id);
+        assert!((a.score - b.score).abs() < 1e-5, "{a:?} vs {b:?}");
+    }
+}
+
+#[test]
 fn an_answer_given_before_its_article_was_embedded_counts_once_it_is() {
     let (_dir, engine) = engine_with_articles();
     engine.embed_pending(|_, _| {}).unwrap();
