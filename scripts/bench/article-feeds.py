@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Writes RSS feeds of full-length news articles for memory and throughput benchmarks.
 
-    scripts/bench/article-feeds.py CORPUS OUT_DIR [--articles 600] [--feeds 6]
+    scripts/bench/article-feeds.py CORPUS OUT_DIR [--articles 600] [--feeds 6] [--reuse]
 
 Each article is a dozen consecutive same-topic AG News stories (title + description, one
 paragraph each): ~600 tokens, well past the embedder's 256-token cap, like a real article.
 The feeds carry the body as content:encoded with a short description, as news sites do.
-Deterministic: the same corpus gives byte-identical feeds.
+Deterministic: the same corpus gives byte-identical feeds. The test split makes 633 articles;
+--reuse goes round the corpus again for more, each later round starting one story further on,
+so every article is a different run of stories (and a different text to embed).
 """
 import argparse
 import csv
@@ -23,6 +25,7 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--articles", type=int, default=600)
     ap.add_argument("--feeds", type=int, default=6)
+    ap.add_argument("--reuse", action="store_true", help="go round the corpus again for more articles")
     args = ap.parse_args()
 
     by_class = {}
@@ -34,17 +37,21 @@ def main():
     classes = sorted(by_class)
     needed = args.articles * STORIES_PER_ARTICLE
     available = sum(len(v) for v in by_class.values())
-    if needed > available:
-        raise SystemExit(f"{args.corpus}: {available} stories, {needed} needed")
+    if needed > available and not args.reuse:
+        raise SystemExit(f"{args.corpus}: {available} stories, {needed} needed (--reuse goes round again)")
 
     articles = []
     offsets = {c: 0 for c in classes}
     while len(articles) < args.articles:
         c = classes[len(articles) % len(classes)]
-        stories = by_class[c][offsets[c] : offsets[c] + STORIES_PER_ARTICLE]
+        pool = by_class[c]
+        start = offsets[c]
         offsets[c] += STORIES_PER_ARTICLE
-        if len(stories) < STORIES_PER_ARTICLE:
+        if start + STORIES_PER_ARTICLE > len(pool) and not args.reuse:
             raise SystemExit("corpus exhausted for one class")
+        # Round 0 reads the stories in order; each later round one story further on.
+        shift = start // len(pool)
+        stories = [pool[(start + shift + k) % len(pool)] for k in range(STORIES_PER_ARTICLE)]
         articles.append(stories)
 
     os.makedirs(args.out_dir, exist_ok=True)
