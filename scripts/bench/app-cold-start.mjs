@@ -12,6 +12,11 @@
 // ui/src/lib/startup.ts), converted to wall time with performance.timeOrigin. WebDriver's
 // polling does not count. The app is launched under Xvfb through tauri-driver (like the
 // e2e tests); starting Xvfb and the driver is not counted either.
+// On the store, the app also writes where its time went (SIFT_TRACE: the core's spans, such
+// as opening the store, reading the corpus file, training and ranking, with wall-clock
+// times; see crates/core/src/trace.rs), and the page marks For you's answer arriving
+// (sift:for-you-answer) apart from its items being painted: the section ends with a table of
+// those moments from the process's start (medians), so the call and the render are told apart.
 //
 //   node scripts/bench/app-cold-start.mjs APP_BIN STORE [--runs 5] [--cli SIFT_BIN] [--json FILE]
 //
@@ -60,13 +65,14 @@ function processStartMs(pid) {
 async function marks(session) {
   return session.execute(
     `const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? performance.timeOrigin + m.startTime : null; };
-     return { origin: performance.timeOrigin, shell: at("sift:shell"), forYou: at("sift:for-you"), now: performance.timeOrigin + performance.now() };`,
+     return { origin: performance.timeOrigin, shell: at("sift:shell"), forYou: at("sift:for-you"), answer: at("sift:for-you-answer"), now: performance.timeOrigin + performance.now() };`,
   );
 }
 
 /** One launch of the app on `dataDir`: ms from the process's start to the shell and (if `forYou`) to For you's items. */
-async function launch(dataDir, { forYou }) {
-  const app = await launchApp({ dataDir });
+async function launch(dataDir, { forYou, trace }) {
+  const app = await launchApp({ dataDir, env: trace ? { SIFT_TRACE: trace } : {} });
+  let result;
   try {
     const pid = appPid(dataDir);
     if (!pid) throw new Error(`no sift-app process for ${dataDir}`);
@@ -78,7 +84,8 @@ async function launch(dataDir, { forYou }) {
       m = await marks(app.session);
     }
     if (m.shell === null || (forYou && m.forYou === null)) throw new Error("the page set no start-up marks (an older UI build?)");
-    return {
+    result = {
+      started,
       shell: m.shell - started,
       forYou: forYou ? m.forYou - started : null,
       // The figure the first version of this script reported: the page's own clock at the item.
@@ -86,10 +93,36 @@ async function launch(dataDir, { forYou }) {
       webviewOrigin: m.origin - started,
       // The whole app's memory (sift-app and its WebKit processes, PSS) once For you is usable.
       pssMb: forYou ? wholeAppPss(pid) : null,
+      moments: {
+        "webview page started (performance.timeOrigin)": [m.origin - started],
+        "shell painted (sift:shell)": [m.shell - started],
+        ...(m.answer ? { "For you's answer reached the page (sift:for-you-answer)": [m.answer - started] } : {}),
+        ...(forYou ? { "For you's items painted (sift:for-you)": [m.forYou - started] } : {}),
+      },
     };
   } finally {
     await app.stop();
   }
+  if (trace && existsSync(trace)) Object.assign(result.moments, traceMoments(trace, result.started));
+  return result;
+}
+
+/** The app's trace (one JSON line per span or event) as moments from the process's start:
+ *  each span's first occurrence as [start, end], each event's first as [at]. */
+function traceMoments(file, started) {
+  const moments = {};
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (entry.span && !(`${entry.span} (app)` in moments)) moments[`${entry.span} (app)`] = [entry.start_ms - started, entry.end_ms - started];
+    else if (entry.event && entry.level === "INFO" && !(`${entry.event} (app)` in moments)) moments[`${entry.event} (app)`] = [entry.at_ms - started];
+  }
+  return moments;
 }
 
 function cliColdStart() {
@@ -108,6 +141,8 @@ const articles = (() => {
 })();
 
 const rows = { empty: [], shell: [], forYou: [], page: [], origin: [], cli: [], pss: [] };
+/** Per moment's name, one [start] or [start, end] per round (app on the store). */
+const moments = new Map();
 for (let run = 1; run <= RUNS; run++) {
   const empty = mkdtempSync(join(tmpdir(), "sift-cold-empty-"));
   try {
@@ -115,7 +150,17 @@ for (let run = 1; run <= RUNS; run++) {
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
-  const big = await launch(store, { forYou: true });
+  const traceDir = mkdtempSync(join(tmpdir(), "sift-cold-trace-"));
+  let big;
+  try {
+    big = await launch(store, { forYou: true, trace: join(traceDir, "trace.jsonl") });
+  } finally {
+    rmSync(traceDir, { recursive: true, force: true });
+  }
+  for (const [name, times] of Object.entries(big.moments)) {
+    if (!moments.has(name)) moments.set(name, []);
+    moments.get(name).push(times);
+  }
   rows.shell.push(big.shell);
   rows.forYou.push(big.forYou);
   rows.page.push(big.page);
@@ -158,6 +203,24 @@ const out = [
   "",
   `Ratio per round, store / empty store to the first painted view: ${stat(ratios(rows.shell, rows.empty)).replace(/ \| /g, " / ").replace(/\*\*/g, "")} (min / median / max).`,
 ];
+// Where the time goes: every moment seen, in the order of its median start.
+const timeline = [...moments.entries()]
+  .map(([name, runs]) => ({
+    name,
+    start: median(runs.map((r) => r[0])),
+    end: runs.every((r) => r.length > 1) ? median(runs.map((r) => r[1])) : null,
+    took: runs.every((r) => r.length > 1) ? median(runs.map((r) => r[1] - r[0])) : null,
+    seen: runs.length,
+  }))
+  .sort((a, b) => a.start - b.start);
+out.push(
+  "",
+  `Where the time goes on the store (medians over the rounds, ms from the app process's start; spans marked (app) come from the app's own trace, \`SIFT_TRACE\`, and run on their own threads, so they overlap):`,
+  "",
+  "| moment | start ms | end ms | took ms (median of each round's) | rounds |",
+  "|---|---:|---:|---:|---:|",
+  ...timeline.map((m) => `| ${m.name} | ${fmt(m.start)} | ${m.end === null ? "" : fmt(m.end)} | ${m.took === null ? "" : fmt(m.took)} | ${m.seen} |`),
+);
 out.push(
   "",
   `<!-- summary: app cold start at ${articles ?? "?"} articles, medians of ${RUNS}: first painted view ${fmt(median(rows.shell))} ms, usable For you ${fmt(median(rows.forYou))} ms (target ≤ ${TARGET_MS}: ${verdict(rows.shell)} / ${verdict(rows.forYou)}), whole app then ${fmt(median(rows.pss))} MB PSS (target ≤ ${PSS_TARGET_MB}: ${median(rows.pss) <= PSS_TARGET_MB ? "met" : "not met"}); references: empty store ${fmt(median(rows.empty))} ms${CLI ? `, CLI to For you ${fmt(median(rows.cli))} ms` : ""} -->`,

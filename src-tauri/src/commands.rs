@@ -322,8 +322,10 @@ pub async fn for_you(
     limit: Option<usize>,
     include_read: Option<bool>,
 ) -> CommandResult<Vec<ForYouItem>> {
+    tracing::info!("for_you asked");
     let engine = state.engine().await?;
     let answer = blocking(move || engine.for_you(limit, include_read.unwrap_or(false))).await;
+    tracing::info!("for_you answered");
     state.first_view.served();
     answer
 }

@@ -83,6 +83,7 @@ pub fn run() {
     // also in the WebKit processes, which inherit this environment (measured: the idle
     // app's whole tree 246 MB PSS instead of 323).
     sift_core::heap::tune_allocator();
+    sift_core::trace::install_from_env();
     if std::env::var_os(sift_core::heap::ARENAS_ENV).is_none() {
         std::env::set_var(
             sift_core::heap::ARENAS_ENV,
@@ -141,6 +142,7 @@ pub fn run() {
         .on_window_event(tray::on_window_event)
         .register_asynchronous_uri_scheme_protocol(icons::SCHEME, icons::serve)
         .setup(move |app| {
+            tracing::info!("setup");
             app.manage(AppState {
                 engine: engine_slot::EngineSlot::default(),
                 jobs: background::Jobs::default(),
@@ -235,7 +237,10 @@ fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
             {
                 std::thread::sleep(std::time::Duration::from_millis(ms));
             }
-            let opened = Engine::open(&data_dir).map(Arc::new);
+            let opened = {
+                let _span = tracing::info_span!("open engine").entered();
+                Engine::open(&data_dir).map(Arc::new)
+            };
             if let Err(e @ sift_core::Error::Store(sift_core::store::StoreError::InUse(_))) =
                 &opened
             {

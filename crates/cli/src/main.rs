@@ -78,6 +78,7 @@ enum Command {
 fn main() -> ExitCode {
     // Before any thread starts: a few heaps, not one per busy thread (see sift_core::heap).
     sift_core::heap::tune_allocator();
+    sift_core::trace::install_from_env();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

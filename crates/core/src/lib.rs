@@ -17,6 +17,7 @@ pub mod recommender;
 pub mod rules;
 pub mod search;
 pub mod store;
+pub mod trace;
 
 pub use engine::{Engine, EngineInfo};
 pub use error::{Error, Result};

@@ -45,4 +45,14 @@ describe("start-up work after For you's first answer", () => {
     await frame();
     expect(performance.getEntriesByName("sift:shell")).toHaveLength(1);
   });
+
+  it("marks an answer at once, the first time only", async () => {
+    vi.useRealTimers();
+    const { markAnswer } = await fresh();
+    performance.clearMarks();
+    markAnswer("for-you");
+    expect(performance.getEntriesByName("sift:for-you-answer")).toHaveLength(1);
+    markAnswer("for-you");
+    expect(performance.getEntriesByName("sift:for-you-answer")).toHaveLength(1);
+  });
 });

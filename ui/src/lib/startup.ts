@@ -15,6 +15,16 @@ export function markStartup(name: StartupMark): void {
   else set();
 }
 
+/**
+ * The first time `name`'s answer arrives from the core (before it is drawn), a
+ * `performance.mark("sift:NAME-answer")` at once: the benchmark tells the call from the render.
+ */
+export function markAnswer(name: StartupMark): void {
+  const mark = `sift:${name}-answer`;
+  if (typeof performance === "undefined" || performance.getEntriesByName(mark).length > 0) return;
+  performance.mark(mark);
+}
+
 let answered: () => void = () => {};
 const firstForYou = new Promise<void>((resolve) => (answered = resolve));
 

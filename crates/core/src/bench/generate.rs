@@ -392,6 +392,13 @@ mod tests {
             .measurements
             .iter()
             .all(|m| m.runs >= 1 && m.min_ms <= m.max_ms));
+        // The map's first call in a process is timed apart from its warm calls.
+        for row in ["map, first call in a process", "map (warm)"] {
+            assert!(
+                views.measurements.iter().any(|m| m.name.starts_with(row)),
+                "no {row} row"
+            );
+        }
         // The answers given while measuring were taken back.
         let engine = Engine::open(dir.path()).unwrap();
         assert_eq!(engine.store().list_ratings().unwrap().len(), 4);

@@ -88,7 +88,10 @@ impl Engine {
             path: data_dir.clone(),
             source,
         })?;
-        let store = Store::open(&data_dir.join("store"))?;
+        let store = {
+            let _span = tracing::info_span!("open store").entered();
+            Store::open(&data_dir.join("store"))?
+        };
         let engine = Self {
             data_dir,
             store,

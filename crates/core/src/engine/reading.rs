@@ -69,9 +69,13 @@ impl Engine {
     /// For you: unrated articles ranked by score after the rules (a muted article sinks to
     /// the bottom and says why), unread ones only unless `include_read`.
     pub fn for_you(&self, limit: Option<usize>, include_read: bool) -> Result<Vec<ForYouItem>> {
+        let _span = tracing::info_span!("for you").entered();
         let read = self.store.read_ids()?;
         let saved = self.store.saved_articles()?;
-        let rules = self.active_rules_for_ranking()?;
+        let rules = {
+            let _span = tracing::info_span!("rules").entered();
+            self.active_rules_for_ranking()?
+        };
         let ranking = self.ranking(None)?;
         let limit = limit.unwrap_or(usize::MAX);
         // Without rules the model's order is final, so the page ends at `limit` kept items;
@@ -107,6 +111,7 @@ impl Engine {
             kept.push((k, score, model_score, rule, is_read, record.published));
         }
         // Only the page that is returned is described (a reason is a pass over the likes).
+        let _span = tracing::info_span!("describe page").entered();
         let items = kept
             .into_iter()
             .map(|(k, score, model_score, rule, is_read, published)| {

@@ -106,6 +106,7 @@ impl Engine {
         if let Some(index) = slot.as_ref() {
             return Ok((index.clone(), false));
         }
+        let _span = tracing::info_span!("open search index").entered();
         let dir = self.data_dir.join(INDEX_DIR);
         let (index, known) = SearchIndex::open_with_fingerprints(&dir)?;
         let index = Arc::new(index);

@@ -9,12 +9,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::snapshot::Snapshot;
+use super::snapshot::{region_keywords, Snapshot};
 use super::SEED;
 use crate::domain::{ArticleId, Rating};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::learn::clusters::ctfidf_keywords_against;
 use crate::learn::map::{layout, place, LayoutParams, Xy};
 use crate::learn::InterestCluster;
 use crate::store::StoredMapLayout;
@@ -23,8 +22,6 @@ use crate::store::StoredMapLayout;
 /// the last full layout (placing is good for a trickle of new articles, not for a corpus
 /// that is mostly new).
 const REGROW_FACTOR: usize = 2;
-/// Keywords per region label.
-const REGION_KEYWORDS: usize = 3;
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,7 +96,11 @@ impl Engine {
     /// stored layout is kept and only articles not on it yet are placed.
     pub fn map_view(&self, recompute: bool) -> Result<MapView> {
         let snap = self.snapshot()?;
-        let (xy, info) = self.map_positions(&snap, recompute)?;
+        let _span = tracing::info_span!("map").entered();
+        let (xy, info) = {
+            let _span = tracing::info_span!("map positions").entered();
+            self.map_positions(&snap, recompute)?
+        };
         let corpus = &snap.corpus;
         let close = close_clusters(&snap);
         // The region of every article is kept with the corpus (empty without regions).
@@ -321,15 +322,16 @@ fn region_labels(snap: &Snapshot, regions_of: &[Option<usize>], xy: &[Xy]) -> Ve
             typical[r] = Some((i, sim));
         }
     }
-    let keywords = corpus.region_keywords.get_or_init(|| {
-        let mut leads: Vec<Vec<&str>> = vec![Vec::new(); k];
-        for (i, region) in regions_of.iter().enumerate() {
-            if let Some(r) = *region {
-                leads[r].push(corpus.articles[i].lead.as_str());
-            }
-        }
-        ctfidf_keywords_against(&leads, REGION_KEYWORDS, &corpus.regions.word_stats)
-    });
+    // Kept with the regions; worked out here only for regions stored without them.
+    let stored = corpus.regions.keywords.as_ref().filter(|kw| kw.len() == k);
+    let keywords = match stored {
+        Some(keywords) => keywords,
+        None => corpus.region_keywords.get_or_init(|| {
+            let _span = tracing::info_span!("region keywords").entered();
+            let region_of: Vec<usize> = corpus.region.iter().map(|&(r, _)| r).collect();
+            region_keywords(k, &region_of, &corpus.articles, &corpus.regions.word_stats)
+        }),
+    };
     (0..k)
         .filter_map(|r| {
             let (i, _) = typical[r]?;

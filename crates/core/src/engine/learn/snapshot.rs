@@ -23,7 +23,8 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::learn::cards::RegionInfo;
 use crate::learn::clusters::{
-    close_thresholds, closest_cluster, interest_clusters_against, WordStats,
+    close_thresholds, closest_cluster, ctfidf_keywords_against, interest_clusters_against,
+    WordStats,
 };
 use crate::learn::matrix::Matrix;
 use crate::learn::{CorpusContext, InterestCluster, PreferenceModel, Regularisation};
@@ -38,6 +39,8 @@ const SMALL_CORPUS: usize = 1000;
 const CORPUS_FILE: &str = "learner-corpus.bin";
 /// A patched corpus file is written again when the patch read more articles than this.
 const REWRITE_AFTER_PATCHED: usize = 2_000;
+/// Keywords per region label on the map.
+const REGION_KEYWORDS: usize = 3;
 /// Key of the stored regions in the store's learner cache (one entry per embedding model).
 const REGIONS_CACHE_KEY: &str = "corpus_regions";
 /// How many times a rebuild off the lock starts again when the snapshot changed under it
@@ -95,8 +98,9 @@ pub(super) struct Corpus {
     /// the corpus is too small for regions.
     pub(super) membership: Matrix,
     pub(super) region: Vec<(usize, f32)>,
-    /// Each region's keywords for the map's labels, worked out on first use (from every
-    /// article's lead: most of a map call at 100,000 articles) and again after a change.
+    /// Each region's keywords for the map's labels when the regions came without them
+    /// (stored by an older Sift): worked out on first use from every article's lead (most
+    /// of a map call at 100,000 articles) and again after a change.
     pub(super) region_keywords: std::sync::OnceLock<Vec<Vec<String>>>,
 }
 
@@ -108,6 +112,11 @@ pub(super) struct Regions {
     pub(super) word_stats: WordStats,
     /// Corpus size they were computed at.
     pub(super) articles: usize,
+    /// Per region, the keywords that label it on the map (c-TF-IDF of its articles' leads
+    /// when the regions were computed), kept with them: tokenising every lead again took
+    /// most of the first map call in every process (1.5 s at 100,000 articles). `None`
+    /// for regions an older Sift stored; the map then works them out itself.
+    pub(super) keywords: Option<Vec<Vec<String>>>,
 }
 
 /// [`Regions`] as the store's learner cache keeps them (JSON).
@@ -116,15 +125,24 @@ struct StoredRegions {
     context: Option<CorpusContext>,
     word_stats: WordStats,
     articles: usize,
+    #[serde(default)]
+    keywords: Option<Vec<Vec<String>>>,
 }
 
 impl Regions {
     fn compute(corpus: &Corpus) -> Self {
         let refs = corpus.vectors.row_refs();
+        let context = CorpusContext::from_articles(&refs, SEED).map(Arc::new);
+        let word_stats = WordStats::from_texts(corpus.articles.iter().map(|a| a.lead.as_str()));
+        let keywords = context.as_deref().map(|ctx| {
+            let regions: Vec<usize> = refs.iter().map(|x| ctx.region_of(x).0).collect();
+            region_keywords(ctx.regions(), &regions, &corpus.articles, &word_stats)
+        });
         Self {
-            context: CorpusContext::from_articles(&refs, SEED).map(Arc::new),
-            word_stats: WordStats::from_texts(corpus.articles.iter().map(|a| a.lead.as_str())),
+            context,
+            word_stats,
             articles: corpus.articles.len(),
+            keywords,
         }
     }
 
@@ -138,6 +156,23 @@ impl Regions {
         let change = (articles as f64 - self.articles as f64).abs();
         change > self.articles as f64 * REGIONS_STALE_FRACTION
     }
+}
+
+/// Keywords per region (`regions` of them) from the leads of the articles in each; an
+/// article's region is `region_of[row]`.
+pub(super) fn region_keywords(
+    regions: usize,
+    region_of: &[usize],
+    articles: &[CorpusArticle],
+    word_stats: &WordStats,
+) -> Vec<Vec<String>> {
+    let mut leads: Vec<Vec<&str>> = vec![Vec::new(); regions];
+    for (&r, article) in region_of.iter().zip(articles) {
+        if let Some(leads) = leads.get_mut(r) {
+            leads.push(article.lead.as_str());
+        }
+    }
+    ctfidf_keywords_against(&leads, REGION_KEYWORDS, word_stats)
 }
 
 #[derive(Clone)]
@@ -348,8 +383,12 @@ impl Engine {
         if let Some(s) = slot.as_ref() {
             return Ok(s.clone());
         }
+        let _span = tracing::info_span!("snapshot").entered();
         let corpus = Arc::new(self.load_corpus()?);
-        let snap = Arc::new(self.train(corpus, None)?);
+        let snap = {
+            let _span = tracing::info_span!("train and score").entered();
+            Arc::new(self.train(corpus, None)?)
+        };
         *slot = Some(snap.clone());
         Ok(snap)
     }
@@ -366,7 +405,10 @@ impl Engine {
         let dim = self.model_dim();
         let generation = self.store.corpus_generation()?;
         let path = self.data_dir.join(CORPUS_FILE);
-        let file = corpus_file::read(&path, &model_id, dim);
+        let file = {
+            let _span = tracing::info_span!("read corpus file").entered();
+            corpus_file::read(&path, &model_id, dim)
+        };
         // Kept as it is (it matches the store), patched from the store's log of changes,
         // or not usable: then the store is read whole.
         let (file, patched) = match file {
@@ -378,6 +420,7 @@ impl Engine {
                     .and_then(|changes| corpus_patch::articles_to_read(&file, &changes));
                 match ids {
                     Some(ids) => {
+                        let _span = tracing::info_span!("patch corpus file").entered();
                         let file = corpus_patch::patch(
                             &self.store,
                             &model_id,
@@ -401,10 +444,12 @@ impl Engine {
                 (Corpus::from_file(file), described, pending)
             }
             None => {
+                let _span = tracing::info_span!("read corpus from store").entered();
                 let (corpus, pending) = self.load_corpus_from_store(&model_id, dim)?;
                 (corpus, None, pending)
             }
         };
+        let regions_span = tracing::info_span!("regions and memberships").entered();
         let stored: Option<StoredRegions> =
             self.store.get_learner_cache(&regions_key(&model_id))?;
         let fresh = stored
@@ -412,6 +457,7 @@ impl Engine {
                 context: r.context.map(Arc::new),
                 word_stats: r.word_stats,
                 articles: r.articles,
+                keywords: r.keywords,
             })
             .filter(|r| {
                 !r.stale_for(corpus.articles.len())
@@ -431,6 +477,7 @@ impl Engine {
             Some(d) => corpus.set_described_regions(Arc::new(regions), d),
             None => corpus.set_regions(Arc::new(regions)),
         }
+        drop(regions_span);
         // Written again after a load from the store, after every membership was computed
         // again (new regions), and after a patch that read many articles: the next start
         // then reads it as it is. A small patch is cheaper to repeat at the next start than
@@ -440,6 +487,7 @@ impl Engine {
             || !described_as_kept
             || patched.is_some_and(|read| read > REWRITE_AFTER_PATCHED);
         if rewrite && self.store.corpus_generation()? == generation {
+            let _span = tracing::info_span!("write corpus file").entered();
             let described = stamp.map(|regions_stamp| corpus_file::Described {
                 regions_stamp,
                 membership: corpus.membership.clone(),
@@ -505,6 +553,7 @@ impl Engine {
             context: regions.context.as_deref().cloned(),
             word_stats: regions.word_stats.clone(),
             articles: regions.articles,
+            keywords: regions.keywords.clone(),
         };
         self.store
             .put_learner_cache(&regions_key(&self.model_id()), &stored)?;

@@ -782,3 +782,86 @@ fn a_recommendation_names_a_cluster_only_when_it_is_close_to_one() {
         assert!(labels.iter().all(Option::is_none), "{topic}: {labels:?}");
     }
 }
+
+/// The map's region labels are worked out with the regions and kept with them: a new
+/// process labels its map from the store, without tokenising every article's lead again
+/// (most of the first map call at 100,000 articles before), and new articles do not
+/// relabel the regions until the regions themselves are recomputed.
+#[test]
+fn region_labels_are_kept_with_the_regions_so_a_new_process_reads_them() {
+    let (dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let first = engine.map_view(false).unwrap();
+    let snap = engine.snapshot().unwrap();
+    let kept = snap
+        .corpus
+        .regions
+        .keywords
+        .clone()
+        .expect("labels computed with the regions");
+    assert!(!first.regions.is_empty());
+    for region in &first.regions {
+        assert!(
+            !region.keywords.is_empty(),
+            "region {} unlabelled",
+            region.id
+        );
+        assert_eq!(region.keywords, kept[region.id]);
+    }
+    // The same labels the articles' regions give when worked out from the loaded corpus.
+    let region_of: Vec<usize> = snap.corpus.region.iter().map(|&(r, _)| r).collect();
+    assert_eq!(
+        kept,
+        super::snapshot::region_keywords(
+            kept.len(),
+            &region_of,
+            &snap.corpus.articles,
+            &snap.corpus.regions.word_stats
+        )
+    );
+    assert!(
+        snap.corpus.region_keywords.get().is_none(),
+        "the map worked the labels out again"
+    );
+    drop(snap);
+    drop(engine);
+
+    let reopened = Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    assert_eq!(reopened.map_view(false).unwrap().regions, first.regions);
+    assert!(
+        reopened
+            .snapshot()
+            .unwrap()
+            .corpus
+            .region_keywords
+            .get()
+            .is_none(),
+        "a new process worked the labels out instead of reading them"
+    );
+}
+
+/// Regions an older Sift stored carry no labels: the map still labels them, from the leads.
+#[test]
+fn regions_stored_without_labels_are_still_labelled_on_the_map() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let labelled = engine.map_view(false).unwrap();
+    {
+        let mut slot = super::write(&engine.learn.snapshot);
+        let snap = slot.as_mut().unwrap();
+        let snap = Arc::make_mut(snap);
+        let corpus = Arc::make_mut(&mut snap.corpus);
+        Arc::make_mut(&mut corpus.regions).keywords = None;
+    }
+    let worked_out = engine.map_view(false).unwrap();
+    assert_eq!(worked_out.regions, labelled.regions);
+    assert!(engine
+        .snapshot()
+        .unwrap()
+        .corpus
+        .region_keywords
+        .get()
+        .is_some());
+}
