@@ -17,6 +17,7 @@ mod icons;
 mod reader_commands;
 mod startup;
 mod tray;
+mod webview_memory;
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -153,6 +154,9 @@ pub fn run() {
             // articles), and the commands the page sends meanwhile wait for it.
             open_engine_behind_the_window(app.handle(), data_dir.clone());
             tray::install(app.handle());
+            if let Some(window) = app.get_webview_window("main") {
+                webview_memory::configure(&window);
+            }
             // Started at login: stay in the tray until the user opens the window.
             if std::env::args().any(|a| a == "--minimized") {
                 if let Some(window) = app.get_webview_window("main") {
