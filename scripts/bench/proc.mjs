@@ -89,3 +89,18 @@ function kindOf(path, dataDir, exe) {
   if (path.startsWith("[")) return "anonymous"; // [vvar], [vdso]: a page or two
   return "other files";
 }
+
+/** Processes named `name` (e.g. "WebKitWebProces", as /proc/PID/comm shortens it) that are not `ours`. */
+export function othersNamed(name, ours) {
+  const mine = new Set(ours);
+  let count = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || mine.has(Number(entry))) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === name) count += 1;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return count;
+}
