@@ -2,7 +2,7 @@
 # Embedding: Sift's embedder against a bare ONNX Runtime reference (same run), the memory of
 # Sift's embedder in each session setup, and the peak memory of `sift refresh` embedding 600
 # full articles. EMBEDDING_BENCH_ARGS adds arguments to the bench (e.g. `--quick --reps 3`);
-# REFRESH_RUNS sets the refresh runs (default 3).
+# REFRESH_RUNS sets the measured refresh runs (default 2, after one that derives the optimised model).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -18,7 +18,7 @@ echo
 echo "### Memory of \`sift refresh\`"
 echo
 cargo build --release -p sift-cli >&2
-memory=$(scripts/bench/refresh-memory.sh "$CARGO_TARGET_DIR/release/sift" "${REFRESH_RUNS:-3}")
+memory=$(scripts/bench/refresh-memory.sh "$CARGO_TARGET_DIR/release/sift" "${REFRESH_RUNS:-2}")
 echo "$memory"
 # Headline for the history and the README (scripts/bench.sh): each workload's median ratio
 # and the refresh's median peak, with their targets.

@@ -443,11 +443,15 @@ impl Shared {
 
     /// Optimises the checked model file at [`derived::SAVED_LEVEL`] and saves the result
     /// into `dir`; returns the saved graph's path.
+    ///
+    /// This session is only saved, never run, so it skips what only a running session needs:
+    /// prepacked weights (~50 MB more at its peak). ONNX Runtime reads the model file itself,
+    /// after [`Shared::open_session`] checked it, so its bytes are not held beside the build.
     fn derive(&self, dir: &Path, provenance: &Provenance) -> std::result::Result<PathBuf, String> {
-        let bytes = read_verified(&self.model_path, "model.onnx").map_err(|e| e.to_string())?;
         let options = EmbedOptions {
             optimization: derived::SAVED_LEVEL,
             fold_constants: true,
+            prepack: false,
             ..self.options.clone()
         };
         derived::derive(dir, provenance, |graph| {
@@ -459,7 +463,7 @@ impl Shared {
                 builder = builder.with_config_entry(key, value).map_err(text)?;
             }
             builder
-                .commit_from_memory(&bytes)
+                .commit_from_file(&self.model_path)
                 .map(drop)
                 .map_err(|e| e.to_string())
         })
