@@ -54,10 +54,20 @@ pub fn after_first_view(app: &AppHandle, engine: Arc<Engine>, refresh_minutes: u
             return;
         };
         state.first_view.wait(AT_MOST).await;
+        // The window asks its first unread counts once For you's list is painted
+        // (ui/src/lib/startup.ts): what follows waits for that too, at most
+        // WINDOW_COUNTS_WAIT, so it does not take the cores while the list is drawn (at
+        // 100,000 articles drawing it took seconds beside the cleanup and the counts).
+        let window_counted = state.newest_count.wait_for_any(WINDOW_COUNTS_WAIT).await;
         state
             .jobs
             .schedule_refresh(&app, engine.clone(), refresh_minutes);
-        show_a_first_count(&app);
+        // The tray's first count: the window's, which also shows on the icon
+        // (`unread_counts`), or, when the window asked none (it may start hidden), one
+        // counted for the tray alone; not both, since each reads every article's metadata.
+        if !window_counted {
+            crate::tray::update_unread(&app);
+        }
         // A store without a map layout (new, or from before the island map) gets one
         // behind the window, not on the first visit to the Map view.
         let check = engine.clone();
@@ -73,25 +83,10 @@ pub fn after_first_view(app: &AppHandle, engine: Arc<Engine>, refresh_minutes: u
     });
 }
 
-/// How long after the first view the tray waits for the window's first unread counts
-/// (ui/src/lib/startup.ts asks them right after For you's first answer, or 3 s after the
-/// page starts) before counting for itself.
+/// How long after the first view the start-up work waits for the window's first unread
+/// counts (ui/src/lib/startup.ts asks them once For you's first answer is painted, or 3 s
+/// after the page starts) before the tray counts for itself.
 const WINDOW_COUNTS_WAIT: Duration = Duration::from_secs(5);
-
-/// The tray's first count: the window's, which also shows on the icon
-/// (`unread_counts`), or, when the window asked none (it may start hidden), one counted
-/// for the tray alone; not both, since each reads every article's metadata.
-fn show_a_first_count(app: &AppHandle) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let Some(state) = app.try_state::<AppState>() else {
-            return;
-        };
-        if !state.newest_count.wait_for_any(WINDOW_COUNTS_WAIT).await {
-            crate::tray::update_unread(&app);
-        }
-    });
-}
 
 #[cfg(test)]
 mod tests {

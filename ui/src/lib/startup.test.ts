@@ -55,4 +55,15 @@ describe("start-up work after For you's first answer", () => {
     markAnswer("for-you");
     expect(performance.getEntriesByName("sift:for-you-answer")).toHaveLength(1);
   });
+
+  it("runs work after the next frame is painted, not within it", async () => {
+    vi.useRealTimers();
+    const { afterPaint } = await fresh();
+    const order: string[] = [];
+    afterPaint(() => order.push("after paint"));
+    requestAnimationFrame(() => order.push("frame"));
+    expect(order).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(order).toEqual(["frame", "after paint"]);
+  });
 });

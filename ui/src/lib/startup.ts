@@ -34,6 +34,16 @@ export function forYouAnswered(): void {
 }
 
 /**
+ * Runs `work` once what the page just changed has been painted: after the next animation
+ * frame (which paints it), not within it. Start-up work that reads the whole store waits
+ * for For you's list to be drawn, not only answered.
+ */
+export function afterPaint(work: () => void): void {
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(work, 0));
+  else setTimeout(work, 0);
+}
+
+/**
  * Runs `work` once For you's first answer arrived, or after `atMostMs` if it does not come
  * (another view was opened first): start-up work that reads the whole store (the unread
  * counts read every article's metadata) then does not compete with the first view.
