@@ -17,11 +17,11 @@
 // APP_BIN is a release sift-app (`cargo build --release -p sift-app`, after `npm run build`).
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { resolve } from "node:path";
 
-import { REPO_ROOT, launchApp } from "../../tests/e2e/lib/app.mjs";
+import { REPO_ROOT, capture, launchApp } from "../../tests/e2e/lib/app.mjs";
 import { appPid, largestFiles, othersNamed, pssBreakdown } from "./proc.mjs";
 
 const args = process.argv.slice(2);
@@ -35,8 +35,16 @@ if (!appBin || !existsSync(appBin)) {
   process.exit(2);
 }
 process.env.SIFT_APP_BIN = resolve(appBin);
-const ARTICLES = Number(option("--articles", "10000"));
-const FEEDS = Number(option("--feeds", "10"));
+// --rss-dir DIR: serve the RSS feeds scripts/bench/article-feeds.py wrote there (full-length
+// articles) instead of AG News stories; --shots DIR: screenshots of For you and All articles
+// while the import runs and of For you after it.
+const RSS_DIR = option("--rss-dir", null);
+const SHOTS_DIR = option("--shots", null);
+const rssFeeds = RSS_DIR ? readdirSync(RSS_DIR).filter((f) => /^feed\d+\.xml$/.test(f)).sort() : [];
+const ARTICLES = RSS_DIR
+  ? rssFeeds.reduce((n, f) => n + (readFileSync(resolve(RSS_DIR, f), "utf8").match(/<item>/g)?.length ?? 0), 0)
+  : Number(option("--articles", "10000"));
+const FEEDS = RSS_DIR ? rssFeeds.length : Number(option("--feeds", "10"));
 const CORPUS = option("--corpus", process.env.BENCH_CORPUS ?? resolve(REPO_ROOT, "../shared/data/ag_news/test.csv"));
 const JSON_OUT = option("--json", null);
 const IDLE_WAIT_S = Number(option("--idle-wait", "90"));
@@ -164,9 +172,14 @@ const VIEW_SWITCHES = [
 ];
 
 async function main() {
-  const items = newsItems(CORPUS, ARTICLES);
+  const items = RSS_DIR ? [] : newsItems(CORPUS, ARTICLES);
   const perFeed = Math.ceil(ARTICLES / FEEDS);
   const server = createServer((req, res) => {
+    if (RSS_DIR) {
+      const name = rssFeeds[Number(new URL(req.url, "http://x").pathname.match(/\/news-(\d+)\.json/)?.[1])];
+      if (!name) return res.writeHead(404).end();
+      return res.writeHead(200, { "content-type": "application/rss+xml" }).end(readFileSync(resolve(RSS_DIR, name)));
+    }
     const n = Number(new URL(req.url, "http://x").pathname.match(/\/news-(\d+)\.json/)?.[1]);
     if (!Number.isInteger(n) || n >= FEEDS) return res.writeHead(404).end();
     const body = JSON.stringify({ version: "https://jsonfeed.org/version/1.1", title: `News ${n}`, items: items.slice(n * perFeed, (n + 1) * perFeed) });
@@ -177,7 +190,13 @@ async function main() {
 
   const app = await launchApp();
   const profile = /\/debug\//.test(resolve(appBin)) ? "debug" : "release";
-  const result = { articles: ARTICLES, feeds: FEEDS, profile, idleWait: IDLE_WAIT_S, readings: [], views: {}, splits: {}, cards: [] };
+  const result = { articles: ARTICLES, feeds: FEEDS, rss: Boolean(RSS_DIR), profile, idleWait: IDLE_WAIT_S, readings: [], views: {}, splits: {}, cards: [] };
+  const shoot = async (name) => {
+    if (!SHOTS_DIR) return;
+    mkdirSync(SHOTS_DIR, { recursive: true });
+    writeFileSync(resolve(SHOTS_DIR, `${name}.png`), await capture(app));
+    log(`screenshot ${name}.png`);
+  };
   try {
     const { session, dataDir } = app;
     const pid = appPid(dataDir);
@@ -234,11 +253,23 @@ async function main() {
       }
       rounds += 1;
       result.rounds = rounds;
+      if (rounds === 3) {
+        for (const view of VIEW_SWITCHES.filter((v) => v.split)) {
+          await timed("click", `[data-testid="nav-${view.nav}"]`, view.ready);
+          await sleep(300);
+          await shoot(`importing-${view.nav}`);
+        }
+      }
       if (rounds % 5 === 0) log(`round ${rounds}, ${((Date.now() - started) / 1000).toFixed(0)} s, ${JSON.stringify(result.readings.at(-1))}`);
       await sleep(500);
     }
     embeddedAt = (Date.now() - started) / 1000;
     result.importSeconds = embeddedAt;
+    if (SHOTS_DIR) {
+      await timed("click", '[data-testid="nav-for-you"]', VIEW_SWITCHES[0].ready);
+      await sleep(300);
+      await shoot("imported-for-you");
+    }
     result.after = pss(pid);
     result.afterProcesses = pssByProcess(pid, dataDir);
     log(`import done after ${embeddedAt.toFixed(0)} s: ${JSON.stringify(result.after)}`);
@@ -272,8 +303,11 @@ function print(r) {
   const lines = [];
   lines.push(
     `The ${r.profile} app on an empty store under Xvfb (driven through tauri-driver), subscribing in its Feeds view to ${r.feeds} ` +
-      `loopback JSON Feeds of ${r.articles / r.feeds} AG News stories each (title + description), fetching, storing and embedding ` +
-      `all ${r.articles} with the real model: \`node scripts/bench/app-import.mjs $CARGO_TARGET_DIR/${r.profile}/sift-app --articles ${r.articles} --feeds ${r.feeds} --idle-wait ${r.idleWait}\`. ` +
+      (r.rss
+        ? `loopback RSS feeds of ${Math.round(r.articles / r.feeds)} full-length articles each (scripts/bench/article-feeds.py: a dozen AG News stories per article, ~600 tokens), fetching, storing and embedding ` +
+          `all ${r.articles} with the real model: \`node scripts/bench/app-import.mjs $CARGO_TARGET_DIR/${r.profile}/sift-app --rss-dir DIR --idle-wait ${r.idleWait}\`. `
+        : `loopback JSON Feeds of ${r.articles / r.feeds} AG News stories each (title + description), fetching, storing and embedding ` +
+          `all ${r.articles} with the real model: \`node scripts/bench/app-import.mjs $CARGO_TARGET_DIR/${r.profile}/sift-app --articles ${r.articles} --feeds ${r.feeds} --idle-wait ${r.idleWait}\`. `) +
       `Memory is PSS (scripts/app-pss.sh: sift-app + its WebKit processes), read every second. The import took ${r.importSeconds.toFixed(0)} s.`,
   );
   lines.push("");
