@@ -27,6 +27,10 @@ REPO=$PWD
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 export BENCH_CORPUS=${BENCH_CORPUS:-$REPO/../shared/data/ag_news/test.csv}
 REPORT=docs/BENCHMARKS.md
+if [ ! -f "$BENCH_CORPUS" ]; then
+    echo "bench: no AG News corpus at $BENCH_CORPUS (set BENCH_CORPUS to test.csv)" >&2
+    exit 1
+fi
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-BENCH_CORPUS=${BENCH_CORPUS:-$PWD/../shared/data/ag_news/test.csv}
+export BENCH_CORPUS=${BENCH_CORPUS:-$PWD/../shared/data/ag_news/test.csv}
 # The checkout's models/ unless chosen otherwise (a release build never looks in the checkout).
 export SIFT_MODEL_DIR="${SIFT_MODEL_DIR:-$PWD/models}"
 npm run --silent build >&2

@@ -32,7 +32,8 @@ median() {
 # Each against its target: ≤ 1000 ms for the cold start, ≤ 100 for the others.
 verdict() {
     awk -v c="$1" -v w="$2" -v m="$3" -v r="$4" 'BEGIN {
-        print (c <= 1000 && w <= 100 && m <= 100 && r <= 100) ? "met" : "not met" }'
+        found = c != "" && w != "" && m != "" && r != ""
+        print (found && c <= 1000 && w <= 100 && m <= 100 && r <= 100) ? "met" : "not met" }'
 }
 cold=$(median 'cold start, CLI')
 warm=$(median 'For you (warm)')
