@@ -48,3 +48,13 @@ export function nearEnd(node: Element, more: () => void): { destroy(): void } {
   observer.observe(node);
   return { destroy: () => observer.disconnect() };
 }
+
+/**
+ * Whether a reloaded list says exactly what the one on screen says: while the core embeds,
+ * views reload after every batch and often get the same page back; keeping the list on screen
+ * then leaves every row as it is instead of having Svelte compare each one again.
+ */
+export function sameRows<T>(onScreen: readonly T[] | null, loaded: readonly T[]): boolean {
+  if (!onScreen || onScreen.length !== loaded.length) return false;
+  return loaded.every((row, i) => JSON.stringify(row) === JSON.stringify(onScreen[i]));
+}

@@ -5,7 +5,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/sv
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 
 import App from "../App.svelte";
-import { FIRST_ROWS, MORE_ROWS, RowWindow } from "../lib/rows.svelte";
+import { FIRST_ROWS, MORE_ROWS, RowWindow, sameRows } from "../lib/rows.svelte";
 import type { ArticleView } from "../lib/bindings/ArticleView";
 import type { ForYouItem } from "../lib/bindings/ForYouItem";
 
@@ -58,6 +58,18 @@ describe("the row window", () => {
     expect(rows.count).toBeGreaterThan(255);
     rows.reset();
     expect(rows.count).toBe(FIRST_ROWS);
+  });
+});
+
+describe("a reloaded list", () => {
+  it("is the same only when every row says the same", () => {
+    const list = [forYouItem(0), forYouItem(1)];
+    expect(sameRows(list, [forYouItem(0), forYouItem(1)])).toBe(true);
+    expect(sameRows(null, list)).toBe(false);
+    expect(sameRows(list, [forYouItem(0)])).toBe(false);
+    expect(sameRows(list, [forYouItem(1), forYouItem(0)])).toBe(false);
+    expect(sameRows(list, [forYouItem(0), { ...forYouItem(1), read: true }])).toBe(false);
+    expect(sameRows(list, [forYouItem(0), { ...forYouItem(1), score: 0.2 }])).toBe(false);
   });
 });
 
