@@ -53,8 +53,8 @@ fn parse_args() -> Args {
     let mut args = Args {
         corpus: PathBuf::from("../shared/data/ag_news/test.csv"),
         out: None,
-        reps: 5,
-        probe_reps: 3,
+        reps: 3,
+        probe_reps: 2,
         probes_only: false,
         quick: false,
         probe_one: None,
