@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 
 import { REPO_ROOT, capture, launchApp } from "../tests/e2e/lib/app.mjs";
 import { startFixtureServer } from "../tests/e2e/lib/fixtures.mjs";
+import { renderAllRows } from "../tests/e2e/lib/rows.mjs";
 
 const { values: opts } = parseArgs({
   options: { "out-dir": { type: "string", default: join(REPO_ROOT, "docs", "screenshots") } },
@@ -36,7 +37,9 @@ async function shot(app, name) {
   console.log(`screenshots: ${name}`);
 }
 
-const listed = (session) =>
+// For you renders a screenful and more on scrolling: every row first (tests/e2e/lib/rows.mjs).
+const listed = async (session) =>
+  (await renderAllRows(session)) &&
   session.execute(
     `return [...document.querySelectorAll('[data-testid="rec-item"]')].map((e) => ({
       id: e.dataset.id, title: e.querySelector(".title").textContent.trim() }))`,
@@ -94,6 +97,8 @@ try {
 
   await session.waitUntil(
     async () =>
+      // Muted articles sink to the bottom: every row rendered first (tests/e2e/lib/rows.mjs).
+      (await renderAllRows(session)) &&
       session.execute(`const muted = [...document.querySelectorAll('[data-testid="rec-reason"]')].find((r) => r.textContent.startsWith("muted:"));
         if (!muted) return false;
         muted.closest('[data-testid="rec-item"]').scrollIntoView({ block: "center" });
