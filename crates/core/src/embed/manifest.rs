@@ -46,21 +46,7 @@ pub fn expected_sha256(file_name: &str) -> Option<&'static str> {
 
 /// Checks `bytes`, the content of the model file the manifest calls `file_name`.
 pub fn verify_model_bytes(file_name: &str, bytes: &[u8]) -> Result<(), ModelFileError> {
-    let Some(expected) = expected_sha256(file_name) else {
-        return Err(ModelFileError::NotListed {
-            name: file_name.to_string(),
-        });
-    };
-    let actual = sha256_hex(bytes);
-    if actual.eq_ignore_ascii_case(expected) {
-        Ok(())
-    } else {
-        Err(ModelFileError::Mismatch {
-            name: file_name.to_string(),
-            expected,
-            actual,
-        })
-    }
+    check_listed_sha256(file_name, || Ok(sha256_hex(bytes)))
 }
 
 /// Reads `path` and checks it as the manifest's `file_name`; returns the checked bytes, so
@@ -77,12 +63,21 @@ pub fn read_verified(path: &Path, file_name: &str) -> Result<Vec<u8>, ModelFileE
 /// Checks the file at `path` as the manifest's `file_name` without holding it in memory
 /// (for files that are checked but then opened by ONNX Runtime itself).
 pub fn verify_model_file(path: &Path, file_name: &str) -> Result<(), ModelFileError> {
+    check_listed_sha256(file_name, || sha256_file(path))
+}
+
+/// Compares the sha256 that `actual` works out with the manifest's entry for `file_name`;
+/// a file the manifest does not list is refused before anything is hashed.
+fn check_listed_sha256(
+    file_name: &str,
+    actual: impl FnOnce() -> std::io::Result<String>,
+) -> Result<(), ModelFileError> {
     let Some(expected) = expected_sha256(file_name) else {
         return Err(ModelFileError::NotListed {
             name: file_name.to_string(),
         });
     };
-    let actual = sha256_file(path).map_err(|source| ModelFileError::Unreadable {
+    let actual = actual().map_err(|source| ModelFileError::Unreadable {
         name: file_name.to_string(),
         source,
     })?;
