@@ -44,10 +44,12 @@ pub const DEFAULT_BATCH_TOKENS: usize = 256;
 /// Never more texts than this in one run, however short they are.
 pub const MAX_BATCH_TEXTS: usize = 32;
 
-/// ONNX Runtime intra-op threads; 0: one per available core. From `make bench` on 2 shared
-/// cores: both cores *without* spin-waiting was the fastest setup for every workload (titles
-/// ~3× one thread). ONNX Runtime's default, spin-waiting threads, was the slowest: on a
-/// machine doing anything else, a spinning thread steals the core its partner needs.
+/// ONNX Runtime intra-op threads; 0: one per available core (titles ~3× one thread on 2 cores).
+/// Threads never spin-wait, although spinning is faster on an otherwise idle machine (the
+/// bare reference on titles: 1,064 docs/s spinning against 984 without, `make bench`
+/// 2026-12-02): while Sift embeds, the window and the learner need a core too, and on a
+/// loaded machine (earlier runs) spinning was the slowest setup, since a spinning thread
+/// steals the core its partner needs.
 pub const DEFAULT_THREADS: usize = 0;
 
 /// Texts the engine hands the embedder per call. Each call is sorted by token length, so a
