@@ -206,6 +206,18 @@ mod tests {
         }
     }
 
+    /// A generated store of 1,200 articles over 6 feeds with 10 answers, dated inside retention.
+    fn generate_small_store(dir: &std::path::Path, seed: u64) {
+        let config = GenerateConfig {
+            articles: 1_200,
+            feeds: 6,
+            ratings: 10,
+            seed,
+            days: 30,
+        };
+        generate_store(&Engine::open(dir).unwrap(), &config, |_, _, _| {}).unwrap();
+    }
+
     /// A patch keeps the file's regions (their stamp, so the start keeps the memberships)
     /// and marks for computing again exactly the rows whose vector it read anew: two new
     /// articles and one with a changed text. Every other row keeps its stored membership.
@@ -214,14 +226,7 @@ mod tests {
         use super::super::corpus_file;
 
         let dir = tempfile::tempdir().unwrap();
-        let config = GenerateConfig {
-            articles: 1_200,
-            feeds: 6,
-            ratings: 10,
-            seed: 7,
-            days: 30,
-        };
-        generate_store(&Engine::open(dir.path()).unwrap(), &config, |_, _, _| {}).unwrap();
+        generate_small_store(dir.path(), 7);
         seen(dir.path()); // a start writes the corpus file
         let engine = Engine::open(dir.path()).unwrap();
         let (model_id, dim) = (engine.model_id(), engine.model_dim());
@@ -291,14 +296,7 @@ mod tests {
     #[test]
     fn a_patched_corpus_is_what_a_load_from_the_store_gives() {
         let dir = tempfile::tempdir().unwrap();
-        let config = GenerateConfig {
-            articles: 1_200,
-            feeds: 6,
-            ratings: 10,
-            seed: 5,
-            days: 30,
-        };
-        generate_store(&Engine::open(dir.path()).unwrap(), &config, |_, _, _| {}).unwrap();
+        generate_small_store(dir.path(), 5);
         let before = seen(dir.path());
         let written_at = file_generation(dir.path());
         assert!(!before.3.is_empty(), "the corpus has regions");
