@@ -101,12 +101,12 @@ pub(super) fn write(
         for a in articles {
             out.write_all(&a.id.0.to_le_bytes())?;
             out.write_all(&a.feed_id.0.to_le_bytes())?;
-            write_str(&mut out, &a.title)?;
-            match &a.link {
+            write_str(&mut out, a.title())?;
+            match a.link() {
                 Some(link) => write_str(&mut out, link)?,
                 None => out.write_all(&NO_LINK.to_le_bytes())?,
             }
-            write_str(&mut out, &a.lead)?;
+            write_str(&mut out, a.lead())?;
         }
         write_rows(&mut out, vectors)?;
         out.write_all(&(pending.len() as u64).to_le_bytes())?;
@@ -172,22 +172,18 @@ pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile
         return None;
     }
     let mut articles = Vec::with_capacity(rows);
+    // Read into the same three buffers for every row; each article keeps one copy.
+    let (mut title, mut link, mut lead) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rows {
         let id = ArticleId(read_u64(&mut input)?);
         let feed_id = FeedId(read_u64(&mut input)?);
-        let title = read_str(&mut input)?;
+        let title = read_str_into(&mut input, &mut title)?;
         let link = match read_u32(&mut input)? {
             NO_LINK => None,
-            n => Some(read_str_of(&mut input, n)?),
+            n => Some(read_str_of_into(&mut input, n, &mut link)?),
         };
-        let lead = read_str(&mut input)?;
-        articles.push(CorpusArticle {
-            id,
-            feed_id,
-            title,
-            link,
-            lead,
-        });
+        let lead = read_str_into(&mut input, &mut lead)?;
+        articles.push(CorpusArticle::new(id, feed_id, title, link, lead));
     }
     let vectors = read_rows(&mut input, rows, dim)?;
     let pending_count = read_u64(&mut input)?;
@@ -292,17 +288,23 @@ fn read_u64(input: &mut impl Read) -> Option<u64> {
 }
 
 fn read_str(input: &mut impl Read) -> Option<String> {
-    let n = read_u32(input)?;
-    read_str_of(input, n)
+    let mut buf = Vec::new();
+    read_str_into(input, &mut buf).map(str::to_string)
 }
 
-fn read_str_of(input: &mut impl Read, n: u32) -> Option<String> {
+/// A length-prefixed string read into `buf` (reused from row to row).
+fn read_str_into<'b>(input: &mut impl Read, buf: &'b mut Vec<u8>) -> Option<&'b str> {
+    let n = read_u32(input)?;
+    read_str_of_into(input, n, buf)
+}
+
+fn read_str_of_into<'b>(input: &mut impl Read, n: u32, buf: &'b mut Vec<u8>) -> Option<&'b str> {
     if n > MAX_STRING {
         return None;
     }
-    let mut bytes = vec![0u8; n as usize];
-    input.read_exact(&mut bytes).ok()?;
-    String::from_utf8(bytes).ok()
+    buf.resize(n as usize, 0);
+    input.read_exact(buf).ok()?;
+    std::str::from_utf8(buf).ok()
 }
 
 struct Crc32Writer<W: Write> {
@@ -355,12 +357,14 @@ mod tests {
 
     fn corpus() -> (Vec<CorpusArticle>, Matrix) {
         let articles = (1..=3u64)
-            .map(|i| CorpusArticle {
-                id: ArticleId(i * 10),
-                feed_id: FeedId(i),
-                title: format!("title {i} ✓"),
-                link: (i != 2).then(|| format!("https://a.test/{i}")),
-                lead: format!("lead words {i}"),
+            .map(|i| {
+                CorpusArticle::new(
+                    ArticleId(i * 10),
+                    FeedId(i),
+                    &format!("title {i} ✓"),
+                    (i != 2).then(|| format!("https://a.test/{i}")).as_deref(),
+                    &format!("lead words {i}"),
+                )
             })
             .collect();
         let mut vectors = Matrix::with_dim(4);
@@ -390,13 +394,44 @@ mod tests {
         assert_eq!(back.articles.len(), 3);
         for (a, b) in articles.iter().zip(&back.articles) {
             assert_eq!(
-                (a.id, a.feed_id, &a.title, &a.link, &a.lead),
-                (b.id, b.feed_id, &b.title, &b.link, &b.lead)
+                (a.id, a.feed_id, a.title(), a.link(), a.lead()),
+                (b.id, b.feed_id, b.title(), b.link(), b.lead())
             );
         }
         assert!(read(&path, "model-b", 4).is_none(), "another model");
         assert!(read(&path, "model-a", 8).is_none(), "another width");
         assert!(read(&dir.path().join("absent"), "model-a", 4).is_none());
+    }
+
+    #[test]
+    fn an_article_keeps_its_title_link_and_lead_in_one_text() {
+        let shared = CorpusArticle::new(
+            ArticleId(1),
+            FeedId(2),
+            "Big news",
+            Some("https://a.test/1"),
+            "Big news today at noon",
+        );
+        assert_eq!(
+            (shared.title(), shared.link(), shared.lead()),
+            (
+                "Big news",
+                Some("https://a.test/1"),
+                "Big news today at noon"
+            )
+        );
+        // A lead that does not start with the title (the title changed) is kept whole.
+        let apart = CorpusArticle::new(ArticleId(1), FeedId(2), "Renamed", None, "Big news");
+        assert_eq!(
+            (apart.title(), apart.link(), apart.lead()),
+            ("Renamed", None, "Big news")
+        );
+        // No lead (stored by an older Sift): the title stands for it.
+        let bare = CorpusArticle::new(ArticleId(1), FeedId(2), "Only a title ✓", Some(""), "");
+        assert_eq!(
+            (bare.title(), bare.link(), bare.lead()),
+            ("Only a title ✓", Some(""), "Only a title ✓")
+        );
     }
 
     fn described() -> Described {

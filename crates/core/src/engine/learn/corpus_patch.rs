@@ -168,8 +168,14 @@ mod tests {
             .articles
             .iter()
             .map(|a| {
-                let lead = a.lead.clone();
-                (a.id.0, a.feed_id.0, a.title.clone(), a.link.clone(), lead)
+                let link = a.link().map(str::to_string);
+                (
+                    a.id.0,
+                    a.feed_id.0,
+                    a.title().to_string(),
+                    link,
+                    a.lead().to_string(),
+                )
             })
             .collect();
         let scores = engine

@@ -121,7 +121,7 @@ impl Engine {
                 cluster: close[i],
                 rating: snap.ratings.get(&meta.id).copied(),
                 score: snap.scores[i].0,
-                title: meta.title.clone(),
+                title: meta.title().to_string(),
                 region: regions_of[i],
             })
             .collect();

@@ -694,7 +694,14 @@ fn a_cold_start_reads_the_corpus_file_only_while_the_store_matches_it() {
     let generation = engine.store().corpus_generation().unwrap();
     let snap = engine.snapshot().unwrap();
     let mut articles = snap.corpus.articles.clone();
-    articles[0].title = "from the corpus file".into();
+    let first = &articles[0];
+    articles[0] = super::snapshot::CorpusArticle::new(
+        first.id,
+        first.feed_id,
+        "from the corpus file",
+        first.link(),
+        first.lead(),
+    );
     super::corpus_file::write(
         &file,
         generation,

@@ -131,8 +131,8 @@ impl Engine {
                 };
                 Card {
                     id: meta.id,
-                    title: meta.title.clone(),
-                    link: meta.link.clone(),
+                    title: meta.title().to_string(),
+                    link: meta.link().map(str::to_string),
                     score,
                     confidence,
                     reason,
@@ -258,8 +258,8 @@ impl Ranking {
         let meta = &snap.corpus.articles[i];
         Recommendation {
             id: meta.id,
-            title: meta.title.clone(),
-            link: meta.link.clone(),
+            title: meta.title().to_string(),
+            link: meta.link().map(str::to_string),
             feed_id: meta.feed_id,
             score: snap.scores[i].0,
             confidence: snap.scores[i].1,
