@@ -80,6 +80,11 @@ fn is_app_url(url: &tauri::Url) -> bool {
 }
 
 pub fn run() {
+    // Started as the embedding worker of another sift-app (see sift_core::embed::worker):
+    // serve it and exit, before any window or thread.
+    if let Some(code) = sift_core::embed::serve_if_requested() {
+        std::process::exit(code);
+    }
     // Before any thread starts: a few heaps, not one per busy thread (see sift_core::heap),
     // also in the WebKit processes, which inherit this environment (measured: the idle
     // app's whole tree 246 MB PSS instead of 323).
@@ -224,6 +229,13 @@ pub fn run() {
     });
 }
 
+/// The app embeds in a worker process, this same binary started with
+/// [`sift_core::embed::WORKER_FLAG`], so that what embedding leaves in memory ends with the
+/// worker after each import (see sift_core::embed::worker).
+fn with_embedding_worker(engine: Engine) -> sift_core::Result<Engine> {
+    Ok(engine.with_embedding_worker(sift_core::embed::WorkerCommand::current_exe()?))
+}
+
 /// Opens the engine on a thread of its own, then starts what needs it: the deferred
 /// start-up work and the login item. A store held by another Sift (a second launch the
 /// single-instance plugin could not hand over, e.g. without a session bus) ends this
@@ -243,7 +255,9 @@ fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
             }
             let opened = {
                 let _span = tracing::info_span!("open engine").entered();
-                Engine::open(&data_dir).map(Arc::new)
+                Engine::open(&data_dir)
+                    .and_then(with_embedding_worker)
+                    .map(Arc::new)
             };
             if let Err(e @ sift_core::Error::Store(sift_core::store::StoreError::InUse(_))) =
                 &opened

@@ -76,6 +76,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `sift --embed-worker MODEL_DIR`: the embedding worker of another Sift process (the
+    // app's is its own binary; this one lets tests and tools run the worker without it).
+    if let Some(code) = sift_core::embed::serve_if_requested() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     // Before any thread starts: a few heaps, not one per busy thread (see sift_core::heap).
     sift_core::heap::tune_allocator();
     sift_core::trace::install_from_env();

@@ -411,7 +411,7 @@ fn probe_setups(derived: &Path) -> Vec<(String, EmbedOptions)> {
         shipped.clone(),
         from_file.clone(),
         EmbedOptions {
-            memory_pattern: false,
+            memory_pattern: !shipped.memory_pattern,
             ..shipped.clone()
         },
         EmbedOptions {
@@ -458,7 +458,7 @@ fn sift_setups(derived: &Path) -> Vec<(String, EmbedOptions)> {
             ..base.clone()
         },
         EmbedOptions {
-            memory_pattern: false,
+            memory_pattern: !base.memory_pattern,
             ..base.clone()
         },
         EmbedOptions {
@@ -482,7 +482,12 @@ fn describe(options: &EmbedOptions) -> String {
             Optimization::Extended | Optimization::All
         );
     format!(
-        "{}, {}{}{}, arena {}{}{}",
+        "{}{}, {}{}{}, arena {}{}{}",
+        if options.spinning {
+            "threads spinning, "
+        } else {
+            ""
+        },
         if uses_copy {
             "session from the optimised copy"
         } else {
@@ -501,8 +506,8 @@ fn describe(options: &EmbedOptions) -> String {
         },
         match (options.arena, options.memory_pattern) {
             (false, _) => "off",
-            (true, true) => "on",
-            (true, false) => "on without memory pattern",
+            (true, true) => "on with memory pattern",
+            (true, false) => "on",
         },
         if options.arena && !options.weights_in_arena {
             " (weights outside it)"
@@ -815,18 +820,52 @@ fn main() {
         );
         let mut reference = Reference::new(&dir, &environment, best);
         reference.embed(&texts[..4]);
-        for (_, s) in &sifts {
+        // Sift's own code in the reference's configuration (its batch size, threads and
+        // spinning, arena, optimisation level, a session from the model file): what this
+        // row lacks of the reference is Sift's code (tokenizing, padding, pooling, calls of
+        // {TEXTS_PER_CALL} texts); what the shipped row lacks beyond it is the
+        // configuration Sift chose.
+        let mirror = OnnxEmbedder::load_with(
+            &dir,
+            EmbedOptions {
+                idle_release: None,
+                derived_dir: None,
+                max_batch: best.batch,
+                batch_tokens: best.batch * DEFAULT_MAX_TOKENS,
+                threads: best.threads,
+                spinning: best.spinning && best.threads > 1,
+                arena: best.arena,
+                memory_pattern: best.arena,
+                optimization: match best.level {
+                    0 => Optimization::Off,
+                    1 => Optimization::Basic,
+                    2 => Optimization::Extended,
+                    _ => Optimization::All,
+                },
+                ..EmbedOptions::default()
+            },
+        )
+        .expect("Sift's embedder in the reference's configuration");
+        let round: Vec<(String, &OnnxEmbedder)> = sifts
+            .iter()
+            .map(|(label, embedder)| (label.clone(), embedder))
+            .chain(std::iter::once((
+                format!("Sift's code in the reference's configuration ({best}, session from the model file)"),
+                &mirror,
+            )))
+            .collect();
+        for (_, s) in &round {
             s.embed(&texts[..4]).expect("warm-up");
         }
-        let contenders = 1 + sifts.len();
+        let contenders = 1 + round.len();
         let mut ref_runs: Vec<Run> = Vec::new();
-        let mut all_sift_runs: Vec<Vec<Run>> = sifts.iter().map(|_| Vec::new()).collect();
+        let mut all_sift_runs: Vec<Vec<Run>> = round.iter().map(|_| Vec::new()).collect();
         for rep in 0..args.reps {
             for k in 0..contenders {
                 match (rep + k) % contenders {
                     0 => ref_runs.push(timed(&texts, |t| reference.embed(t).len())),
                     who => all_sift_runs[who - 1]
-                        .push(timed(&texts, |t| sift_embed(&sifts[who - 1].1, t))),
+                        .push(timed(&texts, |t| sift_embed(round[who - 1].1, t))),
                 }
             }
             eprintln!(
@@ -847,7 +886,7 @@ fn main() {
                 .collect()
         };
         let ratios = ratios_of(sift_runs);
-        let alternative_rows: Vec<AlternativeRow> = sifts
+        let alternative_rows: Vec<AlternativeRow> = round
             .iter()
             .zip(&all_sift_runs)
             .skip(1)

@@ -1,4 +1,5 @@
-//! Sentence embeddings: the [`Embedder`] trait, the real model ([`OnnxEmbedder`]) and a
+//! Sentence embeddings: the [`Embedder`] trait, the real model ([`OnnxEmbedder`]), the
+//! real model in a child process ([`WorkerEmbedder`], what the app uses) and a
 //! deterministic stand-in for unit tests ([`HashingEmbedder`]).
 //!
 //! Every vector an embedder returns is L2-normalised, so a dot product is a cosine similarity
@@ -9,6 +10,7 @@ mod fake;
 mod locate;
 mod manifest;
 mod onnx;
+mod worker;
 
 pub use fake::HashingEmbedder;
 pub use locate::{locate_model_dir, model_dir_candidates, SearchContext};
@@ -18,6 +20,7 @@ pub use onnx::{
     DEFAULT_BATCH_TOKENS, DEFAULT_IDLE_RELEASE, DEFAULT_MAX_TOKENS, DEFAULT_OPTIMIZATION,
     DEFAULT_THREADS, MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME, TEXTS_PER_CALL,
 };
+pub use worker::{serve_if_requested, WorkerCommand, WorkerEmbedder, WORKER_FLAG, WORKER_NICENESS};
 
 use crate::error::Result;
 

@@ -77,6 +77,10 @@ pub struct EmbedOptions {
     pub max_batch: usize,
     /// ONNX Runtime intra-op threads; 0: one per available core.
     pub threads: usize,
+    /// Intra-op threads spin-wait for work instead of sleeping (ONNX Runtime's default;
+    /// Sift's is off, see [`DEFAULT_THREADS`]). The benchmark turns it on to run Sift's
+    /// code in the bare reference's own configuration.
+    pub spinning: bool,
     /// Drop the session after this long without a call; `None`: keep it for good.
     pub idle_release: Option<Duration>,
     /// ONNX Runtime's graph optimisation (see [`DEFAULT_OPTIMIZATION`]).
@@ -86,6 +90,11 @@ pub struct EmbedOptions {
     pub arena: bool,
     /// ONNX Runtime's memory pattern: after a run, the next run of the same shape gets all
     /// its intermediate tensors as one block planned from the first (needs the arena).
+    /// Off in Sift: its batches rarely repeat a shape (each is padded to its own longest
+    /// text), so the plans are kept and seldom reused; measured in `make bench` (two runs
+    /// on 2026-12-02), without it embedding was as fast or faster (titles 0.75 against
+    /// 0.71 of the reference, summaries 1.02 against 0.99, articles 0.94 against 0.93) and
+    /// the peak of a process embedding full articles 18 MB lower.
     pub memory_pattern: bool,
     /// The model's weights in the arena too (ONNX Runtime's default) rather than allocated
     /// at their exact size.
@@ -148,10 +157,11 @@ impl Default for EmbedOptions {
             batch_tokens: DEFAULT_BATCH_TOKENS,
             max_batch: MAX_BATCH_TEXTS,
             threads: DEFAULT_THREADS,
+            spinning: false,
             idle_release: Some(DEFAULT_IDLE_RELEASE),
             optimization: DEFAULT_OPTIMIZATION,
             arena: true,
-            memory_pattern: true,
+            memory_pattern: false,
             weights_in_arena: true,
             prepack: true,
             fold_constants: true,
@@ -482,7 +492,7 @@ enum SessionError {
     Runtime(String),
 }
 
-/// Sift's session options. ONNX Runtime's CPU arena (and memory pattern) stay on: measured
+/// Sift's session options. ONNX Runtime's CPU arena stays on: measured
 /// in `make bench`, turning them off made full articles 3× slower (every large tensor
 /// allocated afresh), while with batches capped at [`DEFAULT_BATCH_TOKENS`] the arena holds
 /// only ~20 MB more than without it. (Capping the batch is what fixes the arena's memory:
@@ -506,7 +516,7 @@ fn session_builder(
         .with_memory_pattern(options.arena && options.memory_pattern)
         .map_err(text)?
         // Spin-waiting threads steal the cores the other threads (and the window) need.
-        .with_intra_op_spinning(false)
+        .with_intra_op_spinning(options.spinning)
         .map_err(text)?
         .with_prepacking(options.prepack)
         .map_err(text)?;

@@ -30,7 +30,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLo
 
 use super::Engine;
 use crate::embed::{
-    locate_model_dir, Embedder, HashingEmbedder, OnnxEmbedder, DEFAULT_MAX_TOKENS, MODEL_DIM,
+    locate_model_dir, Embedder, HashingEmbedder, OnnxEmbedder, WorkerCommand, WorkerEmbedder,
+    DEFAULT_MAX_TOKENS, MODEL_DIM,
 };
 use crate::error::{Error, Result};
 use snapshot::Snapshot;
@@ -46,6 +47,9 @@ pub(crate) struct LearnState {
     embedder: OnceLock<Arc<dyn Embedder>>,
     /// Where to load the model from; `None`: [`locate_model_dir`].
     model_dir: RwLock<Option<PathBuf>>,
+    /// Run the model in a worker process started this way (the app); `None`: in this
+    /// process (the CLI, whose process ends anyway).
+    worker: RwLock<Option<WorkerCommand>>,
     model_id: RwLock<String>,
     /// `None` until first needed and after anything that removes articles; new vectors
     /// join it in place (`snapshot.rs`).
@@ -62,6 +66,7 @@ impl Default for LearnState {
         Self {
             embedder: OnceLock::new(),
             model_dir: RwLock::new(None),
+            worker: RwLock::new(None),
             model_id: RwLock::new(OnnxEmbedder::model_id_for(DEFAULT_MAX_TOKENS)),
             snapshot: RwLock::new(None),
             corpus_loads: std::sync::atomic::AtomicUsize::new(0),
@@ -120,6 +125,14 @@ impl Engine {
         self
     }
 
+    /// Runs the model in a worker process started by `command` (see
+    /// [`crate::embed::WorkerEmbedder`]): what embedding leaves behind in memory goes
+    /// when the worker ends, after each import, instead of staying in this process.
+    pub fn with_embedding_worker(self, command: WorkerCommand) -> Self {
+        *write(&self.learn.worker) = Some(command);
+        self
+    }
+
     /// The embedder, loading the real model on first use (once per engine).
     pub fn embedder(&self) -> Result<Arc<dyn Embedder>> {
         if let Some(e) = self.learn.embedder.get() {
@@ -127,7 +140,11 @@ impl Engine {
         }
         let configured = read(&self.learn.model_dir).clone();
         let dir = configured.unwrap_or_else(locate_model_dir);
-        let loaded: Arc<dyn Embedder> = Arc::new(OnnxEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?);
+        let worker = read(&self.learn.worker).clone();
+        let loaded: Arc<dyn Embedder> = match worker {
+            Some(command) => Arc::new(WorkerEmbedder::start_default(command, &dir)?),
+            None => Arc::new(OnnxEmbedder::load(&dir, DEFAULT_MAX_TOKENS)?),
+        };
         // Two threads may race to load; both succeed and the first one set is kept.
         Ok(self.learn.embedder.get_or_init(|| loaded).clone())
     }
