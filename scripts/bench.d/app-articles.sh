@@ -7,6 +7,7 @@
 # APP_ARTICLES_SHOTS=DIR also keeps screenshots of For you and All articles while it embeds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/session-bus.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 export BENCH_CORPUS=${BENCH_CORPUS:-$PWD/../shared/data/ag_news/test.csv}
 export SIFT_MODEL_DIR="${SIFT_MODEL_DIR:-$PWD/models}"
@@ -17,7 +18,7 @@ trap 'rm -rf "$feeds_dir"' EXIT
 python3 scripts/bench/article-feeds.py "$BENCH_CORPUS" "$feeds_dir" --articles "$N" --feeds "$FEEDS" --reuse >&2
 npm run --silent build >&2
 cargo build --release -p sift-app >&2
-section=$(node scripts/bench/app-import.mjs "$CARGO_TARGET_DIR/release/sift-app" --rss-dir "$feeds_dir" --idle-wait 0 \
+section=$(in_session_bus node scripts/bench/app-import.mjs "$CARGO_TARGET_DIR/release/sift-app" --rss-dir "$feeds_dir" --idle-wait 0 \
     ${APP_ARTICLES_SHOTS:+--shots "$APP_ARTICLES_SHOTS"})
 echo "$section"
 # Headline for the history and the README (scripts/bench.sh).

@@ -12,6 +12,7 @@
 # and removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/session-bus.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 ARTICLES=${APP_COLD_START_ARTICLES:-100000}
 FEEDS=${APP_COLD_START_FEEDS:-500}
@@ -26,5 +27,5 @@ if [ -z "$STORE" ]; then
     "$CARGO_TARGET_DIR/release/sift" --data-dir "$STORE" generate-store \
         --articles "$ARTICLES" --feeds "$FEEDS" >&2
 fi
-node scripts/bench/app-cold-start.mjs "$CARGO_TARGET_DIR/release/sift-app" "$STORE" \
+in_session_bus node scripts/bench/app-cold-start.mjs "$CARGO_TARGET_DIR/release/sift-app" "$STORE" \
     --runs "$RUNS" --cli "$CARGO_TARGET_DIR/release/sift"

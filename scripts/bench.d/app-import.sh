@@ -5,13 +5,14 @@
 # change the size.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/session-bus.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 export BENCH_CORPUS=${BENCH_CORPUS:-$PWD/../shared/data/ag_news/test.csv}
 # The checkout's models/ unless chosen otherwise (a release build never looks in the checkout).
 export SIFT_MODEL_DIR="${SIFT_MODEL_DIR:-$PWD/models}"
 npm run --silent build >&2
 cargo build --release -p sift-app >&2
-section=$(node scripts/bench/app-import.mjs "$CARGO_TARGET_DIR/release/sift-app" \
+section=$(in_session_bus node scripts/bench/app-import.mjs "$CARGO_TARGET_DIR/release/sift-app" \
     --articles "${APP_IMPORT_ARTICLES:-10000}" --feeds "${APP_IMPORT_FEEDS:-10}" --corpus "$BENCH_CORPUS")
 echo "$section"
 # Headline for the history and the README (scripts/bench.sh): memory right after the import

@@ -202,7 +202,7 @@ const verdict = (xs) => (median(xs) <= TARGET_MS ? "met" : "not met");
 
 
 const out = [
-  `The release app started cold on a store${articles ? ` of ${articles.toLocaleString("en")} articles` : ""} (${store.replace(/^.*\//, "")}), ${RUNS} rounds; each round also starts the app on an empty store${CLI ? " and runs the CLI to For you" : ""} (references, same round).`,
+  `The release app started cold on a store${articles ? ` of ${articles.toLocaleString("en")} articles` : ""} (${store.replace(/^.*\//, "")}), ${RUNS} rounds; each round also starts the app on an empty store${CLI ? " and runs the CLI to For you" : ""} (references, same round). ${process.env.DBUS_SESSION_BUS_ADDRESS ? "Inside a D-Bus session, as on a desktop (scripts/bench/session-bus.sh)." : "Without a D-Bus session bus (GLib's attempts to start one are counted)."}`,
   `Command: \`node scripts/bench/app-cold-start.mjs APP_BIN STORE --runs ${RUNS}${CLI ? " --cli SIFT_BIN" : ""}\` (STORE from \`sift generate-store --articles 100000 --feeds 500\`). From the app process's start (/proc, 10 ms resolution) to the page's marks: the shell painted (\`sift:shell\`), For you's first items painted (\`sift:for-you\`).`,
   "",
   "| measure | min ms | median ms | max ms | target |",

@@ -305,7 +305,7 @@ function print(r) {
   const fmt = (x) => x.toFixed(0);
   const lines = [];
   lines.push(
-    `The ${r.profile} app on an empty store under Xvfb (driven through tauri-driver), subscribing in its Feeds view to ${r.feeds} ` +
+    `The ${r.profile} app on an empty store under Xvfb (driven through tauri-driver${process.env.DBUS_SESSION_BUS_ADDRESS ? ", inside a D-Bus session as on a desktop" : ""}), subscribing in its Feeds view to ${r.feeds} ` +
       (r.rss
         ? `loopback RSS feeds of ${Math.round(r.articles / r.feeds)} full-length articles each (scripts/bench/article-feeds.py: a dozen AG News stories per article, ~600 tokens), fetching, storing and embedding ` +
           `all ${r.articles} with the real model: \`node scripts/bench/app-import.mjs $CARGO_TARGET_DIR/${r.profile}/sift-app --rss-dir DIR --idle-wait ${r.idleWait}\`. `
