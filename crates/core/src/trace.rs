@@ -78,8 +78,11 @@ fn thread_name() -> String {
 }
 
 impl Subscriber for SpanLog {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
+    /// Sift's own spans and every warning: the libraries' spans (zbus instruments each
+    /// D-Bus message) would bury the start-up's few in noise.
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with("sift")
+            || (metadata.is_event() && *metadata.level() <= tracing::Level::WARN)
     }
 
     fn new_span(&self, span: &Attributes<'_>) -> Id {
@@ -165,6 +168,9 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             tracing::warn!("something to say {}", 42);
+            // A library's span is left out; its warning is not.
+            let _library = tracing::info_span!(target: "zbus::connection", "perform").entered();
+            tracing::warn!(target: "zbus::connection", "a library says");
         });
         let lines: Vec<serde_json::Value> = std::fs::read_to_string(&path)
             .unwrap()
@@ -175,7 +181,15 @@ mod tests {
             .iter()
             .map(|l| l["span"].as_str().or(l["event"].as_str()).unwrap())
             .collect();
-        assert_eq!(names, ["inner work", "something to say 42", "outer work"]);
+        assert_eq!(
+            names,
+            [
+                "inner work",
+                "something to say 42",
+                "a library says",
+                "outer work"
+            ]
+        );
         let inner = &lines[0];
         let (start, end) = (
             inner["start_ms"].as_f64().unwrap(),
@@ -183,7 +197,7 @@ mod tests {
         );
         assert!(start >= before && end - start >= 20.0, "{inner}");
         assert_eq!(lines[1]["level"], "WARN");
-        assert!(lines[2]["start_ms"].as_f64().unwrap() <= start);
-        assert!(lines[2]["end_ms"].as_f64().unwrap() >= end);
+        assert!(lines[3]["start_ms"].as_f64().unwrap() <= start);
+        assert!(lines[3]["end_ms"].as_f64().unwrap() >= end);
     }
 }
