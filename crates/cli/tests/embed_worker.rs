@@ -43,13 +43,6 @@ fn the_worker_gives_the_in_process_models_vectors_and_ends_when_released() {
     let pid = worker.worker_pid().expect("a worker runs after start");
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
     assert_eq!(comm.trim(), "sift-embed");
-    // Background work: niceness is field 19 of /proc/PID/stat (after the ") " that ends
-    // the name, it is the 17th).
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after_name = &stat[stat.rfind(") ").unwrap() + 2..];
-    let nice: i32 = after_name.split(' ').nth(16).unwrap().parse().unwrap();
-    assert_eq!(nice, sift_core::embed::WORKER_NICENESS);
-
     let texts = [
         "Lighthouse keepers restore a Fresnel lens",
         "Central bank raises interest rates again",

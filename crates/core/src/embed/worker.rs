@@ -35,11 +35,10 @@ pub const WORKER_FLAG: &str = "--embed-worker";
 /// The worker's process name, as `ps` and `/proc/PID/comm` show it.
 const WORKER_NAME: &str = "sift-embed";
 
-/// The worker's scheduling niceness: embedding is background work, so when the cores are
-/// busy the app's own threads (the window's commands, the learner) run first and the
-/// embedding waits, instead of every view waiting behind a batch. On an idle machine it
-/// changes nothing.
-pub const WORKER_NICENESS: i32 = 10;
+// The worker runs at the app's own priority. At niceness 10 (tried, make bench 2026-12-02):
+// while the window was used without pause the worker got so little of the two cores that a
+// 10,000-article import took 330 s instead of ~130, and the views were slower, not faster:
+// more answers piled up meanwhile and every rerank retrains on all of them.
 
 /// Longest text or message a frame may carry (a text is cut at 256 tokens anyway).
 const MAX_STRING_BYTES: usize = 16 << 20;
@@ -86,8 +85,6 @@ pub fn serve_if_requested() -> Option<i32> {
         return Some(2);
     };
     name_this_process(WORKER_NAME);
-    // Before ONNX Runtime starts its threads, which inherit it.
-    lower_priority(WORKER_NICENESS);
     crate::heap::tune_allocator();
     let stdin = io::stdin().lock();
     let stdout = io::stdout().lock();
@@ -519,21 +516,6 @@ fn name_this_process(name: &str) {
         // `name` is; it only renames the calling thread (the main thread: the process).
         unsafe {
             prctl(PR_SET_NAME, name.as_ptr() as usize, 0, 0, 0);
-        }
-    }
-}
-
-fn lower_priority(niceness: i32) {
-    #[cfg(unix)]
-    {
-        extern "C" {
-            fn setpriority(which: i32, who: u32, prio: i32) -> i32;
-        }
-        const PRIO_PROCESS: i32 = 0;
-        // SAFETY: setpriority only changes the scheduling priority of the calling thread
-        // (who = 0); a failure leaves it as it was, which is harmless.
-        unsafe {
-            setpriority(PRIO_PROCESS, 0, niceness);
         }
     }
 }
