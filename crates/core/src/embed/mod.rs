@@ -20,7 +20,7 @@ pub use onnx::{
     DEFAULT_BATCH_TOKENS, DEFAULT_IDLE_RELEASE, DEFAULT_MAX_TOKENS, DEFAULT_OPTIMIZATION,
     DEFAULT_THREADS, MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME, TEXTS_PER_CALL,
 };
-pub use worker::{serve_if_requested, WorkerCommand, WorkerEmbedder, WORKER_FLAG, WORKER_NICENESS};
+pub use worker::{serve_if_requested, WorkerCommand, WorkerEmbedder, WORKER_FLAG};
 
 use crate::error::Result;
 
