@@ -35,10 +35,9 @@ pub const WORKER_FLAG: &str = "--embed-worker";
 /// The worker's process name, as `ps` and `/proc/PID/comm` show it.
 const WORKER_NAME: &str = "sift-embed";
 
-// The worker runs at the app's own priority. At niceness 10 (tried, make bench 2026-12-02):
-// while the window was used without pause the worker got so little of the two cores that a
-// 10,000-article import took 330 s instead of ~130, and the views were slower, not faster:
-// more answers piled up meanwhile and every rerank retrains on all of them.
+// The worker runs at the app's own priority. Niceness 10 was tried (make bench 2026-12-02,
+// app-import, the window used without pause): the import took 330 s against 298 s at the
+// app's priority in the same boot, and the views were not faster, so it was not kept.
 
 /// Longest text or message a frame may carry (a text is cut at 256 tokens anyway).
 const MAX_STRING_BYTES: usize = 16 << 20;
