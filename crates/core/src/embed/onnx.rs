@@ -91,10 +91,10 @@ pub struct EmbedOptions {
     /// ONNX Runtime's memory pattern: after a run, the next run of the same shape gets all
     /// its intermediate tensors as one block planned from the first (needs the arena).
     /// Off in Sift: its batches rarely repeat a shape (each is padded to its own longest
-    /// text), so the plans are kept and seldom reused; measured in `make bench` (two runs
-    /// on 2026-12-02), without it embedding was as fast or faster (titles 0.75 against
-    /// 0.71 of the reference, summaries 1.02 against 0.99, articles 0.94 against 0.93) and
-    /// the peak of a process embedding full articles 18 MB lower.
+    /// text), so the plans are kept and seldom reused. Measured in `make bench` (three runs
+    /// on 2026-12-02): the peak of a process embedding full articles 18 MB lower without
+    /// it (159 against 177 MB), speed a wash (two runs favoured off, one on, all within
+    /// the rounds' spread).
     pub memory_pattern: bool,
     /// The model's weights in the arena too (ONNX Runtime's default) rather than allocated
     /// at their exact size.
