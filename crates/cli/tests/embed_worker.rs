@@ -116,3 +116,17 @@ fn a_missing_model_is_reported_as_the_in_process_model_reports_it() {
         "{err}"
     );
 }
+
+#[test]
+fn an_idle_worker_ends_by_itself_and_comes_back_on_demand() {
+    let worker = WorkerEmbedder::start(
+        sift_worker(),
+        &common::repo_models(),
+        Some(Duration::from_millis(200)),
+    )
+    .unwrap();
+    let pid = worker.worker_pid().unwrap();
+    assert!(wait_until_gone(pid), "the idle worker {pid} was not ended");
+    assert!(worker.worker_pid().is_none());
+    assert_eq!(worker.embed(&["back again"]).unwrap().len(), 1);
+}

@@ -22,6 +22,9 @@ pub use onnx::{
 };
 pub use worker::{serve_if_requested, WorkerCommand, WorkerEmbedder, WORKER_FLAG};
 
+use std::sync::Weak;
+use std::time::Duration;
+
 use crate::error::Result;
 
 pub trait Embedder: Send + Sync {
@@ -41,5 +44,29 @@ pub fn normalize(v: &mut [f32]) {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {
         v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// Calls `release_if_idle(owner, idle)` every quarter of `idle` (between 50 ms and 5 s)
+/// until `owner` is gone: how both embedders give back what running the model holds
+/// (a session, a worker process) after a quiet period.
+fn spawn_idle_releaser<T: Send + Sync + 'static>(
+    owner: Weak<T>,
+    idle: Duration,
+    release_if_idle: fn(&T, Duration),
+) {
+    let tick = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
+    let spawned = std::thread::Builder::new()
+        .name("sift-embed-idle".into())
+        .spawn(move || loop {
+            std::thread::sleep(tick);
+            let Some(owner) = owner.upgrade() else {
+                return;
+            };
+            release_if_idle(&owner, idle);
+        });
+    if let Err(e) = spawned {
+        // Without the thread what the model holds simply stays until released.
+        tracing::warn!("could not start the embedder's idle release: {e}");
     }
 }

@@ -13,7 +13,7 @@
 //!   the next call (~0.3 s), so an idle app does not hold the model.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ort::environment::Environment;
@@ -271,7 +271,7 @@ impl OnnxEmbedder {
             slot.from_derived = from_derived;
         }
         if let Some(idle) = shared.options.idle_release {
-            spawn_idle_releaser(Arc::downgrade(&shared), idle);
+            super::spawn_idle_releaser(Arc::downgrade(&shared), idle, release_if_idle);
         }
         Ok(Self {
             model_id: Self::model_id_for(shared.options.max_tokens),
@@ -676,29 +676,16 @@ pub fn onnx_environment(model_dir: &Path) -> std::result::Result<Environment, St
     Ok(ENVIRONMENT.get_or_init(|| environment).clone())
 }
 
-/// Drops the session of `shared` once it has not been used for `idle`; ends with the embedder.
-fn spawn_idle_releaser(shared: Weak<Shared>, idle: Duration) {
-    let tick = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
-    let spawned = std::thread::Builder::new()
-        .name("sift-embed-idle".into())
-        .spawn(move || loop {
-            std::thread::sleep(tick);
-            let Some(shared) = shared.upgrade() else {
-                return;
-            };
-            // Never wait behind a running batch: that one is by definition not idle.
-            let Ok(mut slot) = shared.slot.try_lock() else {
-                continue;
-            };
-            if slot.session.is_some() && slot.last_used.elapsed() >= idle {
-                slot.session = None;
-                drop(slot);
-                crate::heap::release_freed_memory();
-            }
-        });
-    if let Err(e) = spawned {
-        // Without the thread the session simply stays loaded.
-        tracing::warn!("could not start the embedder's idle release: {e}");
+/// Drops the session of `shared` if it has not been used for `idle`.
+fn release_if_idle(shared: &Shared, idle: Duration) {
+    // Never wait behind a running batch: that one is by definition not idle.
+    let Ok(mut slot) = shared.slot.try_lock() else {
+        return;
+    };
+    if slot.session.is_some() && slot.last_used.elapsed() >= idle {
+        slot.session = None;
+        drop(slot);
+        crate::heap::release_freed_memory();
     }
 }
 

@@ -23,7 +23,7 @@ use std::ffi::OsString;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{EmbedOptions, Embedder, OnnxEmbedder, DEFAULT_IDLE_RELEASE};
@@ -301,7 +301,7 @@ impl WorkerEmbedder {
         let (worker, dim, model_id) = shared.spawn()?;
         shared.lock_slot().worker = Some(worker);
         if let Some(idle) = idle_release {
-            spawn_idle_releaser(Arc::downgrade(&shared), idle);
+            super::spawn_idle_releaser(Arc::downgrade(&shared), idle, release_if_idle);
         }
         Ok(Self {
             shared,
@@ -477,29 +477,16 @@ impl Drop for Worker {
     }
 }
 
-/// Ends the worker of `shared` once it has not been used for `idle`; ends with the embedder.
-fn spawn_idle_releaser(shared: Weak<Shared>, idle: Duration) {
-    let tick = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
-    let spawned = std::thread::Builder::new()
-        .name("sift-embed-idle".into())
-        .spawn(move || loop {
-            std::thread::sleep(tick);
-            let Some(shared) = shared.upgrade() else {
-                return;
-            };
-            // Never wait behind a running call: that one is by definition not idle.
-            let Ok(mut slot) = shared.slot.try_lock() else {
-                continue;
-            };
-            if slot.worker.is_some() && slot.last_used.elapsed() >= idle {
-                let worker = slot.worker.take();
-                drop(slot);
-                drop(worker);
-            }
-        });
-    if let Err(e) = spawned {
-        // Without the thread the worker simply stays until released.
-        tracing::warn!("could not start the embedding worker's idle release: {e}");
+/// Ends the worker of `shared` if it has not been used for `idle`.
+fn release_if_idle(shared: &Shared, idle: Duration) {
+    // Never wait behind a running call: that one is by definition not idle.
+    let Ok(mut slot) = shared.slot.try_lock() else {
+        return;
+    };
+    if slot.worker.is_some() && slot.last_used.elapsed() >= idle {
+        let worker = slot.worker.take();
+        drop(slot);
+        drop(worker);
     }
 }
 
