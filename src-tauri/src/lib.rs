@@ -231,9 +231,16 @@ pub fn run() {
 
 /// The app embeds in a worker process, this same binary started with
 /// [`sift_core::embed::WORKER_FLAG`], so that what embedding leaves in memory ends with the
-/// worker after each import (see sift_core::embed::worker).
-fn with_embedding_worker(engine: Engine) -> sift_core::Result<Engine> {
-    Ok(engine.with_embedding_worker(sift_core::embed::WorkerCommand::current_exe()?))
+/// worker after each import (see sift_core::embed::worker). When this binary cannot be
+/// found again, it embeds in process: the store opens either way.
+fn with_embedding_worker(engine: Engine) -> Engine {
+    match sift_core::embed::WorkerCommand::current_exe() {
+        Ok(command) => engine.with_embedding_worker(command),
+        Err(e) => {
+            eprintln!("sift: embedding in this process: {e}");
+            engine
+        }
+    }
 }
 
 /// Opens the engine on a thread of its own, then starts what needs it: the deferred
@@ -256,7 +263,7 @@ fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
             let opened = {
                 let _span = tracing::info_span!("open engine").entered();
                 Engine::open(&data_dir)
-                    .and_then(with_embedding_worker)
+                    .map(with_embedding_worker)
                     .map(Arc::new)
             };
             if let Err(e @ sift_core::Error::Store(sift_core::store::StoreError::InUse(_))) =

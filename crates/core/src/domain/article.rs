@@ -172,6 +172,19 @@ impl ArticleRecord {
     }
 }
 
+/// The longest start of `text` of at most `max_bytes` bytes that ends on a character
+/// boundary: how every text Sift keeps, indexes or holds in memory is capped.
+pub fn prefix_within(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut cut = max_bytes;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
 /// `title` and the first `words` words of `text` (which ingestion starts with the title, so
 /// a text that does is not given the title twice).
 pub fn lead_words(title: &str, text: &str, words: usize) -> String {

@@ -8,8 +8,8 @@ mod ids;
 mod rating;
 
 pub use article::{
-    lead_words, ArticleContent, ArticleMeta, ArticleRecord, Enclosure, NewArticle, WholeArticle,
-    LEAD_WORDS,
+    lead_words, prefix_within, ArticleContent, ArticleMeta, ArticleRecord, Enclosure, NewArticle,
+    WholeArticle, LEAD_WORDS,
 };
 pub use feed::{feed_url_key, FeedRecord, FeedStatus};
 pub use ids::{ArticleId, FeedId};

@@ -122,7 +122,7 @@ fn serve(model_dir: &Path, input: impl Read, output: impl Write) -> io::Result<i
         }
     };
     write_ready(&mut output, &embedder)?;
-    serve_requests(&embedder, input, output)?;
+    serve_requests(&embedder, input, &mut output)?;
     Ok(0)
 }
 
@@ -134,17 +134,20 @@ fn write_ready(output: &mut impl Write, embedder: &dyn Embedder) -> io::Result<(
 }
 
 /// Answers every request on `input` with `embedder`'s vectors (or its error) until `input`
-/// ends between requests.
-fn serve_requests(embedder: &dyn Embedder, input: impl Read, output: impl Write) -> io::Result<()> {
+/// ends between requests; each answer is flushed whole (`output` should be buffered).
+fn serve_requests(
+    embedder: &dyn Embedder,
+    input: impl Read,
+    output: &mut impl Write,
+) -> io::Result<()> {
     let mut input = BufReader::new(input);
-    let mut output = BufWriter::new(output);
     while let Some(texts) = read_request(&mut input)? {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         match embedder.embed(&refs) {
             Ok(vectors) => {
                 output.write_all(b"V")?;
-                write_u32(&mut output, vectors.len())?;
-                write_u32(&mut output, embedder.dim())?;
+                write_u32(output, vectors.len())?;
+                write_u32(output, embedder.dim())?;
                 for v in &vectors {
                     if v.len() != embedder.dim() {
                         return Err(invalid("the model returned a vector of the wrong length"));
@@ -156,7 +159,7 @@ fn serve_requests(embedder: &dyn Embedder, input: impl Read, output: impl Write)
             }
             Err(e) => {
                 output.write_all(b"E")?;
-                write_string(&mut output, &crate::error::display_chain(&e))?;
+                write_string(output, &crate::error::display_chain(&e))?;
             }
         }
         output.flush()?;
@@ -559,7 +562,7 @@ mod tests {
         let (worker_in, mut worker_out) = (worker.try_clone().unwrap(), worker);
         std::thread::spawn(move || {
             write_ready(&mut worker_out, embedder.as_ref()).unwrap();
-            serve_requests(embedder.as_ref(), worker_in, worker_out).unwrap();
+            serve_requests(embedder.as_ref(), worker_in, &mut worker_out).unwrap();
         });
         Channel::new(parent.try_clone().unwrap(), parent)
     }

@@ -196,13 +196,8 @@ fn truncate_chars(text: String, max: usize) -> String {
 
 /// Cuts `text` to at most `max` bytes, at a character boundary.
 pub(crate) fn truncate_bytes(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
+    let cut = crate::domain::prefix_within(&text, max).len();
+    text.truncate(cut);
     text
 }
 

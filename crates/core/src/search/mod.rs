@@ -388,14 +388,7 @@ pub const MAX_INDEXED_BYTES: usize = 1024 * 1024;
 
 /// `body` cut to [`MAX_INDEXED_BYTES`] at a character boundary.
 fn indexed_part(body: &str) -> &str {
-    if body.len() <= MAX_INDEXED_BYTES {
-        return body;
-    }
-    let mut cut = MAX_INDEXED_BYTES;
-    while !body.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &body[..cut]
+    crate::domain::prefix_within(body, MAX_INDEXED_BYTES)
 }
 
 /// The store's text starts with the title; the body field holds the rest so a title match

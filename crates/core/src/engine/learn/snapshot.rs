@@ -257,14 +257,7 @@ impl CorpusArticle {
 
 /// `s` cut to at most [`MAX_PIECE`] bytes, at a character boundary.
 fn clip(s: &str) -> &str {
-    if s.len() <= MAX_PIECE {
-        return s;
-    }
-    let mut end = MAX_PIECE;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    crate::domain::prefix_within(s, MAX_PIECE)
 }
 
 impl From<ArticleMeta> for CorpusArticle {
