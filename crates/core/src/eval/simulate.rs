@@ -229,7 +229,7 @@ fn run_method(
             .into_iter()
             .map(|c| {
                 let r = Regularisation::Fixed(c);
-                let model = train(pool, &liked, &disliked, dim, r, context.clone());
+                let model = train(pool, &liked, &disliked, dim, r, context.clone(), None);
                 let scores: Vec<f32> = test.iter().map(|x| model.score(x).0).collect();
                 measure(&scores, pool.len())
             })
@@ -251,6 +251,8 @@ fn run_method(
     let mut disliked: Vec<usize> = Vec::new();
     let mut stalled = false;
     let mut curve = Vec::new();
+    // Each retrain starts from the previous model, as the app's does after an answer.
+    let mut previous: Option<PreferenceModel> = None;
     for &budget in &config.budgets {
         while liked.len() + disliked.len() < budget && !stalled {
             let want = config.round.min(budget - liked.len() - disliked.len());
@@ -264,13 +266,16 @@ fn run_method(
                         dim,
                         regularisation,
                         context(method),
+                        previous.as_ref(),
                     );
                     let vectors: Vec<&[f32]> = unasked.iter().map(|&i| pool[i]).collect();
                     let scores: Vec<f32> = vectors.iter().map(|x| model.score(x).0).collect();
-                    choose_cards(&model, &vectors, &scores, None, want, seed)
+                    let cards = choose_cards(&model, &vectors, &scores, None, want, seed)
                         .into_iter()
                         .map(|j| unasked[j])
-                        .collect()
+                        .collect();
+                    previous = Some(model);
+                    cards
                 }
                 Method::RandomCards => unasked.choose_multiple(&mut rng, want).copied().collect(),
                 Method::Prototype => {
@@ -307,8 +312,11 @@ fn run_method(
                 dim,
                 regularisation,
                 context(method),
+                previous.as_ref(),
             );
-            test.iter().map(|x| model.score(x).0).collect()
+            let scores = test.iter().map(|x| model.score(x).0).collect();
+            previous = Some(model);
+            scores
         };
         curve.push(measure(&scores, liked.len() + disliked.len()));
     }
@@ -322,14 +330,14 @@ fn train(
     dim: usize,
     r: Regularisation,
     context: Option<Arc<CorpusContext>>,
+    previous: Option<&PreferenceModel>,
 ) -> PreferenceModel {
-    PreferenceModel::train_in_context(
-        dim,
-        liked.iter().map(|&i| pool[i].to_vec()).collect(),
-        disliked.iter().map(|&i| pool[i].to_vec()).collect(),
-        r,
-        context,
-    )
+    let liked = liked.iter().map(|&i| pool[i].to_vec()).collect();
+    let disliked = disliked.iter().map(|&i| pool[i].to_vec()).collect();
+    match previous {
+        Some(p) => PreferenceModel::retrain_from(p, liked, disliked, r, context),
+        None => PreferenceModel::train_in_context(dim, liked, disliked, r, context),
+    }
 }
 
 /// The prototype's composite score. With nothing liked it returns no score; 0 stands in.

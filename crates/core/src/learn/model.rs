@@ -7,6 +7,11 @@
 //!   (likes pull up, dislikes push down), with confidence capped low;
 //! - both classes: L2-regularised logistic regression on the embeddings, with `C` chosen by
 //!   cross-validated log-loss (calibration, not only ranking, is the goal).
+//!
+//! A retrain after one more answer ([`PreferenceModel::retrain_from`]) starts L-BFGS from the
+//! previous fit and keeps the previous `C` until the answers have changed by
+//! [`C_STALE_FRACTION`]: one more answer moves the optimum a little, and choosing `C` again
+//! costs four cross-validated fits per fold.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +44,10 @@ const C_GRID: [f32; 4] = [10.0, 30.0, 100.0, 300.0];
 /// its cost outweighs its benefit (the data then pin the weights down anyway).
 const CV_MIN_PER_CLASS: usize = 3;
 const CV_MAX_ANSWERS: usize = 120;
+/// A retrain keeps the `C` cross-validation chose until the number of answers differs from
+/// the number it was chosen at by more than this fraction (one answer in twenty moves the
+/// choice rarely, and then only to a neighbouring grid value).
+pub const C_STALE_FRACTION: f32 = 0.25;
 
 /// How similar (cosine) two MiniLM texts on the same subject typically are; the one-class
 /// regime's squashing is centred here.
@@ -54,7 +63,13 @@ pub struct PreferenceModel {
     liked: Vec<Vec<f32>>,
     disliked: Vec<Vec<f32>>,
     classifier: Option<Logistic>,
+    /// The classifier as fitted, on the training features (before [`CorpusContext::fold`]):
+    /// where the next retrain's L-BFGS starts.
+    fitted: Option<Logistic>,
     regularisation: Option<f32>,
+    /// How many answers there were when cross-validation last chose `regularisation`
+    /// (`None` when it was fixed or defaulted).
+    c_chosen_at: Option<usize>,
     coverage: Vec<Vec<f32>>,
     /// Regions of the whole corpus; when present the classifier also sees region features.
     context: Option<Arc<CorpusContext>>,
@@ -92,13 +107,58 @@ impl PreferenceModel {
         regularisation: Regularisation,
         context: Option<Arc<CorpusContext>>,
     ) -> Self {
+        Self::fit_model(dim, liked, disliked, regularisation, context, None)
+    }
+
+    /// [`PreferenceModel::train_in_context`] after an earlier model of the same reader:
+    /// when `previous` was trained in the same context, the classifier's optimisation starts
+    /// from its fit, and an automatic `C` is kept from it unless the number of answers has
+    /// changed by more than [`C_STALE_FRACTION`] since cross-validation chose it. The
+    /// result is the same model as a cold fit, to the optimiser's tolerance.
+    pub fn retrain_from(
+        previous: &PreferenceModel,
+        liked: Vec<Vec<f32>>,
+        disliked: Vec<Vec<f32>>,
+        regularisation: Regularisation,
+        context: Option<Arc<CorpusContext>>,
+    ) -> Self {
+        let dim = previous.dim;
+        Self::fit_model(
+            dim,
+            liked,
+            disliked,
+            regularisation,
+            context,
+            Some(previous),
+        )
+    }
+
+    fn fit_model(
+        dim: usize,
+        liked: Vec<Vec<f32>>,
+        disliked: Vec<Vec<f32>>,
+        regularisation: Regularisation,
+        context: Option<Arc<CorpusContext>>,
+        previous: Option<&PreferenceModel>,
+    ) -> Self {
+        // A fit on other features (other regions, or none) is no place to start from.
+        let previous = previous.filter(|p| {
+            p.dim == dim
+                && match (&p.context, &context) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
         let mut model = Self {
             dim,
             coverage: Vec::new(),
             liked,
             disliked,
             classifier: None,
+            fitted: None,
             regularisation: None,
+            c_chosen_at: None,
             region_answers: Vec::new(),
             context,
         };
@@ -125,20 +185,31 @@ impl PreferenceModel {
                 Some(f) => f.iter().map(Vec::as_slice).collect(),
                 None => raw,
             };
-            let c = match regularisation {
-                Regularisation::Fixed(c) => c,
-                Regularisation::Auto => choose_c(&xs, &ys),
+            let answers = ys.len();
+            let (c, chosen_at) = match regularisation {
+                Regularisation::Fixed(c) => (c, None),
+                Regularisation::Auto if !cross_validates(&ys) => (DEFAULT_C, None),
+                Regularisation::Auto => match previous
+                    .and_then(|p| Some((p.regularisation?, p.c_chosen_at?)))
+                    .filter(|&(_, at)| !c_is_stale(at, answers))
+                {
+                    Some((c, at)) => (c, Some(at)),
+                    None => (choose_c(&xs, &ys), Some(answers)),
+                },
             };
-            let fitted = logistic::fit(&xs, &ys, c, None);
+            let warm = previous.and_then(|p| p.fitted.as_ref());
+            let fitted = logistic::fit(&xs, &ys, c, warm);
             // Scoring works on raw embeddings and memberships (see `CorpusContext::fold`).
             model.classifier = Some(match &model.context {
                 Some(ctx) => {
                     let (weights, bias) = ctx.fold(&fitted.weights, fitted.bias);
                     Logistic { weights, bias }
                 }
-                None => fitted,
+                None => fitted.clone(),
             });
+            model.fitted = Some(fitted);
             model.regularisation = Some(c);
+            model.c_chosen_at = chosen_at;
         }
         model
     }
@@ -218,6 +289,13 @@ impl PreferenceModel {
     /// The `C` the classifier was fitted with (two-class regime only).
     pub fn regularisation(&self) -> Option<f32> {
         self.regularisation
+    }
+
+    /// How many answers there were when cross-validation chose [`Self::regularisation`]
+    /// (`None` when it was fixed, or defaulted because cross-validation had too few or too
+    /// many answers to run).
+    pub fn c_chosen_at(&self) -> Option<usize> {
+        self.c_chosen_at
     }
 
     /// Score and confidence only: the bulk path (listing and ranking every article).
@@ -311,13 +389,25 @@ fn similarity_probability(similarity: f32) -> f32 {
     sigmoid(SIMILARITY_SLOPE * (similarity - RELATED_SIMILARITY))
 }
 
-/// Picks `C` by stratified cross-validated log-loss when the answers allow it.
-fn choose_c(xs: &[&[f32]], ys: &[bool]) -> f32 {
+/// Whether the answers allow choosing `C` by cross-validation (else [`DEFAULT_C`]).
+fn cross_validates(ys: &[bool]) -> bool {
     let positives = ys.iter().filter(|&&y| y).count();
     let negatives = ys.len() - positives;
-    if positives.min(negatives) < CV_MIN_PER_CLASS || ys.len() > CV_MAX_ANSWERS {
+    positives.min(negatives) >= CV_MIN_PER_CLASS && ys.len() <= CV_MAX_ANSWERS
+}
+
+/// Whether a `C` chosen at `chosen_at` answers is to be chosen again at `answers`.
+fn c_is_stale(chosen_at: usize, answers: usize) -> bool {
+    answers.abs_diff(chosen_at) as f32 > chosen_at as f32 * C_STALE_FRACTION
+}
+
+/// Picks `C` by stratified cross-validated log-loss when the answers allow it.
+fn choose_c(xs: &[&[f32]], ys: &[bool]) -> f32 {
+    if !cross_validates(ys) {
         return DEFAULT_C;
     }
+    let positives = ys.iter().filter(|&&y| y).count();
+    let negatives = ys.len() - positives;
     let folds = positives.min(negatives).min(5);
     C_GRID
         .iter()
@@ -451,5 +541,123 @@ mod tests {
         );
         let x = &vecs(&["rust compiler update"])[0];
         assert!(many.score(x).1 > few.score(x).1);
+    }
+
+    /// `n` liked texts about one topic and `n` disliked about another, numbered.
+    fn answers(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+        let liked: Vec<String> = (0..n)
+            .map(|i| format!("rust compiler release {i} borrow checker news {}", i % 5))
+            .collect();
+        let disliked: Vec<String> = (0..n)
+            .map(|i| format!("football match report {i} league goal {}", i % 3))
+            .collect();
+        let texts = |v: &[String]| vecs(&v.iter().map(String::as_str).collect::<Vec<_>>());
+        (texts(&liked), texts(&disliked))
+    }
+
+    #[test]
+    fn c_is_kept_until_the_answers_grow_by_the_fraction() {
+        let (liked, disliked) = answers(20);
+        let at = |n: usize| (liked[..n].to_vec(), disliked[..n].to_vec());
+        let (l, d) = at(8);
+        let first = PreferenceModel::train(256, l, d, Regularisation::Auto);
+        assert_eq!(
+            first.c_chosen_at(),
+            Some(16),
+            "cross-validated at 16 answers"
+        );
+        // 18 answers: within a quarter of 16, the C is kept (and says when it was chosen).
+        let (l, d) = at(9);
+        let kept = PreferenceModel::retrain_from(&first, l, d, Regularisation::Auto, None);
+        assert_eq!(kept.c_chosen_at(), Some(16));
+        assert_eq!(kept.regularisation(), first.regularisation());
+        // 22 answers: more than a quarter more than 16, chosen again.
+        let (l, d) = at(11);
+        let again = PreferenceModel::retrain_from(&kept, l, d, Regularisation::Auto, None);
+        assert_eq!(again.c_chosen_at(), Some(22));
+        // Fewer answers by more than a quarter (answers taken back): chosen again too.
+        let (l, d) = at(5);
+        let fewer = PreferenceModel::retrain_from(&again, l, d, Regularisation::Auto, None);
+        assert_eq!(fewer.c_chosen_at(), Some(10));
+        // A fixed C is the caller's, and nothing was chosen.
+        let (l, d) = at(9);
+        let fixed = PreferenceModel::retrain_from(&first, l, d, Regularisation::Fixed(3.0), None);
+        assert_eq!(
+            (fixed.regularisation(), fixed.c_chosen_at()),
+            (Some(3.0), None)
+        );
+    }
+
+    #[test]
+    fn c_is_chosen_again_under_other_regions() {
+        let (liked, disliked) = answers(20);
+        let corpus: Vec<Vec<f32>> = liked.iter().chain(&disliked).cloned().collect();
+        let refs: Vec<&[f32]> = corpus.iter().map(Vec::as_slice).collect();
+        let regions = |k| CorpusContext::with_params(&refs, k, 20.0, 1.0, 3).map(Arc::new);
+        let (two, three) = (regions(2), regions(3).filter(|c| c.regions() == 3));
+        assert!(two.is_some() && three.is_some());
+        let first = PreferenceModel::train_in_context(
+            256,
+            liked[..8].to_vec(),
+            disliked[..8].to_vec(),
+            Regularisation::Auto,
+            two,
+        );
+        assert_eq!(first.c_chosen_at(), Some(16));
+        let other = PreferenceModel::retrain_from(
+            &first,
+            liked[..9].to_vec(),
+            disliked[..8].to_vec(),
+            Regularisation::Auto,
+            three,
+        );
+        assert_eq!(
+            other.c_chosen_at(),
+            Some(17),
+            "a fit on other features starts over"
+        );
+    }
+
+    #[test]
+    fn a_retrained_model_scores_as_one_trained_from_scratch() {
+        let (liked, disliked) = answers(20);
+        let corpus: Vec<Vec<f32>> = liked.iter().chain(&disliked).cloned().collect();
+        let refs: Vec<&[f32]> = corpus.iter().map(Vec::as_slice).collect();
+        let context = CorpusContext::with_params(&refs, 3, 20.0, 1.0, 3).map(Arc::new);
+        let train = |n: usize, previous: Option<&PreferenceModel>| {
+            let (l, d) = (liked[..n].to_vec(), disliked[..n - 1].to_vec());
+            match previous {
+                Some(p) => {
+                    PreferenceModel::retrain_from(p, l, d, Regularisation::Auto, context.clone())
+                }
+                None => PreferenceModel::train_in_context(
+                    256,
+                    l,
+                    d,
+                    Regularisation::Auto,
+                    context.clone(),
+                ),
+            }
+        };
+        // 35 → 37 answers: C is kept, so the cold fit is compared at the same C.
+        let before = train(18, None);
+        let retrained = train(19, Some(&before));
+        let cold = PreferenceModel::train_in_context(
+            256,
+            liked[..19].to_vec(),
+            disliked[..18].to_vec(),
+            Regularisation::Fixed(before.regularisation().unwrap()),
+            context.clone(),
+        );
+        let probe = vecs(&[
+            "rust compiler borrow checker",
+            "football league goal",
+            "gardening tomato soil",
+            "rust football",
+        ]);
+        for x in probe.iter().chain(&corpus) {
+            let (a, b) = (retrained.score(x).0, cold.score(x).0);
+            assert!((a - b).abs() < 0.01, "{a} vs {b}");
+        }
     }
 }
