@@ -19,6 +19,8 @@ impl Engine {
     /// on disk before the model retrains: a crash after this returns (or during the
     /// retraining) loses nothing the user confirmed.
     pub fn rate(&self, id: ArticleId, rating: Option<Rating>) -> Result<RatedArticle> {
+        let _span = tracing::info_span!("rate").entered();
+        let stored = tracing::info_span!("store answer").entered();
         match rating {
             // Checked and written in one transaction: an answer racing an unsubscribe or a
             // clean-up either lands first (and keeps its article) or is refused.
@@ -35,6 +37,7 @@ impl Engine {
             }
         }
         self.store.flush()?;
+        drop(stored);
         self.retrain()?;
         Ok(RatedArticle { id, rating })
     }

@@ -872,3 +872,89 @@ fn regions_stored_without_labels_are_still_labelled_on_the_map() {
         .get()
         .is_some());
 }
+
+#[test]
+fn many_likes_keep_their_clusters_until_they_grow_by_a_tenth() {
+    // 3 topics × 45 articles; clusters are kept only from RECLUSTER_ALWAYS_BELOW likes on.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    let article = |t: usize, n: usize| ArticleId((t * 1000 + n) as u64);
+    for (t, topic) in TOPICS[..3].iter().enumerate() {
+        for n in 0..45 {
+            let title = format!("{topic} {} number {n}", FLAVOURS[n % FLAVOURS.len()]);
+            engine
+                .store()
+                .put_article(&ArticleRecord {
+                    id: article(t, n),
+                    feed_id: FeedId(1),
+                    title: title.clone(),
+                    text: title,
+                    content_hash: format!("hash-{t}-{n}"),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+    }
+    engine.embed_pending(|_, _| {}).unwrap();
+    // 100 likes over two topics (given straight to the store: one retrain at the end).
+    for n in 0..45 {
+        engine
+            .store()
+            .rate_existing(article(0, n), Rating::Like)
+            .unwrap();
+    }
+    for n in 0..40 {
+        engine
+            .store()
+            .rate_existing(article(1, n), Rating::Like)
+            .unwrap();
+    }
+    for n in 0..5 {
+        engine
+            .store()
+            .rate_existing(article(2, n), Rating::Dislike)
+            .unwrap();
+    }
+    engine.rate(article(1, 40), Some(Rating::Like)).unwrap();
+    let snap = engine.snapshot().unwrap();
+    assert_eq!(
+        (snap.liked.len(), snap.clustered_likes),
+        (86, 86),
+        "below 100: made anew"
+    );
+    for n in 41..45 {
+        engine.rate(article(1, n), Some(Rating::Like)).unwrap();
+    }
+    for n in 5..15 {
+        engine.rate(article(2, n), Some(Rating::Like)).unwrap();
+    }
+    // Made at 99 likes, the last count below RECLUSTER_ALWAYS_BELOW; the 100th joined them.
+    let made_at = engine.snapshot().unwrap();
+    assert_eq!((made_at.liked.len(), made_at.clustered_likes), (100, 99));
+    // One more like joins the clusters there are; the new article is counted in its
+    // nearest cluster, and For you still labels by them.
+    engine.rate(article(2, 15), Some(Rating::Like)).unwrap();
+    let kept = engine.snapshot().unwrap();
+    assert_eq!((kept.liked.len(), kept.clustered_likes), (101, 99));
+    assert_eq!(kept.clusters, made_at.clusters);
+    let clusters = engine.clusters().unwrap();
+    assert_eq!(clusters.iter().map(|c| c.liked).sum::<usize>(), 101);
+    // A like taken back: made anew.
+    engine.rate(article(2, 15), None).unwrap();
+    assert_eq!(engine.snapshot().unwrap().clustered_likes, 100);
+    engine.rate(article(2, 14), None).unwrap();
+    assert_eq!(engine.snapshot().unwrap().clustered_likes, 99);
+    // Grown by more than a tenth since they were made: made anew.
+    let mut made = 99;
+    for n in 14..25 {
+        engine.rate(article(2, n), Some(Rating::Like)).unwrap();
+        let snap = engine.snapshot().unwrap();
+        if snap.liked.len() as f64 > made as f64 * 1.1 {
+            made = snap.liked.len();
+        }
+        assert_eq!(snap.clustered_likes, made, "{} likes", snap.liked.len());
+    }
+    assert_eq!((made, engine.snapshot().unwrap().liked.len()), (109, 110));
+}
