@@ -876,31 +876,55 @@ impl Engine {
             }
             Ok::<(), Error>(())
         };
+        // The last snapshot rebuilt here that could not be swapped in, with the corpus it was
+        // rebuilt from. That corpus is held, so it cannot change in place: finding the same
+        // one in the slot means only answers changed since, and retraining what was rebuilt
+        // (its regions and memberships kept, the fit started from its model) is enough. An
+        // answer during the rebuild used to cost it all again, and after three the whole
+        // rebuild ran under the lock, views waiting for it.
+        let mut rebuilt: Option<(Arc<Corpus>, Arc<Snapshot>)> = None;
         for _ in 1..REBUILD_TRIES {
             let Some(base) = read(&self.learn.snapshot).clone() else {
                 return Ok(()); // dropped meanwhile: the next view loads everything
             };
-            let mut corpus = base.corpus.clone();
-            with_regions(&mut corpus, &mut regions)?;
-            let rebuilt = Arc::new(self.train(corpus, Some(&base))?);
+            let next = match &rebuilt {
+                Some((from, snap)) if Arc::ptr_eq(from, &base.corpus) => {
+                    self.train(snap.corpus.clone(), Some(snap))?
+                }
+                _ => {
+                    let mut corpus = base.corpus.clone();
+                    with_regions(&mut corpus, &mut regions)?;
+                    self.train(corpus, Some(&base))?
+                }
+            };
+            let next = Arc::new(next);
             let mut slot = write(&self.learn.snapshot);
             match slot.as_ref() {
                 Some(now) if Arc::ptr_eq(now, &base) => {
-                    *slot = Some(rebuilt);
+                    *slot = Some(next);
                     return Ok(());
                 }
                 None => return Ok(()),
-                Some(_) => continue,
+                Some(_) => rebuilt = Some((base.corpus.clone(), next)),
             }
         }
         let mut slot = write(&self.learn.snapshot);
         let Some(current) = slot.take() else {
             return Ok(());
         };
-        let mut corpus = current.corpus.clone();
-        drop(current);
-        with_regions(&mut corpus, &mut regions)?;
-        *slot = Some(Arc::new(self.train(corpus, None)?));
+        let last = match &rebuilt {
+            Some((from, snap)) if Arc::ptr_eq(from, &current.corpus) => {
+                drop(current);
+                self.train(snap.corpus.clone(), Some(snap))?
+            }
+            _ => {
+                let mut corpus = current.corpus.clone();
+                drop(current);
+                with_regions(&mut corpus, &mut regions)?;
+                self.train(corpus, None)?
+            }
+        };
+        *slot = Some(Arc::new(last));
         Ok(())
     }
 
