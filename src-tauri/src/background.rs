@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sift_core::domain::ArticleId;
 use sift_core::engine::{FeedSelection, IngestEvent, IngestReport, RefreshReport, Scheduler};
 use sift_core::Engine;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::{CommandError, ErrorKind};
 use crate::events::{self, Progress, Task};
@@ -96,16 +96,16 @@ fn ingest_events(
             finished(&app, Task::Embed, detail);
             if report.embedding.as_ref().is_ok_and(|e| e.embedded > 0) {
                 library_changed(&app);
-                lay_out_map(engine.clone());
+                lay_out_map(&app, engine.clone());
             } else if report.icons.found > 0 {
                 // New icons to show in the lists.
                 library_changed(&app);
             }
             crate::tray::update_unread(&app);
             notify_in_background(&app, engine.clone(), report);
-            // What the import freed (fetched pages, tokenizer and search-index buffers) goes
-            // back to the system now, not when the heap happens to be reused.
-            sift_core::heap::release_freed_memory();
+            // What the import freed (fetched pages, search-index buffers) goes back to the
+            // system once the work it starts (map, reloads, notification) is done too.
+            release_when_quiet(&app);
         }
     }
 }
@@ -159,12 +159,21 @@ pub fn ingest_detached(app: &AppHandle, engine: Arc<Engine>, feeds: FeedSelectio
 /// Places newly embedded articles on the map (or lays it out when there is none yet) in
 /// the background, so opening the Map view finds the layout ready instead of computing it
 /// (seconds for a few hundred articles in a debug build, longer for thousands).
-pub fn lay_out_map(engine: Arc<Engine>) {
+pub fn lay_out_map(app: &AppHandle, engine: Arc<Engine>) {
+    let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         if let Err(e) = engine.update_map_layout() {
             eprintln!("warning: the map could not be laid out ahead: {e}");
         }
+        release_when_quiet(&app);
     });
+}
+
+/// What a job freed goes back to the system once the app is quiet (`heap_release.rs`).
+fn release_when_quiet(app: &AppHandle) {
+    if let Some(state) = app.try_state::<crate::AppState>() {
+        state.heap.ask();
+    }
 }
 
 /// Scoring may rebuild the learner's snapshot: keep it off the async workers.

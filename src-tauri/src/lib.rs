@@ -13,6 +13,7 @@ mod desktop_bus;
 mod engine_slot;
 pub mod error;
 pub mod events;
+mod heap_release;
 mod icons;
 mod reader_commands;
 mod startup;
@@ -36,6 +37,8 @@ pub struct AppState {
     newest_count: tray::NewestCount,
     /// Start-up work waits for the first For you (see `startup.rs`).
     first_view: startup::FirstView,
+    /// Freed memory goes back to the system once the app is quiet (see `heap_release.rs`).
+    heap: heap_release::QuietRelease,
 }
 
 impl AppState {
@@ -110,6 +113,8 @@ pub fn run() {
     // Window geometry belongs to the store it was used with, and tests never touch the
     // user's config directory. (An absolute file name replaces the plugin's config dir.)
     let window_state_file = data_dir.join("window-state.json");
+    let heap = heap_release::QuietRelease::start_for_app();
+    let heap_in_setup = heap.clone();
 
     let builder = tauri::Builder::default()
         // Must come first: a second launch exits here, before it tries to open the store.
@@ -154,6 +159,7 @@ pub fn run() {
                 jobs: background::Jobs::default(),
                 newest_count: tray::NewestCount::default(),
                 first_view: startup::FirstView::default(),
+                heap: heap_in_setup.clone(),
             });
             // The window shows at once; the store opens behind it (seconds at 100,000
             // articles), and the commands the page sends meanwhile wait for it.
@@ -170,44 +176,47 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::model_info,
-            commands::get_settings,
-            commands::update_settings,
-            commands::feeds,
-            commands::subscribe,
-            commands::load_sample,
-            commands::unsubscribe,
-            commands::refresh_all,
-            commands::refresh_feed,
-            commands::import_opml_dialog,
-            commands::export_opml_dialog,
-            commands::articles,
-            commands::article,
-            commands::open_article_link,
-            commands::open_external,
-            commands::rate,
-            commands::recommend,
-            commands::for_you,
-            commands::cards,
-            commands::clusters,
-            commands::map,
-            commands::search,
-            commands::more_like_this,
-            commands::set_full_text,
-            reader_commands::set_read,
-            reader_commands::mark_read_where,
-            reader_commands::undo_mark_read,
-            reader_commands::unread_counts,
-            reader_commands::set_saved,
-            reader_commands::saved,
-            reader_commands::rules,
-            reader_commands::add_rule,
-            reader_commands::remove_rule,
-            reader_commands::prune,
-            reader_commands::store_stats,
-        ])
+        .invoke_handler(after_every_command(
+            heap,
+            tauri::generate_handler![
+                commands::app_info,
+                commands::model_info,
+                commands::get_settings,
+                commands::update_settings,
+                commands::feeds,
+                commands::subscribe,
+                commands::load_sample,
+                commands::unsubscribe,
+                commands::refresh_all,
+                commands::refresh_feed,
+                commands::import_opml_dialog,
+                commands::export_opml_dialog,
+                commands::articles,
+                commands::article,
+                commands::open_article_link,
+                commands::open_external,
+                commands::rate,
+                commands::recommend,
+                commands::for_you,
+                commands::cards,
+                commands::clusters,
+                commands::map,
+                commands::search,
+                commands::more_like_this,
+                commands::set_full_text,
+                reader_commands::set_read,
+                reader_commands::mark_read_where,
+                reader_commands::undo_mark_read,
+                reader_commands::unread_counts,
+                reader_commands::set_saved,
+                reader_commands::saved,
+                reader_commands::rules,
+                reader_commands::add_rule,
+                reader_commands::remove_rule,
+                reader_commands::prune,
+                reader_commands::store_stats,
+            ],
+        ))
         .build(tauri::generate_context!());
     let app = match result {
         Ok(app) => app,
@@ -227,6 +236,18 @@ pub fn run() {
             }
         }
     });
+}
+
+/// Every command the window sends (a view's answer, a search) frees what it built once it
+/// is sent: each asks for the heap's freed pages to go back once the app is quiet.
+fn after_every_command<R: tauri::Runtime>(
+    heap: heap_release::QuietRelease,
+    handler: impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static,
+) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    move |invoke| {
+        heap.ask();
+        handler(invoke)
+    }
 }
 
 /// The app embeds in a worker process, this same binary started with

@@ -77,7 +77,7 @@ pub fn after_first_view(app: &AppHandle, engine: Arc<Engine>, refresh_minutes: u
             .and_then(Result::ok)
             .unwrap_or(true);
         if !stored {
-            crate::background::lay_out_map(engine.clone());
+            crate::background::lay_out_map(&app, engine.clone());
         }
         crate::reader_commands::prune_in_background(&app, engine);
     });
