@@ -451,8 +451,12 @@ impl Engine {
     }
 
     pub(super) fn snapshot(&self) -> Result<Arc<Snapshot>> {
-        if let Some(s) = read(&self.learn.snapshot).as_ref() {
-            return Ok(s.clone());
+        let loaded = {
+            let _span = tracing::info_span!("snapshot lock").entered();
+            read(&self.learn.snapshot).clone()
+        };
+        if let Some(s) = loaded {
+            return Ok(s);
         }
         let mut slot = write(&self.learn.snapshot);
         if let Some(s) = slot.as_ref() {
@@ -623,6 +627,7 @@ impl Engine {
     }
 
     fn compute_regions(&self, corpus: &Corpus) -> Result<Regions> {
+        let _span = tracing::info_span!("compute regions").entered();
         let regions = Regions::compute(corpus);
         let stored = StoredRegions {
             context: regions.context.as_deref().cloned(),
@@ -806,6 +811,7 @@ impl Engine {
             };
             joining.push((CorpusArticle::from(meta), vector));
         }
+        let join_span = tracing::info_span!("join vectors").entered();
         let rebuild = 'joined: {
             for attempt in 1..=JOIN_TRIES {
                 let base = {
@@ -845,6 +851,7 @@ impl Engine {
             }
             None
         };
+        drop(join_span);
         match rebuild {
             Some(what) => self.rebuild_off_lock(what),
             None => Ok(()),
@@ -860,6 +867,11 @@ impl Engine {
     /// trained again on the new one, keeping the regions; after [`REBUILD_TRIES`] the last
     /// try is done under the lock.
     fn rebuild_off_lock(&self, what: Rebuild) -> Result<()> {
+        let _span = match what {
+            Rebuild::Model => tracing::info_span!("rebuild model"),
+            Rebuild::RegionsAndModel => tracing::info_span!("rebuild regions and model"),
+        }
+        .entered();
         let mut regions: Option<Arc<Regions>> = None;
         let with_regions = |corpus: &mut Arc<Corpus>, regions: &mut Option<Arc<Regions>>| {
             if what == Rebuild::Model {
