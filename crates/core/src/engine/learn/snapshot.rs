@@ -53,11 +53,12 @@ const JOIN_TRIES: usize = 3;
 /// snapshot changed under it (new vectors joined); the last try holds the lock.
 const RETRAIN_TRIES: usize = 3;
 /// Interest clusters are worked out again at every change of the liked articles while there
-/// are fewer than this many (it costs a few milliseconds then)...
-const RECLUSTER_ALWAYS_BELOW: usize = 100;
+/// are fewer than this many (a young taste changes shape fast, and it costs little)...
+const RECLUSTER_ALWAYS_BELOW: usize = 30;
 /// ...and above, only when likes were taken back or their number grew by more than this
 /// fraction since the clusters were made: k-means and the silhouette sweep took 110–280 ms
-/// at ~575 likes, on every like, and one more like joins its nearest cluster anyway.
+/// at ~575 likes, on every like, and tens of ms from ~30 likes on in an app import (2
+/// cores shared with the embedder); one more like joins its nearest cluster anyway.
 const RECLUSTER_FRACTION: f64 = 0.1;
 
 /// What [`Engine::rebuild_off_lock`] recomputes.

@@ -875,7 +875,7 @@ fn regions_stored_without_labels_are_still_labelled_on_the_map() {
 
 #[test]
 fn many_likes_keep_their_clusters_until_they_grow_by_a_tenth() {
-    // 3 topics × 45 articles; clusters are kept only from RECLUSTER_ALWAYS_BELOW likes on.
+    // 3 topics × 45 articles; clusters are kept only from RECLUSTER_ALWAYS_BELOW (30) likes on.
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path())
         .unwrap()
@@ -898,17 +898,11 @@ fn many_likes_keep_their_clusters_until_they_grow_by_a_tenth() {
         }
     }
     engine.embed_pending(|_, _| {}).unwrap();
-    // 100 likes over two topics (given straight to the store: one retrain at the end).
-    for n in 0..45 {
+    // 25 likes and 5 dislikes given straight to the store: one retrain at the next answer.
+    for n in 0..25 {
         engine
             .store()
             .rate_existing(article(0, n), Rating::Like)
-            .unwrap();
-    }
-    for n in 0..40 {
-        engine
-            .store()
-            .rate_existing(article(1, n), Rating::Like)
             .unwrap();
     }
     for n in 0..5 {
@@ -917,38 +911,35 @@ fn many_likes_keep_their_clusters_until_they_grow_by_a_tenth() {
             .rate_existing(article(2, n), Rating::Dislike)
             .unwrap();
     }
-    engine.rate(article(1, 40), Some(Rating::Like)).unwrap();
+    engine.rate(article(1, 0), Some(Rating::Like)).unwrap();
     let snap = engine.snapshot().unwrap();
     assert_eq!(
         (snap.liked.len(), snap.clustered_likes),
-        (86, 86),
-        "below 100: made anew"
+        (26, 26),
+        "below 30: made anew"
     );
-    for n in 41..45 {
+    for n in 1..5 {
         engine.rate(article(1, n), Some(Rating::Like)).unwrap();
     }
-    for n in 5..15 {
-        engine.rate(article(2, n), Some(Rating::Like)).unwrap();
-    }
-    // Made at 99 likes, the last count below RECLUSTER_ALWAYS_BELOW; the 100th joined them.
+    // Made at 29 likes, the last count below RECLUSTER_ALWAYS_BELOW; the 30th joined them.
     let made_at = engine.snapshot().unwrap();
-    assert_eq!((made_at.liked.len(), made_at.clustered_likes), (100, 99));
+    assert_eq!((made_at.liked.len(), made_at.clustered_likes), (30, 29));
     // One more like joins the clusters there are; the new article is counted in its
     // nearest cluster, and For you still labels by them.
     engine.rate(article(2, 15), Some(Rating::Like)).unwrap();
     let kept = engine.snapshot().unwrap();
-    assert_eq!((kept.liked.len(), kept.clustered_likes), (101, 99));
+    assert_eq!((kept.liked.len(), kept.clustered_likes), (31, 29));
     assert_eq!(kept.clusters, made_at.clusters);
     let clusters = engine.clusters().unwrap();
-    assert_eq!(clusters.iter().map(|c| c.liked).sum::<usize>(), 101);
+    assert_eq!(clusters.iter().map(|c| c.liked).sum::<usize>(), 31);
     // A like taken back: made anew.
     engine.rate(article(2, 15), None).unwrap();
-    assert_eq!(engine.snapshot().unwrap().clustered_likes, 100);
-    engine.rate(article(2, 14), None).unwrap();
-    assert_eq!(engine.snapshot().unwrap().clustered_likes, 99);
+    assert_eq!(engine.snapshot().unwrap().clustered_likes, 30);
+    engine.rate(article(1, 4), None).unwrap();
+    assert_eq!(engine.snapshot().unwrap().clustered_likes, 29);
     // Grown by more than a tenth since they were made: made anew.
-    let mut made = 99;
-    for n in 14..25 {
+    let mut made = 29;
+    for n in 16..22 {
         engine.rate(article(2, n), Some(Rating::Like)).unwrap();
         let snap = engine.snapshot().unwrap();
         if snap.liked.len() as f64 > made as f64 * 1.1 {
@@ -956,5 +947,5 @@ fn many_likes_keep_their_clusters_until_they_grow_by_a_tenth() {
         }
         assert_eq!(snap.clustered_likes, made, "{} likes", snap.liked.len());
     }
-    assert_eq!((made, engine.snapshot().unwrap().liked.len()), (109, 110));
+    assert_eq!((made, engine.snapshot().unwrap().liked.len()), (32, 35));
 }
