@@ -5,6 +5,7 @@
 //! Every vector an embedder returns is L2-normalised, so a dot product is a cosine similarity
 //! everywhere else in the crate.
 
+mod calls;
 mod derived;
 mod fake;
 mod locate;
@@ -12,13 +13,16 @@ mod manifest;
 mod onnx;
 mod worker;
 
+pub use calls::{
+    call_lengths, estimated_tokens, CallFiller, CALL_TOKENS, MAX_TEXTS_PER_CALL, TEXTS_PER_CALL,
+};
 pub use fake::HashingEmbedder;
 pub use locate::{locate_model_dir, model_dir_candidates, SearchContext};
 pub use manifest::{expected_sha256, verify_model_bytes, ModelFileError};
 pub use onnx::{
     default_derived_dir, onnx_environment, EmbedOptions, OnnxEmbedder, Optimization,
     DEFAULT_BATCH_TOKENS, DEFAULT_IDLE_RELEASE, DEFAULT_MAX_TOKENS, DEFAULT_OPTIMIZATION,
-    DEFAULT_THREADS, MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME, TEXTS_PER_CALL,
+    DEFAULT_THREADS, MAX_BATCH_TEXTS, MODEL_DIM, ORT_DYLIB_NAME,
 };
 pub use worker::{serve_if_requested, WorkerCommand, WorkerEmbedder, WORKER_FLAG};
 

@@ -52,11 +52,6 @@ pub const MAX_BATCH_TEXTS: usize = 32;
 /// steals the core its partner needs.
 pub const DEFAULT_THREADS: usize = 0;
 
-/// Texts the engine hands the embedder per call. Each call is sorted by token length, so a
-/// larger call pads less; a smaller one reports progress (and makes vectors usable) sooner.
-/// 64 full articles take ~5 s on 2 cores.
-pub const TEXTS_PER_CALL: usize = 64;
-
 /// Graph optimisation of the session. PROVISIONAL: to be chosen from `make bench`.
 pub const DEFAULT_OPTIMIZATION: Optimization = Optimization::All;
 

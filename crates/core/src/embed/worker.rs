@@ -42,7 +42,7 @@ const WORKER_NAME: &str = "sift-embed";
 /// Longest text or message a frame may carry (a text is cut at 256 tokens anyway).
 const MAX_STRING_BYTES: usize = 16 << 20;
 
-/// Most texts in one call (the engine sends [`super::TEXTS_PER_CALL`]).
+/// Most texts in one call (the engine sends at most [`super::MAX_TEXTS_PER_CALL`]).
 const MAX_TEXTS: usize = 1 << 16;
 
 /// How long a worker whose stdin was closed may take to exit before it is killed.
@@ -490,6 +490,10 @@ fn release_if_idle(shared: &Shared, idle: Duration) {
         let worker = slot.worker.take();
         drop(slot);
         drop(worker);
+        // The worker ends a minute after the app's last release (heap_release.rs), and
+        // what this side held for it (the calls' texts and answers, the pipes' buffers)
+        // would otherwise stay with glibc until the next job.
+        crate::heap::release_freed_memory();
     }
 }
 

@@ -1,11 +1,11 @@
-//! Embedding stored articles: newest first, in batches, never the same text twice.
+//! Embedding stored articles: newest first, in calls sized by work, never the same text twice.
 
 use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
 use crate::domain::{ArticleId, ArticleMeta};
-use crate::embed::TEXTS_PER_CALL;
+use crate::embed::CallFiller;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::store::{listing_date, Embedding, StoreError};
@@ -27,9 +27,9 @@ pub struct EmbedReport {
 
 impl Engine {
     /// Embeds every stored article that has no vector for its current text, newest first,
-    /// in batches; `progress(done, total)` after each batch. Never embeds a text twice.
+    /// in calls sized by work (see [`CallFiller`]); `progress(done, total)` after each call. Never embeds a text twice.
     /// Articles stored while it runs (a refresh during a long import) are embedded before
-    /// its next batch, newest first: today's articles are not left behind a backlog.
+    /// its next call, newest first: today's articles are not left behind a backlog.
     pub fn embed_pending(&self, progress: impl Fn(usize, usize)) -> Result<EmbedReport> {
         let model_id = self.model_id();
         let dim = self.model_dim();
@@ -64,27 +64,12 @@ impl Engine {
                 // New articles whose text already has a vector join the snapshot as well.
                 self.vectors_stored(&known_vectors)?;
             }
-            let take = queue.pending.len().min(TEXTS_PER_CALL);
-            if take == 0 {
+            let call = self.fill_call(&mut queue, done == 0)?;
+            if call.is_empty() {
                 break;
             }
-            let batch: Vec<ArticleMeta> = queue.pending.drain(..take).collect();
-            // Only the bodies about to be embedded are read.
-            let bodies: Vec<String> = batch
-                .iter()
-                .map(|a| {
-                    let text = self
-                        .store
-                        .get_article_content(a.id)?
-                        .unwrap_or_default()
-                        .text;
-                    Ok(text)
-                })
-                .collect::<Result<_>>()?;
-            let texts: Vec<&str> = bodies
-                .iter()
-                .map(|text| truncate_chars(text, MAX_EMBED_CHARS))
-                .collect();
+            let (batch, bodies): (Vec<ArticleMeta>, Vec<String>) = call.into_iter().unzip();
+            let texts: Vec<&str> = bodies.iter().map(String::as_str).collect();
             let vectors = embedder
                 .embed(&texts)?
                 .into_iter()
@@ -123,6 +108,36 @@ impl Engine {
             embedded: done,
             cached,
         })
+    }
+}
+
+impl Engine {
+    /// The next call's articles and texts (cut to [`MAX_EMBED_CHARS`]), from the front of
+    /// the queue, as many as [`CallFiller`] admits: a run's first call by count, later ones
+    /// by work. Only the bodies about to be embedded are read; the text that did not fit
+    /// stays queued (and is read again for the next call, after anything that arrives).
+    fn fill_call(&self, queue: &mut EmbedQueue, first: bool) -> Result<Vec<(ArticleMeta, String)>> {
+        let mut filler = if first {
+            CallFiller::first()
+        } else {
+            CallFiller::next()
+        };
+        let mut call = Vec::new();
+        while let Some(article) = queue.pending.pop_front() {
+            let mut text = self
+                .store
+                .get_article_content(article.id)?
+                .unwrap_or_default()
+                .text;
+            let kept = truncate_chars(&text, MAX_EMBED_CHARS).len();
+            text.truncate(kept);
+            if !filler.admit(&text) {
+                queue.pending.push_front(article);
+                break;
+            }
+            call.push((article, text));
+        }
+        Ok(call)
     }
 }
 

@@ -56,6 +56,47 @@ fn engine_stays_shareable_across_threads() {
     assert_send_sync::<Engine>();
 }
 
+/// `count` articles of feed 1 whose text is `text_len` letters (ids from `first`).
+fn put_articles_of_length(engine: &Engine, first: u64, count: u64, text_len: usize) {
+    for n in 0..count {
+        let id = ArticleId(first + n);
+        let text = format!("{} {}", id.0, "w".repeat(text_len));
+        engine
+            .store()
+            .put_article(&ArticleRecord {
+                id,
+                feed_id: FeedId(1),
+                title: format!("article {}", id.0),
+                text,
+                content_hash: format!("hash-{}", id.0),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn calls_after_the_first_are_sized_by_work_not_count() {
+    let progress = |engine: &Engine| {
+        let seen = std::sync::Mutex::new(Vec::new());
+        engine
+            .embed_pending(|done, _| seen.lock().unwrap().push(done))
+            .unwrap();
+        seen.into_inner().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(dir.path())
+        .unwrap()
+        .with_embedder(Arc::new(HashingEmbedder::default()));
+    // Titles of ~12 tokens: 64 first, then all the rest in one call.
+    put_articles_of_length(&engine, 1, 400, 40);
+    assert_eq!(progress(&engine), [0, 64, 400]);
+    // Whole articles (cut at the token cap): 64 first, then 64 a call.
+    put_articles_of_length(&engine, 1_000, 150, 20_000);
+    let per_call = crate::embed::CALL_TOKENS / crate::embed::DEFAULT_MAX_TOKENS;
+    assert_eq!(progress(&engine), [0, 64, 64 + per_call, 150]);
+}
+
 #[test]
 fn embeds_once_and_reports_progress() {
     let (_dir, engine) = engine_with_articles();
