@@ -303,6 +303,15 @@ fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
             let Some(engine) = state.engine.now() else {
                 return;
             };
+            // The learner's snapshot is built here, while WebKit starts its page, rather
+            // than when For you first asks (at 100,000 articles ~0.37 s after the page
+            // asked). A failure is the first view's to report: it meets it again.
+            {
+                let _span = tracing::info_span!("prepare views").entered();
+                if let Err(e) = engine.prepare_views() {
+                    eprintln!("sift: could not prepare the views: {e}");
+                }
+            }
             let settings = match engine.settings() {
                 Ok(settings) => settings,
                 Err(e) => {

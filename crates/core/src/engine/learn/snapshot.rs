@@ -451,6 +451,14 @@ impl Engine {
         *write(&self.learn.snapshot) = None;
     }
 
+    /// Builds what every learner view reads (the snapshot: corpus, model, scores) now
+    /// unless it is built: the app calls it as soon as its store is open, so the first
+    /// For you finds it ready instead of building it while the window waits. A view asked
+    /// meanwhile waits for this build rather than starting its own.
+    pub fn prepare_views(&self) -> Result<()> {
+        self.snapshot().map(|_| ())
+    }
+
     pub(super) fn snapshot(&self) -> Result<Arc<Snapshot>> {
         let loaded = {
             let _span = tracing::info_span!("snapshot lock").entered();

@@ -98,6 +98,23 @@ fn calls_after_the_first_are_sized_by_work_not_count() {
 }
 
 #[test]
+fn views_prepared_ahead_do_not_build_the_snapshot_again() {
+    let (_dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    let loads = engine.corpus_loads();
+    engine.invalidate();
+    engine.prepare_views().unwrap();
+    assert_eq!(engine.corpus_loads(), loads + 1, "prepared: built once");
+    engine.prepare_views().unwrap();
+    engine.recommend(Some(10)).unwrap();
+    assert_eq!(
+        engine.corpus_loads(),
+        loads + 1,
+        "For you used the prepared one"
+    );
+}
+
+#[test]
 fn embeds_once_and_reports_progress() {
     let (_dir, engine) = engine_with_articles();
     let calls = std::sync::Mutex::new(Vec::new());
