@@ -49,7 +49,10 @@ pub const MAX_BATCH_TEXTS: usize = 32;
 /// bare reference on titles: 1,064 docs/s spinning against 984 without, `make bench`
 /// 2026-12-02): while Sift embeds, the window and the learner need a core too, and on a
 /// loaded machine (earlier runs) spinning was the slowest setup, since a spinning thread
-/// steals the core its partner needs.
+/// steals the core its partner needs. In the app (2026-12-03, a 10,000-summary import, two
+/// back-to-back pairs, docs/BENCHMARKS.md) a spinning worker made the import take 262–283 s
+/// against 230–236 s and every view slower: it takes the cores the app's fetching, storing
+/// and indexing need.
 pub const DEFAULT_THREADS: usize = 0;
 
 /// Graph optimisation of the session. PROVISIONAL: to be chosen from `make bench`.
