@@ -27,7 +27,8 @@ pub struct EmbedReport {
 
 impl Engine {
     /// Embeds every stored article that has no vector for its current text, newest first,
-    /// in calls sized by work (see [`CallFiller`]); `progress(done, total)` after each call. Never embeds a text twice.
+    /// in calls sized by work (see [`CallFiller`]); `progress(done, total)` after each call.
+    /// Never embeds a text twice.
     /// Articles stored while it runs (a refresh during a long import) are embedded before
     /// its next call, newest first: today's articles are not left behind a backlog.
     pub fn embed_pending(&self, progress: impl Fn(usize, usize)) -> Result<EmbedReport> {
@@ -109,9 +110,7 @@ impl Engine {
             cached,
         })
     }
-}
 
-impl Engine {
     /// The next call's articles and texts (cut to [`MAX_EMBED_CHARS`]), from the front of
     /// the queue, as many as [`CallFiller`] admits: a run's first call by count, later ones
     /// by work. Only the bodies about to be embedded are read; the text that did not fit
