@@ -250,24 +250,29 @@ fn write_rows(out: &mut impl Write, matrix: &Matrix) -> std::io::Result<()> {
 /// `rows` rows of `dim` finite numbers.
 fn read_rows(input: &mut impl Read, rows: usize, dim: usize) -> Option<Matrix> {
     const CHUNK_ROWS: usize = 256;
-    let mut data = Vec::with_capacity(rows * dim);
+    if dim == 0 {
+        return None;
+    }
+    let mut matrix = Matrix::with_dim(dim);
     let mut chunk = vec![0u8; 4 * dim * CHUNK_ROWS];
+    let mut row = vec![0f32; dim];
     let mut left = rows;
     while left > 0 {
         let take = left.min(CHUNK_ROWS);
         let bytes = &mut chunk[..4 * dim * take];
         input.read_exact(bytes).ok()?;
-        data.extend(
-            bytes
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-        );
+        for row_bytes in bytes.chunks_exact(4 * dim) {
+            for (x, c) in row.iter_mut().zip(row_bytes.chunks_exact(4)) {
+                *x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            }
+            if !row.iter().all(|x| x.is_finite()) {
+                return None;
+            }
+            matrix.push(&row).ok()?;
+        }
         left -= take;
     }
-    if data.iter().any(|x| !x.is_finite()) {
-        return None;
-    }
-    Matrix::from_data(dim, data).ok()
+    Some(matrix)
 }
 
 fn write_str(out: &mut impl Write, s: &str) -> std::io::Result<()> {

@@ -197,8 +197,9 @@ pub(super) struct CorpusArticle {
     pub(super) id: ArticleId,
     pub(super) feed_id: FeedId,
     /// The title, the lead's words after it (or the whole lead when it does not start with
-    /// the title), then the link.
-    text: Box<str>,
+    /// the title), then the link. Shared, so that copying the corpus (see [`Matrix`]) does
+    /// not copy every article's text.
+    text: Arc<str>,
     /// Where the title ends and the lead starts and ends in `text`; a link follows the lead
     /// when `has_link`.
     title_end: u32,
@@ -247,7 +248,7 @@ impl CorpusArticle {
         Self {
             id,
             feed_id,
-            text: text.into_boxed_str(),
+            text: Arc::from(text),
             title_end: title_end as u32,
             lead_start: lead_start as u32,
             lead_end: lead_end as u32,
