@@ -185,7 +185,8 @@ impl Engine {
         let rules = self.active_rules()?;
         let mut per_feed: HashMap<FeedId, usize> = HashMap::new();
         let (mut total, mut for_you) = (0, 0);
-        for a in self.store.list_article_meta()? {
+        for a in self.store.article_metas() {
+            let a = a?;
             if read.contains(&a.id) {
                 continue;
             }
