@@ -667,3 +667,41 @@ fn for_you_and_single_articles_agree_on_which_rule_applies() {
         .filter(|i| i.recommendation.feed_id == FeedId(2))
         .all(|i| i.rule.as_ref().unwrap().action == RuleAction::Boost));
 }
+
+/// For you's count is what For you lists unread, from the learner's snapshot rather than a
+/// store read per article: it follows reads, answers, an article stored without a vector
+/// yet, and that article once embedded.
+#[test]
+fn the_for_you_count_is_what_for_you_lists() {
+    let (_dir, engine) = engine();
+    let count = |engine: &Engine| engine.unread_counts().unwrap().for_you;
+    assert_eq!(count(&engine), 15);
+    assert_eq!(count(&engine), for_you_ids(&engine, false).len());
+
+    teach(&engine);
+    engine.mark_read(id(2, 0)).unwrap();
+    assert_eq!(count(&engine), 10);
+    assert_eq!(count(&engine), for_you_ids(&engine, false).len());
+
+    // Stored but not embedded: counted unread (15: 14 old unread, rated or not, and it),
+    // not in For you until it has a vector.
+    let late = ArticleId(999);
+    engine
+        .store()
+        .put_article(&ArticleRecord {
+            id: late,
+            feed_id: FeedId(3),
+            title: "stock market late close".into(),
+            text: "stock market late close".into(),
+            content_hash: "hash-late".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let counts = engine.unread_counts().unwrap();
+    assert_eq!(counts.total, 15);
+    assert_eq!(counts.for_you, 10);
+    engine.embed_pending(|_, _| {}).unwrap();
+    assert_eq!(count(&engine), 11);
+    assert!(for_you_ids(&engine, false).contains(&late));
+    assert_eq!(count(&engine), for_you_ids(&engine, false).len());
+}

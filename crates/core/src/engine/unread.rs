@@ -177,11 +177,23 @@ impl Engine {
     }
 
     pub fn unread_counts(&self) -> Result<UnreadCounts> {
+        let _span = tracing::info_span!("unread counts").entered();
         let read = self.store.read_ids()?;
         let ratings = self.store.ratings_by_article()?;
         let saved = self.store.saved_articles()?;
         let model_id = self.model_id();
         let dim = self.model_dim();
+        // The learner's snapshot knows which articles have a vector; should it fail to
+        // build, the counts still come, from the store (slower).
+        let embedded = self.embedded_articles().inspect_err(|e| {
+            tracing::warn!("unread counts read vectors from the store: {e}");
+        });
+        let has_vector = |a: &ArticleMeta| -> Result<bool> {
+            Ok(match &embedded {
+                Ok(embedded) => embedded.contains(a.id),
+                Err(_) => self.store.has_embedding(&model_id, &a.content_hash, dim)?,
+            })
+        };
         let rules = self.active_rules()?;
         let mut per_feed: HashMap<FeedId, usize> = HashMap::new();
         let (mut total, mut for_you) = (0, 0);
@@ -193,10 +205,7 @@ impl Engine {
             total += 1;
             *per_feed.entry(a.feed_id).or_default() += 1;
             let rated = matches!(ratings.get(&a.id), Some(Rating::Like | Rating::Dislike));
-            if !rated
-                && self.store.has_embedding(&model_id, &a.content_hash, dim)?
-                && !rules.muted(&self.store, &a)
-            {
+            if !rated && has_vector(&a)? && !rules.muted(&self.store, &a) {
                 for_you += 1;
             }
         }

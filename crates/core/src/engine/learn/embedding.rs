@@ -37,7 +37,7 @@ impl Engine {
         // What arrived before the listing is in the listing.
         self.ingestion.take_arrived();
         let mut queue = EmbedQueue::default();
-        let mut cached = queue.add(self.store.list_article_meta()?, |hash| {
+        let mut cached = queue.add(self.store.article_metas(), |hash| {
             self.store.has_embedding(&model_id, hash, dim)
         })?;
         let mut total = queue.pending.len();
@@ -160,15 +160,29 @@ struct SortedIn {
 }
 
 impl EmbedQueue {
-    /// Queues `articles` behind what is queued; returns how many texts already had a vector.
+    /// Queues `articles` behind what is queued; returns how many of them already had a
+    /// vector for their text.
+    ///
+    /// Articles whose text has a vector are counted and let go, not kept: at 100,000
+    /// articles a run that embeds a few new ones held every article's record otherwise.
     fn add(
         &mut self,
-        articles: Vec<ArticleMeta>,
+        articles: impl Iterator<Item = std::result::Result<ArticleMeta, StoreError>>,
         has_vector: impl Fn(&str) -> std::result::Result<bool, StoreError>,
     ) -> Result<usize> {
-        let sorted = self.sort_in(articles, false, has_vector)?;
+        let mut cached = 0;
+        let mut without = Vec::new();
+        for article in articles {
+            let article = article?;
+            if has_vector(&article.content_hash)? {
+                cached += 1;
+            } else {
+                without.push(article);
+            }
+        }
+        let sorted = self.sort_in(without, false, has_vector)?;
         self.pending.extend(sorted.queued);
-        Ok(sorted.cached)
+        Ok(cached + sorted.cached)
     }
 
     /// Queues `articles` before what is queued (they arrived during the run); returns how
