@@ -255,20 +255,16 @@ fn read_rows(input: &mut impl Read, rows: usize, dim: usize) -> Option<Matrix> {
     }
     let mut matrix = Matrix::with_dim(dim);
     let mut chunk = vec![0u8; 4 * dim * CHUNK_ROWS];
-    let mut row = vec![0f32; dim];
     let mut left = rows;
     while left > 0 {
         let take = left.min(CHUNK_ROWS);
         let bytes = &mut chunk[..4 * dim * take];
         input.read_exact(bytes).ok()?;
         for row_bytes in bytes.chunks_exact(4 * dim) {
-            for (x, c) in row.iter_mut().zip(row_bytes.chunks_exact(4)) {
-                *x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            }
-            if !row.iter().all(|x| x.is_finite()) {
+            matrix.push_le_bytes(row_bytes).ok()?;
+            if !matrix.row(matrix.len() - 1).iter().all(|x| x.is_finite()) {
                 return None;
             }
-            matrix.push(&row).ok()?;
         }
         left -= take;
     }

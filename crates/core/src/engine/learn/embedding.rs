@@ -180,9 +180,10 @@ impl EmbedQueue {
                 without.push(article);
             }
         }
-        let sorted = self.sort_in(without, false, has_vector)?;
+        // Each was just found without a vector: not asked again.
+        let sorted = self.sort_in(without, false, |_| Ok(false))?;
         self.pending.extend(sorted.queued);
-        Ok(cached + sorted.cached)
+        Ok(cached)
     }
 
     /// Queues `articles` before what is queued (they arrived during the run); returns how

@@ -81,14 +81,14 @@ impl Engine {
         Ok((0..ranking.len()).map(|k| ranking.describe(k)).collect())
     }
 
-    /// The order of [`Engine::recommend`] without describing each article: a reason costs a
-    /// pass over the liked articles, so callers that filter or page (For you) describe only
-    /// what they keep.
     /// See [`EmbeddedArticles`]; builds the snapshot if it is not built yet.
     pub(crate) fn embedded_articles(&self) -> Result<EmbeddedArticles> {
         Ok(EmbeddedArticles(self.snapshot()?))
     }
 
+    /// The order of [`Engine::recommend`] without describing each article: a reason costs a
+    /// pass over the liked articles, so callers that filter or page (For you) describe only
+    /// what they keep.
     pub(crate) fn ranking(&self, limit: Option<usize>) -> Result<Ranking> {
         let snap = self.snapshot()?;
         let mut order: Vec<usize> = (0..snap.corpus.articles.len())
