@@ -107,6 +107,21 @@ function freePort() {
   });
 }
 
+/**
+ * Waits for a just-started tauri-driver to answer. Returns "ready", "port taken" when it
+ * could not listen on a port it was given, or a message saying what went wrong.
+ */
+async function waitForDriver(driver, baseUrl, log) {
+  const deadline = Date.now() + 15_000;
+  while (!(await driverReady(baseUrl))) {
+    if (/Unable to listen|Address already in use/i.test(log())) return "port taken";
+    if (driver.exitCode !== null) return `tauri-driver exited (code ${driver.exitCode}): ${log().trim()}`;
+    if (Date.now() > deadline) return `tauri-driver did not answer on ${baseUrl} within 15 s: ${log().trim()}`;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return "ready";
+}
+
 function withTimeout(promise, ms, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
@@ -178,22 +193,32 @@ export async function launchApp({ dataDir, env = {}, window = WINDOW, display: o
       display = xvfb.display;
     }
 
-    const port = await freePort();
-    const nativePort = await freePort();
-    started.driver = spawnGroup(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
-      stdio: ["ignore", "pipe", "pipe"],
-      // The app inherits this environment through WebKitWebDriver.
-      env: { ...process.env, ...env, DISPLAY: display, SIFT_DATA_DIR: store },
-    });
-    started.driver.stdout.on("data", (d) => (driverLog += d));
-    started.driver.stderr.on("data", (d) => (driverLog += d));
+    // A port found free can be taken before tauri-driver binds it (test files run side by
+    // side, each starting drivers and WebKitWebDriver instances), so a driver that cannot
+    // listen is started again on other ports rather than failing the test.
+    let baseUrl;
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const nativePort = await freePort();
+      let attemptLog = "";
+      started.driver = spawnGroup(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
+        stdio: ["ignore", "pipe", "pipe"],
+        // The app inherits this environment through WebKitWebDriver.
+        env: { ...process.env, ...env, DISPLAY: display, SIFT_DATA_DIR: store },
+      });
+      const collect = (d) => {
+        driverLog += d;
+        attemptLog += d;
+      };
+      started.driver.stdout.on("data", collect);
+      started.driver.stderr.on("data", collect);
 
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 15_000;
-    while (!(await driverReady(baseUrl))) {
-      if (started.driver.exitCode !== null) throw new Error(`tauri-driver exited (code ${started.driver.exitCode}): ${driverLog.trim()}`);
-      if (Date.now() > deadline) throw new Error(`tauri-driver did not answer on ${baseUrl} within 15 s: ${driverLog.trim()}`);
-      await new Promise((r) => setTimeout(r, 150));
+      baseUrl = `http://127.0.0.1:${port}`;
+      const ready = await waitForDriver(started.driver, baseUrl, () => attemptLog);
+      if (ready === "ready") break;
+      await stopGroup(started.driver);
+      started.driver = null;
+      if (ready !== "port taken" || attempt === 3) throw new Error(ready);
     }
 
     started.session = await Session.create(baseUrl, {
