@@ -35,11 +35,16 @@ pub fn embedded_sample(
         .unwrap_or_else(|| std::env::temp_dir().join("sift-cache"))
         .join("eval");
     let started = Instant::now();
-    let vectors = embed_with_cache(&texts, embedder, &cache, |done, total| {
+    let mut vectors = embed_with_cache(&texts, embedder, &cache, |done, total| {
         if !quiet {
             eprint!("\rembedding {done}/{total}");
         }
     })?;
+    // The learner holds vectors in 16 bits (learn/half.rs): evaluate the numbers it scores.
+    for v in &mut vectors {
+        v.iter_mut()
+            .for_each(|x| *x = sift_core::learn::half::round_trip(*x));
+    }
     if !quiet {
         eprintln!(
             "\rembedded {} texts in {:.1}s",

@@ -7,6 +7,7 @@
 
 use super::clusters::kmeans;
 use super::linalg::dot;
+use super::matrix::RowSource;
 use super::model::PreferenceModel;
 
 /// Above this cosine similarity two articles are "the same story" for card purposes.
@@ -29,14 +30,16 @@ const SHORTLIST: usize = 300;
 const COLD_START_SAMPLE: usize = 2000;
 
 /// Diverse representatives of `vectors`: indices into it, most representative first.
-pub fn cold_start_cards(vectors: &[&[f32]], limit: usize, seed: u64) -> Vec<usize> {
-    if vectors.len() <= limit {
-        return (0..vectors.len()).collect();
+pub fn cold_start_cards<S: RowSource + ?Sized>(vectors: &S, limit: usize, seed: u64) -> Vec<usize> {
+    let n = vectors.row_count();
+    if n <= limit {
+        return (0..n).collect();
     }
-    let stride = vectors.len().div_ceil(COLD_START_SAMPLE);
-    let sample: Vec<usize> = (0..vectors.len()).step_by(stride).collect();
-    let sample_vectors: Vec<&[f32]> = sample.iter().map(|&i| vectors[i]).collect();
-    let (centroids, assignment) = kmeans(&sample_vectors, limit, seed);
+    let stride = n.div_ceil(COLD_START_SAMPLE);
+    let sample: Vec<usize> = (0..n).step_by(stride).collect();
+    let sample_vectors: Vec<Vec<f32>> = sample.iter().map(|&i| vectors.row_vec(i)).collect();
+    let sample_refs: Vec<&[f32]> = sample_vectors.iter().map(Vec::as_slice).collect();
+    let (centroids, assignment) = kmeans(&sample_refs, limit, seed);
     let mut reps: Vec<(usize, usize)> = centroids
         .iter()
         .enumerate()
@@ -44,18 +47,17 @@ pub fn cold_start_cards(vectors: &[&[f32]], limit: usize, seed: u64) -> Vec<usiz
             let members = assignment.iter().filter(|&&a| a == c).count();
             sample
                 .iter()
+                .zip(&sample_refs)
                 .zip(&assignment)
                 .filter(|(_, &a)| a == c)
-                .max_by(|a, b| {
-                    dot(vectors[*a.0], centroid).total_cmp(&dot(vectors[*b.0], centroid))
-                })
-                .map(|(&i, _)| (i, members))
+                .max_by(|a, b| dot(a.0 .1, centroid).total_cmp(&dot(b.0 .1, centroid)))
+                .map(|((&i, _), _)| (i, members))
         })
         .collect();
     reps.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut chosen: Vec<usize> = reps.into_iter().map(|(i, _)| i).collect();
     // Fewer clusters than asked for (duplicates in the data): fill with the rest in order.
-    for i in 0..vectors.len() {
+    for i in 0..n {
         if chosen.len() >= limit {
             break;
         }
@@ -82,9 +84,9 @@ pub struct RegionInfo {
 /// unrated, unskipped articles, `scores` the model's scores for them; `regions` says where
 /// they sit among the corpus regions when the caller has it precomputed (the engine does,
 /// per article at load), else it is computed from the model's context.
-pub fn choose_cards(
+pub fn choose_cards<S: RowSource + ?Sized>(
     model: &PreferenceModel,
-    vectors: &[&[f32]],
+    vectors: &S,
     scores: &[f32],
     regions: Option<RegionInfo>,
     limit: usize,
@@ -104,23 +106,25 @@ pub fn choose_cards(
 /// Picks up to `limit` cards among `vectors` (the unrated, unskipped articles) given the
 /// model's `scores` for them and `coverage`, points representing everything rated so far.
 /// Returns indices into `vectors`, best first.
-pub fn select_cards(
-    vectors: &[&[f32]],
+pub fn select_cards<S: RowSource + ?Sized>(
+    vectors: &S,
     scores: &[f32],
     coverage: &[Vec<f32>],
     regions: Option<&RegionInfo>,
     limit: usize,
     seed: u64,
 ) -> Vec<usize> {
-    assert_eq!(vectors.len(), scores.len());
+    let n = vectors.row_count();
+    assert_eq!(n, scores.len());
     if coverage.is_empty() {
         return cold_start_cards(vectors, limit, seed);
     }
-    let base: Vec<f32> = vectors
+    let mut buf = Vec::new();
+    let base: Vec<f32> = scores
         .iter()
-        .zip(scores)
         .enumerate()
-        .map(|(i, (v, &p))| {
+        .map(|(i, &p)| {
+            let v = vectors.row_f32(i, &mut buf);
             let uncertainty = 1.0 - (2.0 * p - 1.0).abs();
             let nearest_rated = coverage
                 .iter()
@@ -139,7 +143,7 @@ pub fn select_cards(
         let need = regions.map_or(0.0, |r| 1.0 / (1.0 + region_answers[r.region[i]]));
         base[i] + REGION_NEED_WEIGHT * need
     };
-    let mut order: Vec<usize> = (0..vectors.len()).collect();
+    let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| {
         value(b, &region_answers)
             .total_cmp(&value(a, &region_answers))
@@ -166,17 +170,23 @@ pub fn select_cards(
             // The answer to come counts for its region already: spread the batch.
             region_answers[r.region[picked]] += 1.0;
         }
+        let picked_vector = vectors.row_vec(picked);
         for (k, r) in redundancy.iter_mut().enumerate() {
-            *r = r.max(dot(vectors[shortlist[k]], vectors[picked]));
+            *r = r.max(dot(vectors.row_f32(shortlist[k], &mut buf), &picked_vector));
         }
     }
-    // An unlimited listing continues with the rest by value.
+    // A longer listing (every card, when unlimited) continues with the rest by value, near
+    // duplicates of the cards above included: they come last, they are not dropped.
     if chosen.len() < limit {
+        let mut listed = vec![false; n];
+        for &i in &chosen {
+            listed[i] = true;
+        }
         for &i in &order {
             if chosen.len() >= limit {
                 break;
             }
-            if !chosen.contains(&i) && !shortlist.contains(&i) {
+            if !listed[i] {
                 chosen.push(i);
             }
         }
@@ -238,5 +248,25 @@ mod tests {
         scores[12] = 0.99;
         let cards = select_cards(&refs, &scores, &coverage, None, 5, 1);
         assert!(!cards.contains(&12));
+    }
+
+    #[test]
+    fn an_unlimited_listing_lists_every_candidate_once_near_duplicates_last() {
+        // The corpus and a second copy of each of its stories: every story has a near
+        // duplicate, which a batch of cards never holds but a full listing must.
+        let mut vectors = corpus();
+        vectors.extend(vectors.clone());
+        let scores = vec![0.5; vectors.len()];
+        let coverage = vec![vectors[0].clone()];
+        let cards = select_cards(&vectors, &scores, &coverage, None, usize::MAX, 1);
+        assert_eq!(cards.len(), vectors.len());
+        let distinct: std::collections::HashSet<usize> = cards.iter().copied().collect();
+        assert_eq!(distinct.len(), vectors.len());
+        let stories: std::collections::HashSet<usize> = cards[..5].iter().map(|i| i % 30).collect();
+        assert_eq!(
+            stories.len(),
+            5,
+            "no story twice among the first cards: {cards:?}"
+        );
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::clusters::kmeans;
 use super::linalg::{axpy, dot};
+use super::matrix::RowSource;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CorpusContext {
@@ -35,25 +36,27 @@ const SAMPLE: usize = 3000;
 
 impl CorpusContext {
     /// `None` when there are too few articles for regions to mean anything.
-    pub fn from_articles(vectors: &[&[f32]], seed: u64) -> Option<Self> {
+    pub fn from_articles<S: RowSource + ?Sized>(vectors: &S, seed: u64) -> Option<Self> {
         Self::with_params(vectors, REGIONS, TEMPERATURE, WEIGHT, seed)
     }
 
-    pub fn with_params(
-        vectors: &[&[f32]],
+    pub fn with_params<S: RowSource + ?Sized>(
+        vectors: &S,
         regions: usize,
         temperature: f32,
         weight: f32,
         seed: u64,
     ) -> Option<Self> {
-        let k = regions.min(vectors.len() / ARTICLES_PER_REGION);
+        let n = vectors.row_count();
+        let k = regions.min(n / ARTICLES_PER_REGION);
         if k < 2 {
             return None;
         }
-        let stride = vectors.len().div_ceil(SAMPLE);
-        let sample: Vec<&[f32]> = vectors.iter().step_by(stride).copied().collect();
+        let stride = n.div_ceil(SAMPLE);
+        let sample: Vec<Vec<f32>> = (0..n).step_by(stride).map(|i| vectors.row_vec(i)).collect();
+        let sample: Vec<&[f32]> = sample.iter().map(Vec::as_slice).collect();
         let (centroids, _) = kmeans(&sample, k, seed);
-        let mut mean = vec![0.0f32; vectors[0].len()];
+        let mut mean = vec![0.0f32; sample[0].len()];
         for v in &sample {
             axpy(1.0 / sample.len() as f32, v, &mut mean);
         }

@@ -24,6 +24,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
 use super::linalg::{axpy, dot};
+use super::matrix::RowSource;
 
 /// A point on the map.
 pub type Xy = [f32; 2];
@@ -90,24 +91,33 @@ pub fn layout(vectors: &[&[f32]], params: &LayoutParams) -> Vec<Xy> {
 /// Places `new` vectors into an existing layout without moving any placed point: each new
 /// point starts at the weighted mean of its nearest placed neighbours and is then optimised
 /// alone against the fixed layout (what UMAP's `transform` does).
-pub fn place(new: &[&[f32]], placed: &[&[f32]], placed_xy: &[Xy], seed: u64) -> Vec<Xy> {
-    debug_assert_eq!(placed.len(), placed_xy.len());
-    if new.is_empty() {
+///
+/// Both sets are read a row at a time (the corpus's rows are held in 16 bits and widened
+/// as they are copied into the similarity computation, not all at once beforehand).
+pub fn place<N, P>(new: &N, placed: &P, placed_xy: &[Xy], seed: u64) -> Vec<Xy>
+where
+    N: RowSource + ?Sized,
+    P: RowSource + ?Sized,
+{
+    debug_assert_eq!(placed.row_count(), placed_xy.len());
+    if new.row_count() == 0 {
         return Vec::new();
     }
-    if placed.is_empty() {
+    if placed.row_count() == 0 {
+        let new: Vec<Vec<f32>> = (0..new.row_count()).map(|i| new.row_vec(i)).collect();
+        let new: Vec<&[f32]> = new.iter().map(Vec::as_slice).collect();
         return layout(
-            new,
+            &new,
             &LayoutParams {
                 seed,
                 ..LayoutParams::default()
             },
         );
     }
-    let k = LAYOUT_NEIGHBOURS.min(placed.len());
+    let k = LAYOUT_NEIGHBOURS.min(placed.row_count());
     let knn = top_k_similar(new, placed, k, false);
     // Nodes 0..placed are the fixed layout, placed.. the new points.
-    let offset = placed.len();
+    let offset = placed.row_count();
     let mut xy: Vec<Xy> = placed_xy.to_vec();
     let mut edges = Vec::new();
     for (q, neighbours) in knn.iter().enumerate() {
@@ -258,23 +268,30 @@ pub fn exact_neighbours(vectors: &[&[f32]], k: usize) -> Vec<Vec<Neighbour>> {
 
 /// For each query, the `k` most similar `base` vectors, most similar first; with
 /// `queries_are_base`, query `i` is base `i` and never its own neighbour.
-fn top_k_similar(
-    queries: &[&[f32]],
-    base: &[&[f32]],
+fn top_k_similar<Q, B>(
+    queries: &Q,
+    base: &B,
     k: usize,
     queries_are_base: bool,
-) -> Vec<Vec<Neighbour>> {
-    let Some(dim) = base.first().map(|v| v.len()) else {
-        return vec![Vec::new(); queries.len()];
-    };
-    let base_matrix = matrix(base, dim);
+) -> Vec<Vec<Neighbour>>
+where
+    Q: RowSource + ?Sized,
+    B: RowSource + ?Sized,
+{
+    let mut buf = Vec::new();
+    let n = queries.row_count();
+    if base.row_count() == 0 {
+        return vec![Vec::new(); n];
+    }
+    let dim = base.row_f32(0, &mut buf).len();
+    let base_matrix = matrix(base, 0..base.row_count(), dim);
     const BLOCK: usize = 256;
-    let mut out = Vec::with_capacity(queries.len());
-    for (b, block) in queries.chunks(BLOCK).enumerate() {
-        let q = matrix(block, dim);
+    let mut out = Vec::with_capacity(n);
+    for start in (0..n).step_by(BLOCK) {
+        let q = matrix(queries, start..(start + BLOCK).min(n), dim);
         let sims = q.dot(&base_matrix.t());
         for (r, row) in sims.axis_iter(Axis(0)).enumerate() {
-            let me = b * BLOCK + r;
+            let me = start + r;
             let mut best: Vec<Neighbour> = Vec::with_capacity(k + 1);
             for (j, &s) in row.iter().enumerate() {
                 if queries_are_base && j == me {
@@ -292,9 +309,16 @@ fn top_k_similar(
     out
 }
 
-fn matrix(rows: &[&[f32]], dim: usize) -> Array2<f32> {
+/// Rows `rows` of `source` as one dense matrix of `dim` columns.
+fn matrix<S: RowSource + ?Sized>(
+    source: &S,
+    rows: std::ops::Range<usize>,
+    dim: usize,
+) -> Array2<f32> {
     let mut m = Array2::<f32>::zeros((rows.len(), dim));
-    for (mut dst, src) in m.axis_iter_mut(Axis(0)).zip(rows) {
+    let mut buf = Vec::new();
+    for (mut dst, i) in m.axis_iter_mut(Axis(0)).zip(rows) {
+        let src = source.row_f32(i, &mut buf);
         // Vectors of another length (a corrupt record) count as zero, not as a panic.
         if src.len() == dim {
             dst.assign(&ArrayView2::from_shape((1, dim), src).expect("shape").row(0));
@@ -759,6 +783,6 @@ mod tests {
         let same = vec![vec![0.6f32, 0.8]; 30];
         let xy = layout(&refs(&same), &LayoutParams::default());
         assert!(xy.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
-        assert_eq!(place(&refs(&one), &[], &[], 1).len(), 1);
+        assert_eq!(place(&refs(&one), &Vec::<&[f32]>::new(), &[], 1).len(), 1);
     }
 }

@@ -1,7 +1,10 @@
-//! Vectors held as row-major `f32` blocks of [`BLOCK_ROWS`] rows each: a few large
-//! allocations for a whole corpus instead of one per article (100,000 × 384 floats is 154 MB
-//! either way, but a `Vec` per row adds 24 bytes of header, an allocation and a pointer chase
-//! each).
+//! Vectors held as row-major blocks of rows: a few large allocations for a whole corpus
+//! instead of one per article (a `Vec` per row adds 24 bytes of header, an allocation and a
+//! pointer chase each).
+//!
+//! A matrix holds its numbers as `f32` or, for the corpus's embeddings, as [`Half`]s (half
+//! the memory; see `half.rs`); rows are written as `f32`s and read back widened through
+//! [`RowSource`].
 //!
 //! Blocks are shared between copies and copied on write: the learner's snapshot is copied
 //! whenever new vectors join it while a view still reads the old one (every embedding call
@@ -12,10 +15,182 @@
 
 use std::sync::Arc;
 
-/// Rows per block: 1.5 MB of 384-dimension vectors, so a write after a copy copies at most
-/// that much, and blocks are large enough to be mapped on their own (see `heap.rs`) and go
-/// back to the system whole when freed.
+use super::half::{self, Half};
+
+/// Rows per block of `f32`s: 1.5 MB of 384-dimension vectors, so a write after a copy copies
+/// at most that much, and blocks are large enough to be mapped on their own (see `heap.rs`)
+/// and go back to the system whole when freed.
 pub const BLOCK_ROWS: usize = 1024;
+
+/// How a matrix holds each number.
+pub trait Element: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + 'static {
+    /// Rows per block: the same 1.5 MB per block of 384-dimension rows whatever the width
+    /// of a number (see [`BLOCK_ROWS`]).
+    const BLOCK_ROWS: usize;
+
+    fn narrow(x: f32) -> Self;
+
+    /// `row` itself when it is held as `f32`s already (no copy needed to read it).
+    fn as_f32(row: &[Self]) -> Option<&[f32]>;
+
+    /// `out[i] = row[i]` as an `f32`.
+    fn widen(row: &[Self], out: &mut [f32]);
+
+    /// Bytes per number in files.
+    const BYTES: usize;
+
+    /// Appends the little-endian bytes of `row` to `out`.
+    fn write_le(row: &[Self], out: &mut Vec<u8>);
+
+    /// One number from its `BYTES` little-endian bytes.
+    fn read_le(bytes: &[u8]) -> Self;
+
+    fn is_finite(self) -> bool;
+}
+
+impl Element for f32 {
+    const BLOCK_ROWS: usize = BLOCK_ROWS;
+
+    fn narrow(x: f32) -> Self {
+        x
+    }
+
+    fn as_f32(row: &[f32]) -> Option<&[f32]> {
+        Some(row)
+    }
+
+    fn widen(row: &[f32], out: &mut [f32]) {
+        out.copy_from_slice(row);
+    }
+
+    const BYTES: usize = 4;
+
+    fn write_le(row: &[f32], out: &mut Vec<u8>) {
+        out.extend(row.iter().flat_map(|x| x.to_le_bytes()));
+    }
+
+    fn read_le(bytes: &[u8]) -> f32 {
+        f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+    }
+
+    fn is_finite(self) -> bool {
+        f32::is_finite(self)
+    }
+}
+
+impl Element for Half {
+    const BLOCK_ROWS: usize = 2 * BLOCK_ROWS;
+
+    fn narrow(x: f32) -> Self {
+        Half::from_f32(x)
+    }
+
+    fn as_f32(_: &[Half]) -> Option<&[f32]> {
+        None
+    }
+
+    fn widen(row: &[Half], out: &mut [f32]) {
+        half::widen(row, out);
+    }
+
+    const BYTES: usize = 2;
+
+    fn write_le(row: &[Half], out: &mut Vec<u8>) {
+        out.extend(row.iter().flat_map(|x| x.to_bits().to_le_bytes()));
+    }
+
+    fn read_le(bytes: &[u8]) -> Half {
+        Half::from_bits(u16::from_le_bytes([bytes[0], bytes[1]]))
+    }
+
+    fn is_finite(self) -> bool {
+        Half::is_finite(self)
+    }
+}
+
+/// Vectors read one row at a time as `f32`s, however they are held: the learner's
+/// algorithms take this so that they run on the corpus's 16-bit matrix without widening all
+/// of it at once, and on plain slices of `f32` rows in the evaluation and in tests.
+pub trait RowSource {
+    fn row_count(&self) -> usize;
+
+    /// Row `i`: borrowed when held as `f32`s, else widened into `buf` (reuse one `buf`
+    /// across calls to avoid an allocation per row).
+    fn row_f32<'a>(&'a self, i: usize, buf: &'a mut Vec<f32>) -> &'a [f32];
+
+    /// Row `i` as an owned vector.
+    fn row_vec(&self, i: usize) -> Vec<f32> {
+        let mut buf = Vec::new();
+        self.row_f32(i, &mut buf).to_vec()
+    }
+}
+
+impl RowSource for [&[f32]] {
+    fn row_count(&self) -> usize {
+        self.len()
+    }
+
+    fn row_f32<'a>(&'a self, i: usize, _: &'a mut Vec<f32>) -> &'a [f32] {
+        self[i]
+    }
+}
+
+impl RowSource for [Vec<f32>] {
+    fn row_count(&self) -> usize {
+        self.len()
+    }
+
+    fn row_f32<'a>(&'a self, i: usize, _: &'a mut Vec<f32>) -> &'a [f32] {
+        &self[i]
+    }
+}
+
+impl<T> RowSource for Vec<T>
+where
+    [T]: RowSource,
+{
+    fn row_count(&self) -> usize {
+        self.as_slice().row_count()
+    }
+
+    fn row_f32<'a>(&'a self, i: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        self.as_slice().row_f32(i, buf)
+    }
+}
+
+impl<E: Element> RowSource for Matrix<E> {
+    fn row_count(&self) -> usize {
+        self.rows
+    }
+
+    fn row_f32<'a>(&'a self, i: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        let row = self.row(i);
+        match E::as_f32(row) {
+            Some(row) => row,
+            None => {
+                buf.resize(row.len(), 0.0);
+                E::widen(row, buf);
+                buf
+            }
+        }
+    }
+}
+
+/// Some rows of a [`RowSource`], in the order given: row `i` here is row `rows[i]` there.
+pub struct Picked<'a, S: ?Sized> {
+    pub source: &'a S,
+    pub rows: &'a [usize],
+}
+
+impl<S: RowSource + ?Sized> RowSource for Picked<'_, S> {
+    fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn row_f32<'a>(&'a self, i: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        self.source.row_f32(self.rows[i], buf)
+    }
+}
 
 /// A row has the wrong length for the matrix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,22 +200,32 @@ pub struct DimensionMismatch {
     pub found: usize,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Matrix {
+#[derive(Debug, Clone)]
+pub struct Matrix<E: Element = f32> {
     /// 0 until the first row fixes it.
     dim: usize,
     rows: usize,
-    /// Every block but the last holds exactly [`BLOCK_ROWS`] rows.
-    blocks: Vec<Arc<Vec<f32>>>,
+    /// Every block but the last holds exactly `E::BLOCK_ROWS` rows.
+    blocks: Vec<Arc<Vec<E>>>,
 }
 
-impl PartialEq for Matrix {
+impl<E: Element> Default for Matrix<E> {
+    fn default() -> Self {
+        Self {
+            dim: 0,
+            rows: 0,
+            blocks: Vec::new(),
+        }
+    }
+}
+
+impl<E: Element> PartialEq for Matrix<E> {
     fn eq(&self, other: &Self) -> bool {
         self.dim == other.dim && self.rows == other.rows && self.rows().eq(other.rows())
     }
 }
 
-impl Matrix {
+impl<E: Element> Matrix<E> {
     /// An empty matrix whose rows will have `dim` columns.
     pub fn with_dim(dim: usize) -> Self {
         Self {
@@ -78,19 +263,20 @@ impl Matrix {
 
     /// Room for `rows` more rows in the block being filled (later blocks are made whole).
     pub fn reserve(&mut self, rows: usize) {
-        let floats = rows.min(BLOCK_ROWS - self.rows % BLOCK_ROWS) * self.dim;
+        let numbers = rows.min(E::BLOCK_ROWS - self.rows % E::BLOCK_ROWS) * self.dim;
         if let Some(block) = self.open_block() {
-            block.reserve(floats);
+            block.reserve(numbers);
         }
     }
 
-    pub fn row(&self, i: usize) -> &[f32] {
+    /// Row `i` as held (see [`RowSource::row_f32`] to read it as `f32`s).
+    pub fn row(&self, i: usize) -> &[E] {
         assert!(i < self.rows, "row {i} of a matrix of {} rows", self.rows);
-        let start = (i % BLOCK_ROWS) * self.dim;
-        &self.blocks[i / BLOCK_ROWS][start..start + self.dim]
+        let start = (i % E::BLOCK_ROWS) * self.dim;
+        &self.blocks[i / E::BLOCK_ROWS][start..start + self.dim]
     }
 
-    pub fn rows(&self) -> Rows<'_> {
+    pub fn rows(&self) -> Rows<'_, E> {
         Rows {
             matrix: self,
             next: 0,
@@ -98,7 +284,7 @@ impl Matrix {
     }
 
     /// Every row as a slice, for functions that take `&[&[f32]]`.
-    pub fn row_refs(&self) -> Vec<&[f32]> {
+    pub fn row_refs(&self) -> Vec<&[E]> {
         self.rows().collect()
     }
 
@@ -108,7 +294,8 @@ impl Matrix {
             self.dim = row.len();
         }
         self.check(row)?;
-        self.block_for_push().extend_from_slice(row);
+        self.block_for_push()
+            .extend(row.iter().map(|&x| E::narrow(x)));
         self.rows += 1;
         Ok(())
     }
@@ -117,9 +304,11 @@ impl Matrix {
     pub fn set_row(&mut self, i: usize, row: &[f32]) -> Result<(), DimensionMismatch> {
         self.check(row)?;
         assert!(i < self.rows, "row {i} of a matrix of {} rows", self.rows);
-        let start = (i % BLOCK_ROWS) * self.dim;
-        let block = Arc::make_mut(&mut self.blocks[i / BLOCK_ROWS]);
-        block[start..start + self.dim].copy_from_slice(row);
+        let start = (i % E::BLOCK_ROWS) * self.dim;
+        let block = Arc::make_mut(&mut self.blocks[i / E::BLOCK_ROWS]);
+        for (held, &x) in block[start..start + self.dim].iter_mut().zip(row) {
+            *held = E::narrow(x);
+        }
         Ok(())
     }
 
@@ -139,23 +328,52 @@ impl Matrix {
         self.block_for_push().extend(
             bytes
                 .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                .map(|c| E::narrow(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
         );
         self.rows += 1;
         Ok(())
     }
 
+    /// Appends a row of numbers already held as `E` (copying between matrices of one kind
+    /// without rounding twice).
+    pub fn push_held(&mut self, row: &[E]) -> Result<(), DimensionMismatch> {
+        if self.dim == 0 && self.rows == 0 {
+            self.dim = row.len();
+        }
+        if row.len() != self.dim || row.is_empty() {
+            return Err(DimensionMismatch {
+                expected: self.dim,
+                found: row.len(),
+            });
+        }
+        self.block_for_push().extend_from_slice(row);
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The same rows held as `f32`s, for the few computations that need every row at once
+    /// (the map's layout).
+    pub fn widened(&self) -> Matrix<f32> {
+        let mut out = Matrix::with_dim(self.dim);
+        let mut buf = Vec::new();
+        for i in 0..self.rows {
+            // Same width by construction.
+            let _ = out.push(self.row_f32(i, &mut buf));
+        }
+        out
+    }
+
     /// The last block while it has room for more rows, unshared.
-    fn open_block(&mut self) -> Option<&mut Vec<f32>> {
-        if self.rows.is_multiple_of(BLOCK_ROWS) {
+    fn open_block(&mut self) -> Option<&mut Vec<E>> {
+        if self.rows.is_multiple_of(E::BLOCK_ROWS) {
             return None;
         }
         self.blocks.last_mut().map(Arc::make_mut)
     }
 
     /// Where the next row goes: the block being filled, or a new one.
-    fn block_for_push(&mut self) -> &mut Vec<f32> {
-        if self.rows.is_multiple_of(BLOCK_ROWS) {
+    fn block_for_push(&mut self) -> &mut Vec<E> {
+        if self.rows.is_multiple_of(E::BLOCK_ROWS) {
             self.blocks.push(Arc::new(Vec::new()));
         }
         Arc::make_mut(self.blocks.last_mut().expect("a block was just ensured"))
@@ -172,16 +390,16 @@ impl Matrix {
     }
 }
 
-/// The rows of a [`Matrix`], in order.
-pub struct Rows<'a> {
-    matrix: &'a Matrix,
+/// The rows of a [`Matrix`], in order, as held.
+pub struct Rows<'a, E: Element> {
+    matrix: &'a Matrix<E>,
     next: usize,
 }
 
-impl<'a> Iterator for Rows<'a> {
-    type Item = &'a [f32];
+impl<'a, E: Element> Iterator for Rows<'a, E> {
+    type Item = &'a [E];
 
-    fn next(&mut self) -> Option<&'a [f32]> {
+    fn next(&mut self) -> Option<&'a [E]> {
         if self.next == self.matrix.rows {
             return None;
         }
@@ -195,7 +413,7 @@ impl<'a> Iterator for Rows<'a> {
     }
 }
 
-impl ExactSizeIterator for Rows<'_> {}
+impl<E: Element> ExactSizeIterator for Rows<'_, E> {}
 
 #[cfg(test)]
 mod tests {
@@ -203,7 +421,7 @@ mod tests {
 
     #[test]
     fn rows_are_contiguous_and_checked() {
-        let mut m = Matrix::default();
+        let mut m = Matrix::<f32>::default();
         assert_eq!(m.len(), 0);
         assert_eq!(m.rows().count(), 0);
         m.push(&[1.0, 2.0]).unwrap();
@@ -224,7 +442,7 @@ mod tests {
     }
 
     fn numbered(rows: usize) -> Matrix {
-        let mut m = Matrix::with_dim(2);
+        let mut m = Matrix::<f32>::with_dim(2);
         for i in 0..rows {
             m.push(&[i as f32, -(i as f32)]).unwrap();
         }
@@ -273,5 +491,56 @@ mod tests {
         assert!(Arc::ptr_eq(&full.blocks[0], &before.blocks[0]));
         assert_eq!(before.len(), BLOCK_ROWS);
         assert_ne!(full, before);
+    }
+
+    #[test]
+    fn a_half_matrix_reads_back_what_was_written_rounded_to_16_bits() {
+        let mut m = Matrix::<Half>::with_dim(3);
+        let rows = Half::BLOCK_ROWS + 5;
+        let row = |i: usize| [i as f32 / 7.0, -0.1234567, 1.0 / (i as f32 + 3.0)];
+        for i in 0..rows {
+            m.push(&row(i)).unwrap();
+        }
+        assert_eq!(m.blocks.len(), 2);
+        let mut buf = Vec::new();
+        for i in [0, 1, Half::BLOCK_ROWS - 1, Half::BLOCK_ROWS, rows - 1] {
+            let want: Vec<f32> = row(i).iter().map(|&x| half::round_trip(x)).collect();
+            assert_eq!(m.row_f32(i, &mut buf), &want[..], "row {i}");
+            assert_eq!(m.row_vec(i), want);
+            // Close to what was written, but not exactly: the 16 bits are really in use.
+            assert!(want
+                .iter()
+                .zip(row(i))
+                .all(|(a, b)| (a - b).abs() <= b.abs() / 2048.0));
+        }
+        assert_ne!(m.row_vec(1)[1], -0.1234567);
+
+        let bytes: Vec<u8> = [0.5f32, 0.25, 2.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        m.push_le_bytes(&bytes).unwrap();
+        m.set_row(0, &[3.0, 4.0, 5.0]).unwrap();
+        assert_eq!(m.row_vec(rows), vec![0.5, 0.25, 2.0]);
+        assert_eq!(m.row_vec(0), vec![3.0, 4.0, 5.0]);
+        assert_eq!(m.widened().row(rows), &[0.5, 0.25, 2.0]);
+        assert_eq!(m.widened().len(), m.len());
+        assert!(m.push(&[1.0]).is_err());
+    }
+
+    #[test]
+    fn an_f32_matrix_lends_its_rows_and_picked_rows_follow_the_order_given() {
+        let m = numbered(5);
+        let mut buf = Vec::new();
+        let row = m.row_f32(3, &mut buf);
+        assert!(std::ptr::eq(row, m.row(3)), "read without a copy");
+        assert!(buf.is_empty());
+        let picked = Picked {
+            source: &m,
+            rows: &[4, 1],
+        };
+        assert_eq!(picked.row_count(), 2);
+        assert_eq!(picked.row_vec(0), vec![4.0, -4.0]);
+        assert_eq!(picked.row_vec(1), vec![1.0, -1.0]);
     }
 }

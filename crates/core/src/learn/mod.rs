@@ -5,6 +5,7 @@ pub mod cards;
 pub mod clusters;
 pub mod context;
 pub mod explain;
+pub mod half;
 pub mod linalg;
 pub mod logistic;
 pub mod map;

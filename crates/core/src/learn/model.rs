@@ -20,6 +20,7 @@ use std::sync::Arc;
 use super::context::CorpusContext;
 use super::linalg::{dot, sigmoid};
 use super::logistic::{self, Logistic};
+use super::matrix::RowSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -262,9 +263,15 @@ impl PreferenceModel {
 
     /// Region information for card selection: each candidate's region and centrality, and
     /// how many answers each region has.
-    pub fn region_info(&self, candidates: &[&[f32]]) -> Option<super::cards::RegionInfo> {
+    pub fn region_info<S: RowSource + ?Sized>(
+        &self,
+        candidates: &S,
+    ) -> Option<super::cards::RegionInfo> {
         let ctx = self.context.as_ref()?;
-        let (region, centrality) = candidates.iter().map(|x| ctx.region_of(x)).unzip();
+        let mut buf = Vec::new();
+        let (region, centrality) = (0..candidates.row_count())
+            .map(|i| ctx.region_of(candidates.row_f32(i, &mut buf)))
+            .unzip();
         Some(super::cards::RegionInfo {
             region,
             centrality,

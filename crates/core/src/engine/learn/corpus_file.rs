@@ -16,9 +16,9 @@
 //! With the rows it keeps their region memberships (a fifth of a start to recompute),
 //! stamped with the regions they were computed under, and used only under the same ones.
 //!
-//! Layout (little-endian): `SIFTCRP2`, generation u64, model id (u32 length + UTF-8),
+//! Layout (little-endian): `SIFTCRP3`, generation u64, model id (u32 length + UTF-8),
 //! dimensions u32, rows u64; per row: article id u64, feed id u64, title, link (length
-//! `u32::MAX` for none), lead; then every row's vector (rows × dimensions f32); then the
+//! `u32::MAX` for none), lead; then every row's vector (rows × dimensions binary16, as the learner holds them; `SIFTCRP2` had f32); then the
 //! articles without a vector (count u64, ids u64); then a byte, 1 if memberships follow: regions stamp u64, regions u32, per row its region u32
 //! and centrality f32, then every row's membership (rows × regions f32); last, the CRC-32 of
 //! everything before it.
@@ -29,10 +29,11 @@ use std::path::Path;
 
 use super::snapshot::CorpusArticle;
 use crate::domain::{ArticleId, FeedId};
-use crate::learn::matrix::Matrix;
+use crate::learn::half::Half;
+use crate::learn::matrix::{Element, Matrix};
 use crate::learn::CorpusContext;
 
-const MAGIC: &[u8; 8] = b"SIFTCRP2";
+const MAGIC: &[u8; 8] = b"SIFTCRP3";
 /// A string longer than this in a row means the file is not what it claims to be.
 const MAX_STRING: u32 = 1 << 24;
 const NO_LINK: u32 = u32::MAX;
@@ -42,7 +43,7 @@ pub(super) struct CorpusFile {
     /// The store's corpus generation the file was written at.
     pub(super) generation: u64,
     pub(super) articles: Vec<CorpusArticle>,
-    pub(super) vectors: Matrix,
+    pub(super) vectors: Matrix<Half>,
     /// Stored articles that had no vector (for their text, under this model), in id order.
     pub(super) pending: Vec<ArticleId>,
     pub(super) described: Option<Described>,
@@ -68,7 +69,7 @@ pub(super) fn regions_stamp(context: &CorpusContext) -> u64 {
 /// What [`write`] writes, borrowed.
 pub(super) struct CorpusParts<'a> {
     pub(super) articles: &'a [CorpusArticle],
-    pub(super) vectors: &'a Matrix,
+    pub(super) vectors: &'a Matrix<Half>,
     pub(super) pending: &'a [ArticleId],
     pub(super) described: Option<&'a Described>,
 }
@@ -168,7 +169,7 @@ pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile
     let rows = usize::try_from(read_u64(&mut input)?).ok()?;
     // Each row takes at least 28 bytes and its vector: a count the file cannot hold is a
     // damaged file, not an allocation to attempt.
-    if (rows as u64).checked_mul(28 + 4 * dim as u64)? > len {
+    if (rows as u64).checked_mul(28 + (Half::BYTES * dim) as u64)? > len {
         return None;
     }
     let mut articles = Vec::with_capacity(rows);
@@ -200,7 +201,7 @@ pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile
         1 => {
             let regions_stamp = read_u64(&mut input)?;
             let regions = read_u32(&mut input)? as usize;
-            if regions == 0 || (rows as u64).checked_mul(8 + 4 * regions as u64)? > len {
+            if regions == 0 || (rows as u64).checked_mul(8 + (f32::BYTES * regions) as u64)? > len {
                 return None;
             }
             let mut region = Vec::with_capacity(rows);
@@ -237,34 +238,37 @@ pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile
     })
 }
 
-fn write_rows(out: &mut impl Write, matrix: &Matrix) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(matrix.dim() * 4);
+fn write_rows<E: Element>(out: &mut impl Write, matrix: &Matrix<E>) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(matrix.dim() * E::BYTES);
     for row in matrix.rows() {
         buf.clear();
-        buf.extend(row.iter().flat_map(|x| x.to_le_bytes()));
+        E::write_le(row, &mut buf);
         out.write_all(&buf)?;
     }
     Ok(())
 }
 
 /// `rows` rows of `dim` finite numbers.
-fn read_rows(input: &mut impl Read, rows: usize, dim: usize) -> Option<Matrix> {
+fn read_rows<E: Element>(input: &mut impl Read, rows: usize, dim: usize) -> Option<Matrix<E>> {
     const CHUNK_ROWS: usize = 256;
     if dim == 0 {
         return None;
     }
     let mut matrix = Matrix::with_dim(dim);
-    let mut chunk = vec![0u8; 4 * dim * CHUNK_ROWS];
+    let mut chunk = vec![0u8; E::BYTES * dim * CHUNK_ROWS];
+    let mut row = Vec::with_capacity(dim);
     let mut left = rows;
     while left > 0 {
         let take = left.min(CHUNK_ROWS);
-        let bytes = &mut chunk[..4 * dim * take];
+        let bytes = &mut chunk[..E::BYTES * dim * take];
         input.read_exact(bytes).ok()?;
-        for row_bytes in bytes.chunks_exact(4 * dim) {
-            matrix.push_le_bytes(row_bytes).ok()?;
-            if !matrix.row(matrix.len() - 1).iter().all(|x| x.is_finite()) {
+        for row_bytes in bytes.chunks_exact(E::BYTES * dim) {
+            row.clear();
+            row.extend(row_bytes.chunks_exact(E::BYTES).map(E::read_le));
+            if !row.iter().all(|x| x.is_finite()) {
                 return None;
             }
+            matrix.push_held(&row).ok()?;
         }
         left -= take;
     }
@@ -344,7 +348,7 @@ mod tests {
 
     fn parts<'a>(
         articles: &'a [CorpusArticle],
-        vectors: &'a Matrix,
+        vectors: &'a Matrix<Half>,
         pending: &'a [ArticleId],
         described: Option<&'a Described>,
     ) -> CorpusParts<'a> {
@@ -356,7 +360,7 @@ mod tests {
         }
     }
 
-    fn corpus() -> (Vec<CorpusArticle>, Matrix) {
+    fn corpus() -> (Vec<CorpusArticle>, Matrix<Half>) {
         let articles = (1..=3u64)
             .map(|i| {
                 CorpusArticle::new(

@@ -119,7 +119,7 @@ pub(super) fn patch(
             }
         } else {
             let (i, article) = old.next().expect("peeked");
-            vectors.push(old_vectors.row(i)).map_err(dimension)?;
+            vectors.push_held(old_vectors.row(i)).map_err(dimension)?;
             if let Some((from, d)) = described.as_mut() {
                 d.membership
                     .push(from.membership.row(i))
@@ -146,6 +146,7 @@ mod tests {
     use crate::bench::generate::{generate_store, GenerateConfig};
     use crate::domain::{ArticleId, NewArticle};
     use crate::engine::Engine;
+    use crate::learn::half::Half;
     use crate::learn::matrix::Matrix;
     use crate::store::RefreshWrite;
 
@@ -154,7 +155,7 @@ mod tests {
     type Rows = Vec<(u64, u64, String, Option<String>, String)>;
     type Seen = (
         Rows,
-        Matrix,
+        Matrix<Half>,
         Matrix,
         Vec<(usize, f32)>,
         Vec<(ArticleId, f32)>,

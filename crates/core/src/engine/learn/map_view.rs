@@ -15,6 +15,7 @@ use crate::domain::{ArticleId, Rating};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::learn::map::{layout, place, LayoutParams, Xy};
+use crate::learn::matrix::Picked;
 use crate::learn::InterestCluster;
 use crate::store::StoredMapLayout;
 
@@ -194,12 +195,12 @@ impl Engine {
             .collect();
         let full_size = stored.as_ref().map_or(0, |l| l.full_size);
         let outgrown = n >= REGROW_FACTOR * full_size.max(1) && n > on_map.len();
-        let vector = |i: usize| corpus.vectors.row(i);
         let (xy, full_size, placed_since, recomputed) =
             if recompute || on_map.is_empty() || outgrown {
-                let all: Vec<&[f32]> = (0..n).map(vector).collect();
+                // The layout needs every row at once, as f32s: a transient copy.
+                let widened = corpus.vectors.widened();
                 let xy = layout(
-                    &all,
+                    &widened.row_refs(),
                     &LayoutParams {
                         seed: SEED,
                         ..LayoutParams::default()
@@ -215,9 +216,15 @@ impl Engine {
                     .filter(|&i| !known.contains_key(&corpus.articles[i].id))
                     .collect();
                 if !missing.is_empty() {
-                    let placed: Vec<&[f32]> = on_map.iter().map(|&i| vector(i)).collect();
+                    let placed = Picked {
+                        source: &corpus.vectors,
+                        rows: &on_map,
+                    };
                     let placed_xy: Vec<Xy> = on_map.iter().map(|&i| xy[i]).collect();
-                    let new: Vec<&[f32]> = missing.iter().map(|&i| vector(i)).collect();
+                    let new = Picked {
+                        source: &corpus.vectors,
+                        rows: &missing,
+                    };
                     for (&i, p) in missing.iter().zip(place(&new, &placed, &placed_xy, SEED)) {
                         xy[i] = p;
                     }

@@ -5,6 +5,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 // Vectors are unit length, so their dot product is their cosine similarity.
 use crate::learn::linalg::dot;
+use crate::learn::matrix::RowSource;
 
 impl Engine {
     /// The embedded articles closest to `text` (embedded now, not stored), most similar
@@ -37,7 +38,7 @@ impl Engine {
                 None => Error::UnknownArticle(id),
             });
         };
-        let vector = snap.corpus.vectors.row(i).to_vec();
+        let vector = snap.corpus.vectors.row_vec(i);
         self.nearest_to_vector(&vector, Some(id), limit)
     }
 
@@ -48,13 +49,19 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<(ArticleId, f32)>> {
         let snap = self.snapshot()?;
+        let mut buf = Vec::new();
         let mut scored: Vec<(ArticleId, f32)> = snap
             .corpus
             .articles
             .iter()
-            .zip(snap.corpus.vectors.rows())
-            .filter(|(meta, _)| Some(meta.id) != exclude)
-            .map(|(meta, v)| (meta.id, dot(vector, v)))
+            .enumerate()
+            .filter(|(_, meta)| Some(meta.id) != exclude)
+            .map(|(i, meta)| {
+                (
+                    meta.id,
+                    dot(vector, snap.corpus.vectors.row_f32(i, &mut buf)),
+                )
+            })
             .collect();
         let limit = limit.min(scored.len());
         if limit == 0 {

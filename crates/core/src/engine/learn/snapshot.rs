@@ -26,7 +26,8 @@ use crate::learn::clusters::{
     close_thresholds, closest_cluster, ctfidf_keywords_against, interest_clusters_against,
     WordStats,
 };
-use crate::learn::matrix::Matrix;
+use crate::learn::half::Half;
+use crate::learn::matrix::{Matrix, RowSource};
 use crate::learn::{CorpusContext, InterestCluster, PreferenceModel, Regularisation};
 
 /// Regions and word statistics are recomputed when the corpus size differs from the size they
@@ -88,6 +89,8 @@ pub(super) struct Snapshot {
     pub(super) clusters: Vec<InterestCluster>,
     /// Indices into the corpus of the liked articles, in the model's order.
     pub(super) liked: Vec<usize>,
+    /// Their vectors, widened once (every recommendation's reason compares against them).
+    pub(super) liked_vectors: Vec<Vec<f32>>,
     /// (score, confidence) per corpus article.
     pub(super) scores: Vec<(f32, f32)>,
     /// Each corpus article's closest interest cluster and its similarity to it.
@@ -103,7 +106,7 @@ pub(super) struct Snapshot {
 pub(super) struct Corpus {
     pub(super) articles: Vec<CorpusArticle>,
     /// One row per article, in the order of `articles`.
-    pub(super) vectors: Matrix,
+    pub(super) vectors: Matrix<Half>,
     pub(super) index: HashMap<ArticleId, usize>,
     pub(super) regions: Arc<Regions>,
     /// Per article: its soft membership of the regions (a row of `regions.context`'s
@@ -144,11 +147,14 @@ struct StoredRegions {
 
 impl Regions {
     fn compute(corpus: &Corpus) -> Self {
-        let refs = corpus.vectors.row_refs();
-        let context = CorpusContext::from_articles(&refs, SEED).map(Arc::new);
+        let vectors = &corpus.vectors;
+        let context = CorpusContext::from_articles(vectors, SEED).map(Arc::new);
         let word_stats = WordStats::from_texts(corpus.articles.iter().map(CorpusArticle::lead));
         let keywords = context.as_deref().map(|ctx| {
-            let regions: Vec<usize> = refs.iter().map(|x| ctx.region_of(x).0).collect();
+            let mut buf = Vec::new();
+            let regions: Vec<usize> = (0..vectors.len())
+                .map(|i| ctx.region_of(vectors.row_f32(i, &mut buf)).0)
+                .collect();
             region_keywords(ctx.regions(), &regions, &corpus.articles, &word_stats)
         });
         Self {
@@ -335,7 +341,8 @@ impl Corpus {
         let Some(ctx) = self.regions.context.clone() else {
             return;
         };
-        let (membership, region, centrality) = ctx.describe(self.vectors.row(i));
+        let mut buf = Vec::new();
+        let (membership, region, centrality) = ctx.describe(self.vectors.row_f32(i, &mut buf));
         if i < self.region.len() {
             // Same width as every row (one context); cannot fail.
             let _ = self.membership.set_row(i, &membership);
@@ -424,8 +431,9 @@ impl Snapshot {
             }
         }
         let corpus = &self.corpus;
+        let mut buf = Vec::new();
         for row in changed_rows {
-            let x = corpus.vectors.row(row);
+            let x = corpus.vectors.row_f32(row, &mut buf);
             let scored = self.model.score_with_regions(x, corpus.membership_of(row));
             let closest = closest_cluster(&self.clusters, x);
             if row < self.scores.len() {
@@ -677,11 +685,11 @@ impl Engine {
         };
         let liked = rows_rated(Rating::Like);
         let disliked = rows_rated(Rating::Dislike);
+        let liked_vectors: Vec<Vec<f32>> =
+            liked.iter().map(|&i| corpus.vectors.row_vec(i)).collect();
         let fit_span = tracing::info_span!("fit model").entered();
         let rows = |rows: &[usize]| -> Vec<Vec<f32>> {
-            rows.iter()
-                .map(|&i| corpus.vectors.row(i).to_vec())
-                .collect()
+            rows.iter().map(|&i| corpus.vectors.row_vec(i)).collect()
         };
         let context = corpus.regions.context.clone();
         // After an answer, the fit starts from the previous one and keeps its C (the model
@@ -689,14 +697,14 @@ impl Engine {
         let model = match previous {
             Some(p) => PreferenceModel::retrain_from(
                 &p.model,
-                rows(&liked),
+                liked_vectors.clone(),
                 rows(&disliked),
                 Regularisation::Auto,
                 context,
             ),
             None => PreferenceModel::train_in_context(
                 corpus.vectors.dim(),
-                rows(&liked),
+                liked_vectors.clone(),
                 rows(&disliked),
                 Regularisation::Auto,
                 context,
@@ -716,8 +724,7 @@ impl Engine {
             ),
             None => {
                 let _span = tracing::info_span!("interest clusters").entered();
-                let liked_vectors: Vec<&[f32]> =
-                    liked.iter().map(|&i| corpus.vectors.row(i)).collect();
+                let liked_vectors: Vec<&[f32]> = liked_vectors.iter().map(Vec::as_slice).collect();
                 let liked_leads: Vec<&str> =
                     liked.iter().map(|&i| corpus.articles[i].lead()).collect();
                 let clusters = interest_clusters_against(
@@ -726,10 +733,9 @@ impl Engine {
                     &corpus.regions.word_stats,
                     SEED,
                 );
-                let closest: Vec<Option<(usize, f32)>> = corpus
-                    .vectors
-                    .rows()
-                    .map(|x| closest_cluster(&clusters, x))
+                let mut buf = Vec::new();
+                let closest: Vec<Option<(usize, f32)>> = (0..corpus.vectors.len())
+                    .map(|i| closest_cluster(&clusters, corpus.vectors.row_f32(i, &mut buf)))
                     .collect();
                 let mut is_liked = vec![false; closest.len()];
                 for &i in &liked {
@@ -749,11 +755,12 @@ impl Engine {
         };
         let scores = {
             let _span = tracing::info_span!("score corpus").entered();
-            corpus
-                .vectors
-                .rows()
-                .enumerate()
-                .map(|(i, x)| model.score_with_regions(x, corpus.membership_of(i)))
+            let mut buf = Vec::new();
+            (0..corpus.vectors.len())
+                .map(|i| {
+                    let x = corpus.vectors.row_f32(i, &mut buf);
+                    model.score_with_regions(x, corpus.membership_of(i))
+                })
                 .collect()
         };
         Ok(Snapshot {
@@ -762,6 +769,7 @@ impl Engine {
             model,
             clusters,
             liked,
+            liked_vectors,
             scores,
             closest,
             close_threshold,
@@ -1040,7 +1048,8 @@ impl Snapshot {
     pub(super) fn liked_titles(&self) -> Vec<(&str, &[f32])> {
         self.liked
             .iter()
-            .map(|&i| (self.corpus.articles[i].title(), self.corpus.vectors.row(i)))
+            .zip(&self.liked_vectors)
+            .map(|(&i, v)| (self.corpus.articles[i].title(), v.as_slice()))
             .collect()
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::{ArticleId, FeedId, Rating};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::learn::cards::choose_cards;
+use crate::learn::matrix::{Picked, RowSource};
 use crate::learn::{explain, predict, Prediction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -123,10 +124,10 @@ impl Engine {
         let candidates: Vec<usize> = (0..snap.corpus.articles.len())
             .filter(|&i| !snap.ratings.contains_key(&snap.corpus.articles[i].id))
             .collect();
-        let vectors: Vec<&[f32]> = candidates
-            .iter()
-            .map(|&i| snap.corpus.vectors.row(i))
-            .collect();
+        let vectors = Picked {
+            source: &snap.corpus.vectors,
+            rows: &candidates,
+        };
         let scores: Vec<f32> = candidates.iter().map(|&i| snap.scores[i].0).collect();
         let limit = limit.unwrap_or(candidates.len());
         let cold = snap.model.answers() == 0;
@@ -283,7 +284,7 @@ impl Ranking {
                 .close_cluster(i)
                 .map(|c| snap.clusters[c].label.clone()),
             reason: explain::reason(
-                snap.corpus.vectors.row(i),
+                &snap.corpus.vectors.row_vec(i),
                 &snap.liked_titles(),
                 &snap.clusters,
             ),
