@@ -9,6 +9,7 @@ use super::clusters::kmeans;
 use super::linalg::dot;
 use super::matrix::RowSource;
 use super::model::PreferenceModel;
+use super::parallel;
 
 /// Above this cosine similarity two articles are "the same story" for card purposes.
 const NEAR_DUPLICATE: f32 = 0.8;
@@ -84,7 +85,7 @@ pub struct RegionInfo {
 /// unrated, unskipped articles, `scores` the model's scores for them; `regions` says where
 /// they sit among the corpus regions when the caller has it precomputed (the engine does,
 /// per article at load), else it is computed from the model's context.
-pub fn choose_cards<S: RowSource + ?Sized>(
+pub fn choose_cards<S: RowSource + Sync + ?Sized>(
     model: &PreferenceModel,
     vectors: &S,
     scores: &[f32],
@@ -106,7 +107,7 @@ pub fn choose_cards<S: RowSource + ?Sized>(
 /// Picks up to `limit` cards among `vectors` (the unrated, unskipped articles) given the
 /// model's `scores` for them and `coverage`, points representing everything rated so far.
 /// Returns indices into `vectors`, best first.
-pub fn select_cards<S: RowSource + ?Sized>(
+pub fn select_cards<S: RowSource + Sync + ?Sized>(
     vectors: &S,
     scores: &[f32],
     coverage: &[Vec<f32>],
@@ -119,38 +120,47 @@ pub fn select_cards<S: RowSource + ?Sized>(
     if coverage.is_empty() {
         return cold_start_cards(vectors, limit, seed);
     }
-    let mut buf = Vec::new();
-    let base: Vec<f32> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, &p)| {
-            let v = vectors.row_f32(i, &mut buf);
-            let uncertainty = 1.0 - (2.0 * p - 1.0).abs();
-            let nearest_rated = coverage
-                .iter()
-                .map(|c| dot(v, c))
-                .fold(f32::NEG_INFINITY, f32::max);
-            let novelty = 1.0 - ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
-            let typical = regions.map_or(1.0, |r| {
-                (1.0 - TYPICALITY_WEIGHT) + TYPICALITY_WEIGHT * r.centrality[i].clamp(0.0, 1.0)
-            });
-            ((1.0 - EXPLORATION_WEIGHT) * uncertainty + EXPLORATION_WEIGHT * novelty) * typical
-        })
-        .collect();
+    // Each candidate's value on its own, split over the cores (at 100,000 articles this is
+    // most of what asking for cards costs).
+    let base: Vec<f32> = parallel::map_ranges(n, |range| {
+        let mut buf = Vec::new();
+        range
+            .map(|i| {
+                let v = vectors.row_f32(i, &mut buf);
+                let p = scores[i];
+                let uncertainty = 1.0 - (2.0 * p - 1.0).abs();
+                let nearest_rated = coverage
+                    .iter()
+                    .map(|c| dot(v, c))
+                    .fold(f32::NEG_INFINITY, f32::max);
+                let novelty = 1.0 - ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0);
+                let typical = regions.map_or(1.0, |r| {
+                    (1.0 - TYPICALITY_WEIGHT) + TYPICALITY_WEIGHT * r.centrality[i].clamp(0.0, 1.0)
+                });
+                ((1.0 - EXPLORATION_WEIGHT) * uncertainty + EXPLORATION_WEIGHT * novelty) * typical
+            })
+            .collect()
+    });
     let mut region_answers: Vec<f32> =
         regions.map_or_else(Vec::new, |r| r.answered.iter().map(|&a| a as f32).collect());
     let value = |i: usize, region_answers: &[f32]| -> f32 {
         let need = regions.map_or(0.0, |r| 1.0 / (1.0 + region_answers[r.region[i]]));
         base[i] + REGION_NEED_WEIGHT * need
     };
+    // Candidates by value, best first; only as far as can be listed: the shortlist, or
+    // `limit` (every candidate when unlimited). Beyond it nothing is read.
+    let initial: Vec<f32> = (0..n).map(|i| value(i, &region_answers)).collect();
+    let by_value = |a: &usize, b: &usize| initial[*b].total_cmp(&initial[*a]).then(a.cmp(b));
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
-        value(b, &region_answers)
-            .total_cmp(&value(a, &region_answers))
-            .then(a.cmp(&b))
-    });
+    let ordered = n.min(SHORTLIST.max(limit));
+    if ordered > 0 && ordered < n {
+        order.select_nth_unstable_by(ordered - 1, by_value);
+    }
+    order[..ordered].sort_by(by_value);
+    order.truncate(ordered);
 
     let shortlist = &order[..order.len().min(SHORTLIST)];
+    let shortlisted: Vec<Vec<f32>> = shortlist.iter().map(|&i| vectors.row_vec(i)).collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut redundancy = vec![0.0f32; shortlist.len()];
     let mut taken = vec![false; shortlist.len()];
@@ -170,9 +180,8 @@ pub fn select_cards<S: RowSource + ?Sized>(
             // The answer to come counts for its region already: spread the batch.
             region_answers[r.region[picked]] += 1.0;
         }
-        let picked_vector = vectors.row_vec(picked);
         for (k, r) in redundancy.iter_mut().enumerate() {
-            *r = r.max(dot(vectors.row_f32(shortlist[k], &mut buf), &picked_vector));
+            *r = r.max(dot(&shortlisted[k], &shortlisted[j]));
         }
     }
     // A longer listing (every card, when unlimited) continues with the rest by value, near

@@ -11,6 +11,7 @@ pub mod logistic;
 pub mod map;
 pub mod matrix;
 pub mod model;
+pub mod parallel;
 pub mod prediction;
 
 pub use clusters::InterestCluster;

@@ -74,8 +74,10 @@ pub struct PreferenceModel {
     coverage: Vec<Vec<f32>>,
     /// Regions of the whole corpus; when present the classifier also sees region features.
     context: Option<Arc<CorpusContext>>,
-    /// Soft count of answers per region (with a context).
-    region_answers: Vec<f32>,
+    /// Per region (with a context), how much it has been answered about: 1 − e^(−n/2) for
+    /// a soft count of n answers in it. Kept in this form so that scoring every article of a
+    /// store does not take 16 exponentials per article (a fifth of a rescore at 100,000).
+    region_answered: Vec<f32>,
 }
 
 /// Everything the model can say about one article.
@@ -160,7 +162,7 @@ impl PreferenceModel {
             fitted: None,
             regularisation: None,
             c_chosen_at: None,
-            region_answers: Vec::new(),
+            region_answered: Vec::new(),
             context,
         };
         if let Some(ctx) = &model.context {
@@ -170,7 +172,7 @@ impl PreferenceModel {
                     *c += m;
                 }
             }
-            model.region_answers = counts;
+            model.region_answered = counts.iter().map(|a| 1.0 - (-a / 2.0).exp()).collect();
         }
         model.coverage = farthest_point_sample(
             model.liked.iter().chain(&model.disliked).map(Vec::as_slice),
@@ -367,14 +369,11 @@ impl PreferenceModel {
             Regime::LikedOnly | Regime::DislikedOnly => 0.5 * answers / (answers + 5.0),
             Regime::TwoClass => answers / (answers + 5.0),
         };
-        let proximity = if membership.len() == self.region_answers.len() && !membership.is_empty() {
+        let proximity = if membership.len() == self.region_answered.len() && !membership.is_empty()
+        {
             // With regions: how much of the article's region mass has been answered about
             // (cheap enough for every article in a store).
-            membership
-                .iter()
-                .zip(&self.region_answers)
-                .map(|(m, a)| m * (1.0 - (-a / 2.0).exp()))
-                .sum::<f32>()
+            dot(membership, &self.region_answered)
         } else {
             let nearest_rated = max_similarity(x, &self.coverage);
             ((nearest_rated - 0.05) / 0.4).clamp(0.0, 1.0)
