@@ -103,9 +103,10 @@ impl Engine {
         let ratings = self.store.ratings_by_article()?;
         let saved = self.store.saved_articles()?;
         let mut doomed = Vec::new();
-        let articles = self.store.list_article_meta()?;
-        let articles_before = articles.len();
-        for a in articles {
+        let mut articles_before = 0;
+        for a in self.store.article_metas() {
+            let a = a?;
+            articles_before += 1;
             if last_seen(&a).is_none_or(|t| t >= cutoff) {
                 continue;
             }
@@ -136,11 +137,15 @@ impl Engine {
 
     pub fn store_stats(&self) -> Result<StoreStats> {
         let read = self.store.read_ids()?;
-        let articles = self.store.list_article_meta()?;
+        let (mut articles, mut unread) = (0, 0);
+        for a in self.store.article_metas() {
+            articles += 1;
+            unread += usize::from(!read.contains(&a?.id));
+        }
         Ok(StoreStats {
             feeds: self.store.feed_count(),
-            unread: articles.iter().filter(|a| !read.contains(&a.id)).count(),
-            articles: articles.len(),
+            unread,
+            articles,
             rated: self.store.ratings_by_article()?.len(),
             saved: self.store.saved_articles()?.len(),
             vectors: self.store.embedding_count(),

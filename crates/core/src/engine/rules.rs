@@ -178,7 +178,8 @@ impl Engine {
         }
         let patterns: Vec<String> = rules.iter().map(|(_, p)| p.to_lowercase()).collect();
         let mut by_rule: HashMap<u64, HashSet<ArticleId>> = HashMap::new();
-        for meta in self.store.list_article_meta()? {
+        for meta in self.store.article_metas() {
+            let meta = meta?;
             let Some(author) = meta.author.as_deref().map(str::to_lowercase) else {
                 continue;
             };

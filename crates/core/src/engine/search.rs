@@ -191,15 +191,14 @@ impl Engine {
         index: &SearchIndex,
         mut known: HashMap<ArticleId, u64>,
     ) -> Result<SearchIndexReport> {
-        let stale: Vec<ArticleId> = self
-            .store
-            .list_article_meta()?
-            .into_iter()
-            .filter(|a| {
-                known.remove(&a.id) != Some(fingerprint(&a.content_hash, a.author.as_deref()))
-            })
-            .map(|a| a.id)
-            .collect();
+        // One article's metadata at a time: only the ids to index again are kept.
+        let mut stale: Vec<ArticleId> = Vec::new();
+        for a in self.store.article_metas() {
+            let a = a?;
+            if known.remove(&a.id) != Some(fingerprint(&a.content_hash, a.author.as_deref())) {
+                stale.push(a.id);
+            }
+        }
         // What is left in `known` is indexed but no longer stored.
         let removed: Vec<ArticleId> = known.into_keys().collect();
         index.apply(&[], &removed)?;

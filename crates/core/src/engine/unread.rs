@@ -143,21 +143,21 @@ impl Engine {
         let cutoff = scope.older_than_days.map(super::retention::days_ago);
         let carried_by =
             |a: &ArticleMeta, feed: FeedId| a.feed_id == feed || a.also_in.contains(&feed);
-        let selected: Vec<ArticleId> = self
-            .store
-            .list_article_meta()?
-            .into_iter()
-            .filter(|a| scope.feed.is_none_or(|f| carried_by(a, f)))
-            .filter(|a| {
-                folder_feeds
+        // One article's metadata at a time: only the selected ids are kept.
+        let mut selected: Vec<ArticleId> = Vec::new();
+        for a in self.store.article_metas() {
+            let a = a?;
+            let chosen = scope.feed.is_none_or(|f| carried_by(&a, f))
+                && folder_feeds
                     .as_ref()
-                    .is_none_or(|feeds| feeds.iter().any(|f| carried_by(a, *f)))
-            })
-            .filter(|a| wanted_ids.as_ref().is_none_or(|ids| ids.contains(&a.id)))
-            .filter(|a| below.as_ref().is_none_or(|ids| ids.contains(&a.id)))
-            .filter(|a| cutoff.is_none_or(|c| older_than(a, c)))
-            .map(|a| a.id)
-            .collect();
+                    .is_none_or(|feeds| feeds.iter().any(|f| carried_by(&a, *f)))
+                && wanted_ids.as_ref().is_none_or(|ids| ids.contains(&a.id))
+                && below.as_ref().is_none_or(|ids| ids.contains(&a.id))
+                && cutoff.is_none_or(|c| older_than(&a, c));
+            if chosen {
+                selected.push(a.id);
+            }
+        }
         let ids = self.store.mark_read_bulk(&selected)?;
         self.store.flush()?;
         Ok(MarkReadReport {
