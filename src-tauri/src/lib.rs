@@ -1,6 +1,8 @@
 //! The desktop shell. Every command is a thin call into `sift_core::Engine`; errors cross
 //! IPC as readable messages, never as debug dumps.
 
+#[cfg(feature = "alloc-census")]
+pub mod alloc_census;
 #[cfg(target_os = "linux")]
 mod autostart;
 mod background;
@@ -93,6 +95,8 @@ pub fn run() {
     // app's whole tree 246 MB PSS instead of 323).
     sift_core::heap::tune_allocator();
     sift_core::trace::install_from_env();
+    #[cfg(feature = "alloc-census")]
+    alloc_census::start_reporting();
     if std::env::var_os(sift_core::heap::ARENAS_ENV).is_none() {
         std::env::set_var(
             sift_core::heap::ARENAS_ENV,

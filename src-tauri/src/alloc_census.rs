@@ -1,0 +1,237 @@
+//! A diagnostic, built only with the `alloc-census` feature: which threads allocated the
+//! Rust heap the app still holds. heaptrack cannot run on the app on this project's
+//! machines (its interpreter needs more than their 24 GB; docs/BENCHMARKS.md), so this
+//! counts inside the process instead.
+//!
+//! Every Rust allocation gets a 16-byte header naming the thread that made it (by its
+//! name: `tokio-runtime-worker`, `sift-heap-release`, `main`, ...), and a table keeps the
+//! live bytes per name. With `SIFT_ALLOC_CENSUS=FILE` set, the table is written to FILE
+//! every two seconds (live bytes and allocations per thread name, largest first), for a
+//! benchmark's settled hook to copy. Memory freed on another thread is taken off the
+//! allocating thread's count, so a row says who made what is still live.
+//!
+//! A global allocator is process-wide by nature; this is the one static state the app
+//! has, and only in this diagnostic build.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU8, Ordering};
+
+/// Thread names told apart at most (later ones count as "other").
+const NAMES: usize = 48;
+const NAME_BYTES: usize = 32;
+/// Room before each block for the tag; 16 keeps every alignment up to 16 intact.
+const HEADER: usize = 16;
+/// The tag of a thread whose name is being looked up, or that has none yet.
+const UNTAGGED: u8 = 0;
+const BUSY: u8 = u8::MAX;
+
+pub struct Census;
+
+/// Live blocks by size: below 64 bytes, 256, 1 KiB, 4 KiB, 64 KiB, 1 MiB, and above.
+const SIZES: usize = 7;
+const SIZE_LIMITS: [usize; SIZES - 1] = [64, 256, 1 << 10, 4 << 10, 64 << 10, 1 << 20];
+
+fn size_class(size: usize) -> usize {
+    SIZE_LIMITS
+        .iter()
+        .position(|&l| size < l)
+        .unwrap_or(SIZES - 1)
+}
+
+struct Table {
+    live_bytes: [AtomicIsize; NAMES],
+    live_blocks: [AtomicIsize; NAMES],
+    bytes_by_size: [[AtomicIsize; SIZES]; NAMES],
+    names: [[AtomicU8; NAME_BYTES]; NAMES],
+    used: [AtomicBool; NAMES],
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicIsize = AtomicIsize::new(0);
+#[allow(clippy::declare_interior_mutable_const)]
+const ZEROS: [AtomicIsize; SIZES] = [ZERO; SIZES];
+#[allow(clippy::declare_interior_mutable_const)]
+const NO_BYTE: AtomicU8 = AtomicU8::new(0);
+#[allow(clippy::declare_interior_mutable_const)]
+const NO_NAME: [AtomicU8; NAME_BYTES] = [NO_BYTE; NAME_BYTES];
+#[allow(clippy::declare_interior_mutable_const)]
+const FREE: AtomicBool = AtomicBool::new(false);
+
+static TABLE: Table = Table {
+    live_bytes: [ZERO; NAMES],
+    live_blocks: [ZERO; NAMES],
+    bytes_by_size: [ZEROS; NAMES],
+    names: [NO_NAME; NAMES],
+    used: [FREE; NAMES],
+};
+
+thread_local! {
+    static TAG: Cell<u8> = const { Cell::new(UNTAGGED) };
+}
+
+/// This thread's slot in the table (0, "unnamed or other", while it is being found).
+fn tag() -> usize {
+    let current = TAG.try_with(Cell::get).unwrap_or(BUSY);
+    match current {
+        BUSY => 0,
+        UNTAGGED => {
+            let _ = TAG.try_with(|t| t.set(BUSY));
+            // May allocate (the thread's handle): those allocations see BUSY and count as 0.
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or("unnamed");
+            let slot = slot_for(name.as_bytes());
+            let _ = TAG.try_with(|t| t.set(slot as u8));
+            slot
+        }
+        slot => slot as usize,
+    }
+}
+
+/// The table's slot for `name` (slot 0 is "unnamed or other").
+fn slot_for(name: &[u8]) -> usize {
+    let name = &name[..name.len().min(NAME_BYTES)];
+    for slot in 1..NAMES {
+        if TABLE.used[slot].load(Ordering::Acquire) {
+            if name_at(slot) == name {
+                return slot;
+            }
+            continue;
+        }
+        // Claim the slot; another thread may race for it, then look again.
+        if TABLE.used[slot]
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            for (i, b) in name.iter().enumerate() {
+                TABLE.names[slot][i].store(*b, Ordering::Relaxed);
+            }
+            return slot;
+        }
+        if name_at(slot) == name {
+            return slot;
+        }
+    }
+    0
+}
+
+fn name_at(slot: usize) -> Vec<u8> {
+    TABLE.names[slot]
+        .iter()
+        .map(|b| b.load(Ordering::Relaxed))
+        .take_while(|&b| b != 0)
+        .collect()
+}
+
+fn outer(layout: Layout) -> Option<Layout> {
+    Layout::from_size_align(
+        layout.size().checked_add(HEADER)?,
+        layout.align().max(HEADER),
+    )
+    .ok()
+}
+
+impl Census {
+    /// Counts a block of `layout` made by this thread and writes its tag before it.
+    ///
+    /// # Safety
+    /// `base` is null or a block of `outer(layout)`.
+    unsafe fn tagged(base: *mut u8, layout: Layout) -> *mut u8 {
+        if base.is_null() {
+            return base;
+        }
+        let slot = tag();
+        let size = layout.size() as isize;
+        TABLE.live_bytes[slot].fetch_add(size, Ordering::Relaxed);
+        TABLE.live_blocks[slot].fetch_add(1, Ordering::Relaxed);
+        TABLE.bytes_by_size[slot][size_class(layout.size())].fetch_add(size, Ordering::Relaxed);
+        // SAFETY: the block is HEADER bytes longer than asked and aligned to 16.
+        unsafe {
+            base.write(slot as u8);
+            base.add(HEADER)
+        }
+    }
+}
+
+unsafe impl GlobalAlloc for Census {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let Some(outer) = outer(layout) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: `outer` has a non-zero size (at least HEADER).
+        unsafe { Self::tagged(System.alloc(outer), layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let Some(outer) = outer(layout) else {
+            return std::ptr::null_mut();
+        };
+        // Through calloc, as without the census: untouched zero pages stay unresident.
+        // SAFETY: `outer` has a non-zero size (at least HEADER).
+        unsafe { Self::tagged(System.alloc_zeroed(outer), layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above with this layout: the header precedes it.
+        unsafe {
+            let base = ptr.sub(HEADER);
+            let slot = usize::from(base.read()).min(NAMES - 1);
+            let size = layout.size() as isize;
+            TABLE.live_bytes[slot].fetch_sub(size, Ordering::Relaxed);
+            TABLE.live_blocks[slot].fetch_sub(1, Ordering::Relaxed);
+            TABLE.bytes_by_size[slot][size_class(layout.size())].fetch_sub(size, Ordering::Relaxed);
+            System.dealloc(base, outer(layout).expect("the layout allocated"));
+        }
+    }
+}
+
+/// Writes the table to the file `SIFT_ALLOC_CENSUS` names every two seconds, on its own
+/// thread; nothing without the variable.
+pub fn start_reporting() {
+    let Some(path) = std::env::var_os("SIFT_ALLOC_CENSUS") else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("sift-alloc-census".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            let mut rows: Vec<(isize, isize, usize)> = (0..NAMES)
+                .map(|slot| {
+                    (
+                        TABLE.live_bytes[slot].load(Ordering::Relaxed),
+                        TABLE.live_blocks[slot].load(Ordering::Relaxed),
+                        slot,
+                    )
+                })
+                .filter(|(bytes, blocks, _)| *bytes != 0 || *blocks != 0)
+                .collect();
+            rows.sort_by_key(|r| std::cmp::Reverse(r.0));
+            let total: isize = rows.iter().map(|r| r.0).sum();
+            let mut text = format!(
+                "live Rust heap by allocating thread: {:.1} MB in all\n\
+                 MB by block size: <64 B, <256 B, <1 KiB, <4 KiB, <64 KiB, <1 MiB, larger\n",
+                total as f64 / 1e6
+            );
+            for (bytes, blocks, slot) in rows {
+                let name = if slot == 0 {
+                    "(unnamed, other, or while naming)".to_string()
+                } else {
+                    String::from_utf8_lossy(&name_at(slot)).into_owned()
+                };
+                let sizes: Vec<String> = TABLE.bytes_by_size[slot]
+                    .iter()
+                    .map(|b| format!("{:.1}", b.load(Ordering::Relaxed) as f64 / 1e6))
+                    .collect();
+                text += &format!(
+                    "{:>10.1} MB {:>10} blocks  {name}  [{}]\n",
+                    bytes as f64 / 1e6,
+                    blocks,
+                    sizes.join(" ")
+                );
+            }
+            let tmp = std::path::Path::new(&path).with_extension("tmp");
+            if std::fs::write(&tmp, text).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        });
+}
