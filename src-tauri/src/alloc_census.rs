@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU8, Ordering};
 /// Thread names told apart at most (later ones count as "other").
 const NAMES: usize = 48;
 const NAME_BYTES: usize = 32;
-/// Room before each block for the tag; 16 keeps every alignment up to 16 intact.
+/// Room before each block for the tag at the least; a block aligned more strictly gets as
+/// much room as its alignment, so that what follows the room keeps it.
 const HEADER: usize = 16;
 /// The tag of a thread whose name is being looked up, or that has none yet.
 const UNTAGGED: u8 = 0;
@@ -123,12 +124,13 @@ fn name_at(slot: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The room before a block of `layout`: a multiple of its alignment, at least HEADER.
+fn room(layout: Layout) -> usize {
+    layout.align().max(HEADER)
+}
+
 fn outer(layout: Layout) -> Option<Layout> {
-    Layout::from_size_align(
-        layout.size().checked_add(HEADER)?,
-        layout.align().max(HEADER),
-    )
-    .ok()
+    Layout::from_size_align(layout.size().checked_add(room(layout))?, room(layout)).ok()
 }
 
 impl Census {
@@ -145,10 +147,11 @@ impl Census {
         TABLE.live_bytes[slot].fetch_add(size, Ordering::Relaxed);
         TABLE.live_blocks[slot].fetch_add(1, Ordering::Relaxed);
         TABLE.bytes_by_size[slot][size_class(layout.size())].fetch_add(size, Ordering::Relaxed);
-        // SAFETY: the block is HEADER bytes longer than asked and aligned to 16.
+        // SAFETY: the block is `room` bytes longer than asked and aligned to `room`, a
+        // multiple of the alignment asked for.
         unsafe {
             base.write(slot as u8);
-            base.add(HEADER)
+            base.add(room(layout))
         }
     }
 }
@@ -158,7 +161,7 @@ unsafe impl GlobalAlloc for Census {
         let Some(outer) = outer(layout) else {
             return std::ptr::null_mut();
         };
-        // SAFETY: `outer` has a non-zero size (at least HEADER).
+        // SAFETY: `outer` has a non-zero size (at least HEADER bytes of room).
         unsafe { Self::tagged(System.alloc(outer), layout) }
     }
 
@@ -167,14 +170,14 @@ unsafe impl GlobalAlloc for Census {
             return std::ptr::null_mut();
         };
         // Through calloc, as without the census: untouched zero pages stay unresident.
-        // SAFETY: `outer` has a non-zero size (at least HEADER).
+        // SAFETY: `outer` has a non-zero size (at least HEADER bytes of room).
         unsafe { Self::tagged(System.alloc_zeroed(outer), layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: `ptr` came from `alloc` above with this layout: the header precedes it.
         unsafe {
-            let base = ptr.sub(HEADER);
+            let base = ptr.sub(room(layout));
             let slot = usize::from(base.read()).min(NAMES - 1);
             let size = layout.size() as isize;
             TABLE.live_bytes[slot].fetch_sub(size, Ordering::Relaxed);
