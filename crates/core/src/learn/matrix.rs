@@ -290,10 +290,7 @@ impl<E: Element> Matrix<E> {
 
     /// Appends a row; the first row of a matrix without a width sets it.
     pub fn push(&mut self, row: &[f32]) -> Result<(), DimensionMismatch> {
-        if self.dim == 0 && self.rows == 0 {
-            self.dim = row.len();
-        }
-        self.check(row)?;
+        self.accept(row.len())?;
         self.block_for_push()
             .extend(row.iter().map(|&x| E::narrow(x)));
         self.rows += 1;
@@ -302,7 +299,7 @@ impl<E: Element> Matrix<E> {
 
     /// Replaces row `i` (copying its block first if a copy of the matrix shares it).
     pub fn set_row(&mut self, i: usize, row: &[f32]) -> Result<(), DimensionMismatch> {
-        self.check(row)?;
+        self.check(row.len())?;
         assert!(i < self.rows, "row {i} of a matrix of {} rows", self.rows);
         let start = (i % E::BLOCK_ROWS) * self.dim;
         let block = Arc::make_mut(&mut self.blocks[i / E::BLOCK_ROWS]);
@@ -315,20 +312,18 @@ impl<E: Element> Matrix<E> {
     /// Appends a row given as little-endian `f32` bytes (how the store keeps vectors),
     /// without an intermediate `Vec`.
     pub fn push_le_bytes(&mut self, bytes: &[u8]) -> Result<(), DimensionMismatch> {
-        let found = bytes.len() / 4;
-        if !bytes.len().is_multiple_of(4) || (self.dim != 0 && found != self.dim) || found == 0 {
+        let found = bytes.len() / f32::BYTES;
+        if !bytes.len().is_multiple_of(f32::BYTES) {
             return Err(DimensionMismatch {
                 expected: self.dim,
                 found,
             });
         }
-        if self.dim == 0 {
-            self.dim = found;
-        }
+        self.accept(found)?;
         self.block_for_push().extend(
             bytes
-                .chunks_exact(4)
-                .map(|c| E::narrow(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+                .chunks_exact(f32::BYTES)
+                .map(|c| E::narrow(<f32 as Element>::read_le(c))),
         );
         self.rows += 1;
         Ok(())
@@ -337,15 +332,7 @@ impl<E: Element> Matrix<E> {
     /// Appends a row of numbers already held as `E` (copying between matrices of one kind
     /// without rounding twice).
     pub fn push_held(&mut self, row: &[E]) -> Result<(), DimensionMismatch> {
-        if self.dim == 0 && self.rows == 0 {
-            self.dim = row.len();
-        }
-        if row.len() != self.dim || row.is_empty() {
-            return Err(DimensionMismatch {
-                expected: self.dim,
-                found: row.len(),
-            });
-        }
+        self.accept(row.len())?;
         self.block_for_push().extend_from_slice(row);
         self.rows += 1;
         Ok(())
@@ -379,11 +366,20 @@ impl<E: Element> Matrix<E> {
         Arc::make_mut(self.blocks.last_mut().expect("a block was just ensured"))
     }
 
-    fn check(&self, row: &[f32]) -> Result<(), DimensionMismatch> {
-        if row.len() != self.dim || row.is_empty() {
+    /// Checks a row of `len` numbers about to be appended; the first row of a matrix
+    /// without a width sets it.
+    fn accept(&mut self, len: usize) -> Result<(), DimensionMismatch> {
+        if self.dim == 0 && self.rows == 0 {
+            self.dim = len;
+        }
+        self.check(len)
+    }
+
+    fn check(&self, len: usize) -> Result<(), DimensionMismatch> {
+        if len != self.dim || len == 0 {
             return Err(DimensionMismatch {
                 expected: self.dim,
-                found: row.len(),
+                found: len,
             });
         }
         Ok(())

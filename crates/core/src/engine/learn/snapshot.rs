@@ -90,8 +90,6 @@ pub(super) struct Snapshot {
     pub(super) clusters: Vec<InterestCluster>,
     /// Indices into the corpus of the liked articles, in the model's order.
     pub(super) liked: Vec<usize>,
-    /// Their vectors, widened once (every recommendation's reason compares against them).
-    pub(super) liked_vectors: Vec<Vec<f32>>,
     /// (score, confidence) per corpus article.
     pub(super) scores: Vec<(f32, f32)>,
     /// Each corpus article's closest interest cluster and its similarity to it.
@@ -686,8 +684,6 @@ impl Engine {
         };
         let liked = rows_rated(Rating::Like);
         let disliked = rows_rated(Rating::Dislike);
-        let liked_vectors: Vec<Vec<f32>> =
-            liked.iter().map(|&i| corpus.vectors.row_vec(i)).collect();
         let fit_span = tracing::info_span!("fit model").entered();
         let rows = |rows: &[usize]| -> Vec<Vec<f32>> {
             rows.iter().map(|&i| corpus.vectors.row_vec(i)).collect()
@@ -698,20 +694,22 @@ impl Engine {
         let model = match previous {
             Some(p) => PreferenceModel::retrain_from(
                 &p.model,
-                liked_vectors.clone(),
+                rows(&liked),
                 rows(&disliked),
                 Regularisation::Auto,
                 context,
             ),
             None => PreferenceModel::train_in_context(
                 corpus.vectors.dim(),
-                liked_vectors.clone(),
+                rows(&liked),
                 rows(&disliked),
                 Regularisation::Auto,
                 context,
             ),
         };
         drop(fit_span);
+        // The liked articles' vectors, as the model holds them (in `liked`'s order).
+        let liked_vectors: Vec<&[f32]> = model.liked().iter().map(Vec::as_slice).collect();
         // Clusters depend on the liked articles only: a dislike or a skip keeps them, and
         // so does a like among many (see RECLUSTER_ALWAYS_BELOW).
         let same_corpus = previous.filter(|p| Arc::ptr_eq(&p.corpus, &corpus));
@@ -724,7 +722,6 @@ impl Engine {
             ),
             None => {
                 let _span = tracing::info_span!("interest clusters").entered();
-                let liked_vectors: Vec<&[f32]> = liked_vectors.iter().map(Vec::as_slice).collect();
                 let liked_leads: Vec<&str> =
                     liked.iter().map(|&i| corpus.articles[i].lead()).collect();
                 let clusters = interest_clusters_against(
@@ -741,14 +738,14 @@ impl Engine {
             let new_clusters = kept_closest.is_none().then_some(clusters.as_slice());
             score_rows(&corpus, &model, new_clusters)
         };
-        let (closest, close_threshold) = match (kept_closest, new_closest) {
-            (Some(kept), _) => kept,
-            (None, closest) => {
+        let (closest, close_threshold) = match kept_closest {
+            Some(kept) => kept,
+            None => {
+                let closest = new_closest;
                 let mut is_liked = vec![false; closest.len()];
                 for &i in &liked {
                     is_liked[i] = true;
                 }
-                let liked_vectors: Vec<&[f32]> = liked_vectors.iter().map(Vec::as_slice).collect();
                 let close_threshold = close_thresholds(
                     &clusters,
                     &liked_vectors,
@@ -767,7 +764,6 @@ impl Engine {
             model,
             clusters,
             liked,
-            liked_vectors,
             scores,
             closest,
             close_threshold,
@@ -1011,14 +1007,14 @@ impl Engine {
 type Closest = Vec<Option<(usize, f32)>>;
 
 /// Every row's score and confidence under `model`, and, when `clusters` are given, the
-/// cluster each row is closest to (empty otherwise): one pass that widens each row once,
-/// split over the cores. At 100,000 articles this is most of an answer's rerank.
+/// cluster each row is closest to (all `None` otherwise): one pass that widens each row
+/// once, split over the cores. At 100,000 articles this is most of an answer's rerank.
 fn score_rows(
     corpus: &Corpus,
     model: &PreferenceModel,
     clusters: Option<&[InterestCluster]>,
 ) -> (Vec<(f32, f32)>, Closest) {
-    let rows = parallel::map_ranges(corpus.vectors.len(), |range| {
+    parallel::map_ranges(corpus.vectors.len(), |range| {
         let mut buf = Vec::new();
         range
             .map(|i| {
@@ -1030,16 +1026,9 @@ fn score_rows(
                 )
             })
             .collect()
-    });
-    let (scores, closest): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    (
-        scores,
-        if clusters.is_some() {
-            closest
-        } else {
-            Vec::new()
-        },
-    )
+    })
+    .into_iter()
+    .unzip()
 }
 
 /// Whether `previous`'s interest clusters still serve the liked articles `liked` (corpus
@@ -1081,7 +1070,7 @@ impl Snapshot {
     pub(super) fn liked_titles(&self) -> Vec<(&str, &[f32])> {
         self.liked
             .iter()
-            .zip(&self.liked_vectors)
+            .zip(self.model.liked())
             .map(|(&i, v)| (self.corpus.articles[i].title(), v.as_slice()))
             .collect()
     }
