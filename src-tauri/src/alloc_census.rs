@@ -4,8 +4,10 @@
 //! counts inside the process instead.
 //!
 //! Every Rust allocation gets a 16-byte header naming the thread that made it (by its
-//! name: `tokio-runtime-worker`, `sift-heap-release`, `main`, ...), and a table keeps the
-//! live bytes per name. With `SIFT_ALLOC_CENSUS=FILE` set, the table is written to FILE
+//! name: `tokio-runtime-worker`, `sift-heap-release`, `main`, ...) and the work it was
+//! doing: the innermost of Sift's tracing spans entered on that thread (`snapshot`, `embed
+//! queued`, ...; [`Scopes`] follows them) or the window command it was running
+//! ([`Scope`], entered by `commands::blocking`). A table keeps the live bytes per name. With `SIFT_ALLOC_CENSUS=FILE` set, the table is written to FILE
 //! every two seconds (live bytes and allocations per thread name, largest first), for a
 //! benchmark's settled hook to copy. Memory freed on another thread is taken off the
 //! allocating thread's count, so a row says who made what is still live.
@@ -17,9 +19,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU8, Ordering};
 
-/// Thread names told apart at most (later ones count as "other").
-const NAMES: usize = 48;
-const NAME_BYTES: usize = 32;
+/// Thread and scope names told apart at most (later ones count as "other").
+const NAMES: usize = 160;
+const NAME_BYTES: usize = 80;
+/// Nested scopes followed per thread (deeper ones count as their parent).
+const DEPTH: usize = 16;
 /// Room before each block for the tag at the least; a block aligned more strictly gets as
 /// much room as its alignment, so that what follows the room keeps it.
 const HEADER: usize = 16;
@@ -69,6 +73,92 @@ static TABLE: Table = Table {
 
 thread_local! {
     static TAG: Cell<u8> = const { Cell::new(UNTAGGED) };
+    /// The scopes entered on this thread, innermost last (`SCOPE_DEPTH` of them).
+    static SCOPES: Cell<[&'static str; DEPTH]> = const { Cell::new([""; DEPTH]) };
+    static SCOPE_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts what this thread allocates under `name` until [`leave_scope`].
+fn enter_scope(name: &'static str) {
+    let depth = SCOPE_DEPTH.get();
+    if depth < DEPTH {
+        let mut scopes = SCOPES.get();
+        scopes[depth] = name;
+        SCOPES.set(scopes);
+    }
+    SCOPE_DEPTH.set(depth + 1);
+    TAG.set(UNTAGGED);
+}
+
+fn leave_scope() {
+    SCOPE_DEPTH.set(SCOPE_DEPTH.get().saturating_sub(1));
+    TAG.set(UNTAGGED);
+}
+
+fn current_scope() -> &'static str {
+    match SCOPE_DEPTH.try_with(Cell::get).unwrap_or(0) {
+        0 => "",
+        depth => SCOPES
+            .try_with(|s| s.get()[depth.min(DEPTH) - 1])
+            .unwrap_or(""),
+    }
+}
+
+/// Names a command's work by its closure's type (`sift_app_lib::commands::recommend::
+/// {{closure}}::{{closure}}` → `commands::recommend`).
+fn short_scope(type_name: &'static str) -> &'static str {
+    let name = type_name.split("::{{closure}}").next().unwrap_or(type_name);
+    name.strip_prefix("sift_app_lib::").unwrap_or(name)
+}
+
+/// What a window command allocates while this lives counts under the command's name.
+pub struct Scope(());
+
+impl Scope {
+    /// `F` is the command's work: its type names the command.
+    pub fn of<F>() -> Self {
+        enter_scope(short_scope(std::any::type_name::<F>()));
+        Self(())
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        leave_scope();
+    }
+}
+
+/// A tracing subscriber that only follows which of Sift's spans each thread is in, for the
+/// census: installed instead of `SIFT_TRACE`'s span log when the census runs. A span's id
+/// is its callsite's static metadata, so entering one allocates nothing.
+pub struct Scopes;
+
+impl tracing::Subscriber for Scopes {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.is_span() && metadata.target().starts_with("sift")
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let metadata: &'static tracing::Metadata<'static> = span.metadata();
+        tracing::span::Id::from_u64(metadata as *const _ as u64)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, span: &tracing::span::Id) {
+        // SAFETY: every id this subscriber hands out is the address of a callsite's
+        // `&'static Metadata` (new_span above).
+        let metadata = unsafe { &*(span.into_u64() as *const tracing::Metadata<'static>) };
+        enter_scope(metadata.name());
+    }
+
+    fn exit(&self, _: &tracing::span::Id) {
+        leave_scope();
+    }
 }
 
 /// This thread's slot in the table (0, "unnamed or other", while it is being found).
@@ -80,8 +170,24 @@ fn tag() -> usize {
             let _ = TAG.try_with(|t| t.set(BUSY));
             // May allocate (the thread's handle): those allocations see BUSY and count as 0.
             let thread = std::thread::current();
-            let name = thread.name().unwrap_or("unnamed");
-            let slot = slot_for(name.as_bytes());
+            let thread_name = thread.name().unwrap_or("unnamed");
+            // "thread / scope" in a buffer on the stack: allocating here would recurse.
+            let mut name = [0u8; NAME_BYTES];
+            let mut len = 0;
+            let scope = current_scope();
+            let parts: [&[u8]; 3] = if scope.is_empty() {
+                [thread_name.as_bytes(), b"", b""]
+            } else {
+                [thread_name.as_bytes(), b" / ", scope.as_bytes()]
+            };
+            for byte in parts.iter().flat_map(|p| p.iter()) {
+                if len == NAME_BYTES {
+                    break;
+                }
+                name[len] = *byte;
+                len += 1;
+            }
+            let slot = slot_for(&name[..len]);
             let _ = TAG.try_with(|t| t.set(slot as u8));
             slot
         }
@@ -211,7 +317,7 @@ pub fn start_reporting() {
             rows.sort_by_key(|r| std::cmp::Reverse(r.0));
             let total: isize = rows.iter().map(|r| r.0).sum();
             let mut text = format!(
-                "live Rust heap by allocating thread: {:.1} MB in all\n\
+                "live Rust heap by allocating thread / scope: {:.1} MB in all\n\
                  MB by block size: <64 B, <256 B, <1 KiB, <4 KiB, <64 KiB, <1 MiB, larger\n",
                 total as f64 / 1e6
             );

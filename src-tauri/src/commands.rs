@@ -395,9 +395,18 @@ pub async fn set_full_text(
 /// Store reads and writes, training, clustering and projecting take real time: run them
 /// on Tauri's blocking pool, so neither the main thread (the window) nor the async workers
 /// (IPC and events) wait for them.
-pub(crate) async fn blocking<T: Send + 'static, E: Into<CommandError> + Send + 'static>(
-    work: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> CommandResult<T> {
+pub(crate) async fn blocking<T, E, F>(work: F) -> CommandResult<T>
+where
+    T: Send + 'static,
+    E: Into<CommandError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+{
+    // The alloc-census diagnostic counts what the work allocates under the command's name.
+    #[cfg(feature = "alloc-census")]
+    let work = move || {
+        let _scope = crate::alloc_census::Scope::of::<F>();
+        work()
+    };
     tauri::async_runtime::spawn_blocking(work)
         .await
         .map_err(|e| CommandError::new(ErrorKind::Internal, format!("the work stopped: {e}")))?

@@ -96,7 +96,11 @@ pub fn run() {
     sift_core::heap::tune_allocator();
     sift_core::trace::install_from_env();
     #[cfg(feature = "alloc-census")]
-    alloc_census::start_reporting();
+    if std::env::var_os("SIFT_ALLOC_CENSUS").is_some() {
+        // Without SIFT_TRACE's span log: which span each thread is in names its allocations.
+        let _ = tracing::subscriber::set_global_default(alloc_census::Scopes);
+        alloc_census::start_reporting();
+    }
     if std::env::var_os(sift_core::heap::ARENAS_ENV).is_none() {
         std::env::set_var(
             sift_core::heap::ARENAS_ENV,

@@ -217,6 +217,7 @@ impl Engine {
         let engine = self.clone();
         tokio::task::spawn_blocking(move || {
             let _one_at_a_time = one_at_a_time;
+            let _span = tracing::info_span!("embed queued").entered();
             let run =
                 engine.embed_pending(|done, total| events(IngestEvent::Embedded { done, total }));
             // The queue is empty and nothing is owed: the model's session (~170 MB) goes
@@ -438,7 +439,11 @@ async fn store_blocking<T: Send + 'static>(
     work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 ) -> std::result::Result<T, String> {
     let store = store.clone();
-    match tokio::task::spawn_blocking(move || work(&store)).await {
+    let work = move || {
+        let _span = tracing::info_span!("store feed update").entered();
+        work(&store)
+    };
+    match tokio::task::spawn_blocking(work).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(e.to_string()),
         Err(e) => Err(format!("storing failed unexpectedly: {e}")),

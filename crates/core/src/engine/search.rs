@@ -176,6 +176,7 @@ impl Engine {
     /// [`Engine::update_search_index`] for writers whose own work must not fail because the
     /// index could not follow (it catches up when next opened): the failure is logged.
     pub(crate) fn reindex_quietly(&self, changed: &[ArticleId]) {
+        let _span = tracing::info_span!("reindex").entered();
         if let Err(e) = self.update_search_index(changed) {
             tracing::warn!("the search index could not follow a change: {e}");
             // Reopening reconciles it with the store.

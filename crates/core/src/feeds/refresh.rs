@@ -122,6 +122,7 @@ async fn fetch_one(fetcher: &Fetcher, mut feed: FeedRecord) -> FeedUpdate {
             // Parsing and sanitizing are CPU work: keep them off the async workers.
             let feed_url = feed.url.clone();
             tokio::task::spawn_blocking(move || {
+                let _span = tracing::info_span!("parse feed").entered();
                 let base = fetched.final_url.clone();
                 parse_feed(&fetched.body, &base).map(|parsed| {
                     let articles: Vec<_> = parsed.entries.iter().map(prepare_article).collect();
