@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -57,6 +57,35 @@ describe("starting Sift", { timeout: 120_000 }, () => {
     } finally {
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  it("runs with glibc's per-thread caches off, and so do its WebKit processes", async () => {
+    const app = await launchApp();
+    try {
+      // The app and the WebKit processes it started: those whose environment names this
+      // store (the test's driver processes do too, and are left out).
+      const appProcess = /^(sift-app|WebKitWebProces|WebKitNetworkPr)/;
+      const ours = [];
+      for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+          if (!environ.includes(`SIFT_DATA_DIR=${app.dataDir}`)) continue;
+          const comm = readFileSync(`/proc/${entry}/comm`, "utf8").trim();
+          if (!appProcess.test(comm)) continue;
+          ours.push({ comm, tunables: environ.find((v) => v.startsWith("GLIBC_TUNABLES=")) });
+        } catch {
+          // Gone, or not ours to read.
+        }
+      }
+      const names = ours.map((p) => p.comm);
+      assert.ok(names.includes("sift-app"), `the app among ${names}`);
+      assert.ok(names.some((n) => n.startsWith("WebKitWebProces")), `a web process among ${names}`);
+      for (const p of ours) {
+        assert.match(p.tunables ?? "", /(^|[=:])glibc\.malloc\.tcache_count=0(:|$)/, `${p.comm}: ${p.tunables}`);
+      }
+    } finally {
+      await app.stop();
     }
   });
 });

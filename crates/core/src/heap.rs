@@ -10,6 +10,11 @@
 //! a laptop's few cores, and the freed pages of every arena go back to the system after
 //! large jobs ([`release_freed_memory`]).
 //!
+//! Threads also keep freed small blocks for themselves (glibc's per-thread caches), which
+//! keeps their pages from going back; the app turns those caches off for itself and its
+//! WebKit processes ([`run_again_without_thread_cache`]), the CLI, whose process ends
+//! anyway, does not.
+//!
 //! Process-wide by nature: each face calls [`tune_allocator`] first thing in `main`.
 
 /// Heaps glibc may create (its default is 8 per core).
@@ -44,6 +49,62 @@ pub fn tune_allocator() {
     }
 }
 
+/// The environment variable through which glibc takes its tunables. It reads them only when
+/// a process starts, so a process sets them for the processes it starts, or for itself by
+/// running itself again ([`run_again_without_thread_cache`]).
+pub const TUNABLES_ENV: &str = "GLIBC_TUNABLES";
+
+/// The tunable that turns glibc's per-thread caches of freed blocks off. Each thread keeps
+/// up to 7 freed blocks of each of 64 small sizes for its own next allocations; to the heap
+/// they are in use, so no page holding one goes back to the system, and a long-lived app
+/// has dozens of threads (the async runtime's, sled's, tantivy's, WebKit's). Measured with
+/// the release app importing 10,000 summaries (`scripts/bench/app-import.mjs`, docs/
+/// BENCHMARKS.md, session 11), sift-app settled at 172–185 MB PSS over four runs with the
+/// caches off (median 178) against 185–188 with them (median 186), the whole app ~10 MB
+/// lighter, views as fast.
+pub const NO_THREAD_CACHE: &str = "glibc.malloc.tcache_count=0";
+
+/// `current` (the tunables' variable, if set) with the per-thread caches turned off; `None`
+/// when nothing is to change: they are off already, or whoever started us chose a count.
+pub fn tunables_without_thread_cache(current: Option<&str>) -> Option<String> {
+    const KEY: &str = "glibc.malloc.tcache_count=";
+    match current.map(str::trim) {
+        None | Some("") => Some(NO_THREAD_CACHE.to_string()),
+        Some(tunables) if tunables.split(':').any(|t| t.starts_with(KEY)) => None,
+        Some(tunables) => Some(format!("{tunables}:{NO_THREAD_CACHE}")),
+    }
+}
+
+/// Runs this program again, in this same process (`exec`), with glibc's per-thread caches
+/// off ([`NO_THREAD_CACHE`]) unless they already are: does not return then. Returns when
+/// nothing was to change, on other platforms, or when running again failed (said on stderr;
+/// the program goes on with the caches, only holding more memory). Call first thing in
+/// `main`, before any thread starts. Processes started afterwards inherit the setting.
+pub fn run_again_without_thread_cache() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt;
+        let current = std::env::var(TUNABLES_ENV).ok();
+        let Some(tunables) = tunables_without_thread_cache(current.as_deref()) else {
+            return;
+        };
+        let program = match std::env::current_exe() {
+            Ok(program) => program,
+            Err(e) => {
+                eprintln!("sift: could not find this program to run it again: {e}");
+                return;
+            }
+        };
+        let mut args = std::env::args_os();
+        let mut again = std::process::Command::new(&program);
+        if let Some(name) = args.next() {
+            again.arg0(name);
+        }
+        let e = again.args(args).env(TUNABLES_ENV, tunables).exec();
+        eprintln!("sift: could not run {} again: {e}", program.display());
+    }
+}
+
 /// Hands the free pages of every heap back to the system (glibc keeps them otherwise):
 /// after a large job, so the process returns near its idle size.
 pub fn release_freed_memory() {
@@ -56,5 +117,36 @@ pub fn release_freed_memory() {
         unsafe {
             malloc_trim(0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thread_caches_are_turned_off_once_and_a_chosen_count_is_kept() {
+        assert_eq!(
+            tunables_without_thread_cache(None).as_deref(),
+            Some(NO_THREAD_CACHE)
+        );
+        assert_eq!(
+            tunables_without_thread_cache(Some(" ")).as_deref(),
+            Some(NO_THREAD_CACHE)
+        );
+        // Other tunables stay, in front.
+        assert_eq!(
+            tunables_without_thread_cache(Some("glibc.malloc.arena_max=2")).as_deref(),
+            Some("glibc.malloc.arena_max=2:glibc.malloc.tcache_count=0")
+        );
+        // Off already (the second start), or a count someone chose: nothing to change, so
+        // the program is not run again.
+        assert_eq!(tunables_without_thread_cache(Some(NO_THREAD_CACHE)), None);
+        assert_eq!(
+            tunables_without_thread_cache(Some(
+                "glibc.malloc.tcache_count=3:glibc.malloc.arena_max=1"
+            )),
+            None
+        );
     }
 }
