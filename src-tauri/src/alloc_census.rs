@@ -200,7 +200,7 @@ fn slot_for(name: &[u8]) -> usize {
     let name = &name[..name.len().min(NAME_BYTES)];
     for slot in 1..NAMES {
         if TABLE.used[slot].load(Ordering::Acquire) {
-            if name_at(slot) == name {
+            if holds(slot, name) {
                 return slot;
             }
             continue;
@@ -215,13 +215,26 @@ fn slot_for(name: &[u8]) -> usize {
             }
             return slot;
         }
-        if name_at(slot) == name {
+        if holds(slot, name) {
             return slot;
         }
     }
     0
 }
 
+/// Whether `slot` is named `name`, compared in place: this runs inside the allocator,
+/// after every scope a thread enters or leaves, so it must not allocate.
+fn holds(slot: usize, name: &[u8]) -> bool {
+    let stored = &TABLE.names[slot];
+    name.iter()
+        .zip(stored)
+        .all(|(b, s)| s.load(Ordering::Relaxed) == *b)
+        && stored
+            .get(name.len())
+            .is_none_or(|s| s.load(Ordering::Relaxed) == 0)
+}
+
+/// The name of `slot`, for the report.
 fn name_at(slot: usize) -> Vec<u8> {
     TABLE.names[slot]
         .iter()

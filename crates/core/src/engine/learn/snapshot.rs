@@ -741,21 +741,20 @@ impl Engine {
         let (closest, close_threshold) = match kept_closest {
             Some(kept) => kept,
             None => {
-                let closest = new_closest;
-                let mut is_liked = vec![false; closest.len()];
+                let mut is_liked = vec![false; new_closest.len()];
                 for &i in &liked {
                     is_liked[i] = true;
                 }
                 let close_threshold = close_thresholds(
                     &clusters,
                     &liked_vectors,
-                    closest
+                    new_closest
                         .iter()
                         .zip(&is_liked)
                         .filter(|(_, &liked)| !liked)
                         .filter_map(|(closest, _)| closest.map(|(_, sim)| sim)),
                 );
-                (closest, close_threshold)
+                (new_closest, close_threshold)
             }
         };
         Ok(Snapshot {
