@@ -309,22 +309,25 @@ impl<E: Element> Matrix<E> {
         Ok(())
     }
 
-    /// Appends a row given as little-endian `f32` bytes (how the store keeps vectors),
-    /// without an intermediate `Vec`.
-    pub fn push_le_bytes(&mut self, bytes: &[u8]) -> Result<(), DimensionMismatch> {
-        let found = bytes.len() / f32::BYTES;
-        if !bytes.len().is_multiple_of(f32::BYTES) {
+    /// Appends a row given as the little-endian bytes of numbers of kind `S` (how the store
+    /// keeps vectors: binary16, or `f32` in older stores), without an intermediate `Vec`.
+    /// Binary16 into a binary16 matrix is copied exactly (widening then narrowing a binary16
+    /// gives it back).
+    pub fn push_le_bytes<S: Element>(&mut self, bytes: &[u8]) -> Result<(), DimensionMismatch> {
+        let found = bytes.len() / S::BYTES;
+        if !bytes.len().is_multiple_of(S::BYTES) {
             return Err(DimensionMismatch {
                 expected: self.dim,
                 found,
             });
         }
         self.accept(found)?;
-        self.block_for_push().extend(
-            bytes
-                .chunks_exact(f32::BYTES)
-                .map(|c| E::narrow(<f32 as Element>::read_le(c))),
-        );
+        self.block_for_push()
+            .extend(bytes.chunks_exact(S::BYTES).map(|c| {
+                let mut wide = [0.0];
+                S::widen(&[S::read_le(c)], &mut wide);
+                E::narrow(wide[0])
+            }));
         self.rows += 1;
         Ok(())
     }
@@ -422,7 +425,7 @@ mod tests {
         assert_eq!(m.rows().count(), 0);
         m.push(&[1.0, 2.0]).unwrap();
         let bytes: Vec<u8> = [3.0f32, 4.0].iter().flat_map(|x| x.to_le_bytes()).collect();
-        m.push_le_bytes(&bytes).unwrap();
+        m.push_le_bytes::<f32>(&bytes).unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m.row(1), &[3.0, 4.0]);
         assert_eq!(
@@ -432,9 +435,16 @@ mod tests {
                 found: 1
             })
         );
-        assert!(m.push_le_bytes(&[0u8; 5]).is_err());
+        assert!(m.push_le_bytes::<f32>(&[0u8; 5]).is_err());
         m.set_row(0, &[5.0, 6.0]).unwrap();
         assert_eq!(m.row_refs(), vec![&[5.0, 6.0][..], &[3.0, 4.0][..]]);
+        let halves: Vec<u8> = [0.5f32, -0.25]
+            .iter()
+            .flat_map(|&x| Half::from_f32(x).to_bits().to_le_bytes())
+            .collect();
+        m.push_le_bytes::<Half>(&halves).unwrap();
+        assert_eq!(m.row(2), &[0.5, -0.25]);
+        assert!(m.push_le_bytes::<Half>(&halves[..3]).is_err());
     }
 
     fn numbered(rows: usize) -> Matrix {
@@ -515,7 +525,7 @@ mod tests {
             .iter()
             .flat_map(|x| x.to_le_bytes())
             .collect();
-        m.push_le_bytes(&bytes).unwrap();
+        m.push_le_bytes::<f32>(&bytes).unwrap();
         m.set_row(0, &[3.0, 4.0, 5.0]).unwrap();
         assert_eq!(m.row_vec(rows), vec![0.5, 0.25, 2.0]);
         assert_eq!(m.row_vec(0), vec![3.0, 4.0, 5.0]);

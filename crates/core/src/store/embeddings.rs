@@ -1,8 +1,13 @@
 //! The `embeddings` tree: a cache of vectors keyed by model id and the article text's content
 //! hash, so unchanged text is never embedded twice and a new model never reads old vectors.
 //!
-//! Unlike the other trees the value is raw little-endian f32s, not JSON: it is a cache that
-//! can always be recomputed, and there can be hundreds of thousands of them.
+//! Unlike the other trees the value is raw little-endian numbers, not JSON: it is a cache
+//! that can always be recomputed, and there can be hundreds of thousands of them. Sift writes
+//! binary16 ([`Half`]), the precision the learner holds vectors in anyway; stores written
+//! before keep f32 values, which read as well ([`StoredVector`]). Half the bytes matter
+//! beyond the disk: sled keeps the pages it wrote in memory (its eviction does not start
+//! until each of its 256 shards has queued 64 accesses), so after an import of 10,000
+//! articles the app held ~12 MB of written vectors, now half that.
 //!
 //! Only an [`Embedding`] (the model's length, finite numbers) is ever written, and on the way
 //! out a stored value that is not one (an older Sift, a bug, a hand-edited store) reads as
@@ -10,6 +15,7 @@
 //! arithmetic assumes equal lengths.
 
 use super::{Store, StoreError};
+use crate::learn::half::Half;
 
 /// A vector as the store keeps it: exactly as long as its model's vectors, every number
 /// finite. Only [`Embedding::new`] makes one.
@@ -50,18 +56,72 @@ impl Embedding {
         self.0.len()
     }
 
-    pub(super) fn to_le_bytes(&self) -> Vec<u8> {
-        self.0.iter().flat_map(|x| x.to_le_bytes()).collect()
+    /// The bytes the store keeps: each number rounded to binary16, little-endian.
+    pub(super) fn to_stored_bytes(&self) -> Vec<u8> {
+        self.0
+            .iter()
+            .flat_map(|&x| Half::from_f32(x).to_bits().to_le_bytes())
+            .collect()
     }
 }
 
-/// Whether `bytes` are a stored [`Embedding`] of `dim` numbers.
-fn is_valid(bytes: &[u8], dim: usize) -> bool {
-    dim > 0
-        && bytes.len() == dim * 4
-        && bytes
-            .chunks_exact(4)
-            .all(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite())
+/// A valid stored vector's raw bytes, in the form they were written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StoredVector<'a> {
+    /// Little-endian binary16, as Sift writes vectors.
+    Half(&'a [u8]),
+    /// Little-endian f32, as stores written before binary16 keep them.
+    Single(&'a [u8]),
+}
+
+impl<'a> StoredVector<'a> {
+    /// `bytes` as a stored vector of `dim` numbers, if they are one: the length of either
+    /// form, every number finite.
+    fn parse(bytes: &'a [u8], dim: usize) -> Option<Self> {
+        let vector = match bytes.len() {
+            _ if dim == 0 => return None,
+            n if n == dim * 2 => Self::Half(bytes),
+            n if n == dim * 4 => Self::Single(bytes),
+            _ => return None,
+        };
+        let mut finite = true;
+        vector.for_each_value(|x| finite &= x.is_finite());
+        finite.then_some(vector)
+    }
+
+    /// Calls `f` with each number, in order.
+    pub fn for_each_value(self, mut f: impl FnMut(f32)) {
+        match self {
+            Self::Half(bytes) => bytes
+                .chunks_exact(2)
+                .for_each(|c| f(Half::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32())),
+            Self::Single(bytes) => bytes
+                .chunks_exact(4)
+                .for_each(|c| f(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+        }
+    }
+
+    fn to_vec(self) -> Vec<f32> {
+        let mut values = Vec::with_capacity(match self {
+            Self::Half(b) => b.len() / 2,
+            Self::Single(b) => b.len() / 4,
+        });
+        self.for_each_value(|x| values.push(x));
+        values
+    }
+
+    /// Whether this is `vector` as Sift would store it now (an f32 vector of an older store
+    /// counts as the same once rounded).
+    fn holds(self, vector: &Embedding) -> bool {
+        let mut values = vector.as_slice().iter();
+        let mut same = true;
+        self.for_each_value(|x| {
+            same &= values
+                .next()
+                .is_some_and(|&v| Half::from_f32(x).to_bits() == Half::from_f32(v).to_bits())
+        });
+        same && values.next().is_none()
+    }
 }
 
 pub(super) fn key(model_id: &str, content_hash: &str) -> Vec<u8> {
@@ -90,15 +150,9 @@ impl Store {
         model_id: &str,
         vectors: impl IntoIterator<Item = (&'a str, &'a Embedding)>,
     ) -> Result<(), StoreError> {
-        let written: Vec<(Vec<u8>, Vec<u8>, usize)> = vectors
+        let written: Vec<(Vec<u8>, &Embedding)> = vectors
             .into_iter()
-            .map(|(content_hash, vector)| {
-                (
-                    key(model_id, content_hash),
-                    vector.to_le_bytes(),
-                    vector.dim(),
-                )
-            })
+            .map(|(content_hash, vector)| (key(model_id, content_hash), vector))
             .collect();
         if written.is_empty() {
             return Ok(());
@@ -107,16 +161,15 @@ impl Store {
             let live = self.live();
             change.vectors = true;
             let mut batch = sled::Batch::default();
-            for (key, bytes, dim) in written {
+            for (key, vector) in written {
                 // A valid vector replaced by another: rows derived from the old one cannot
                 // be found by article (vectors are keyed by text), so the change is not
                 // described.
-                let replaced = live
-                    .embeddings
-                    .get(&key)?
-                    .is_some_and(|old| is_valid(&old, dim) && old.as_ref() != bytes.as_slice());
+                let replaced = live.embeddings.get(&key)?.is_some_and(|old| {
+                    StoredVector::parse(&old, vector.dim()).is_some_and(|old| !old.holds(vector))
+                });
                 change.unknown |= replaced;
-                batch.insert(key, bytes);
+                batch.insert(key, vector.to_stored_bytes());
             }
             live.embeddings.apply_batch(batch)?;
             Ok(())
@@ -130,32 +183,25 @@ impl Store {
         content_hash: &str,
         dim: usize,
     ) -> Result<Option<Embedding>, StoreError> {
-        self.with_embedding_bytes(model_id, content_hash, dim, |bytes| {
-            Embedding(
-                bytes
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            )
+        self.with_stored_vector(model_id, content_hash, dim, |vector| {
+            Embedding(vector.to_vec())
         })
     }
 
-    /// Calls `read` with a valid stored vector's raw little-endian bytes (`dim` × 4 of them,
-    /// all finite), without copying them into a `Vec` first (loading a whole corpus into one
-    /// matrix reads 100,000 of them). `None` when there is no valid vector.
-    pub fn with_embedding_bytes<R>(
+    /// Calls `read` with a valid stored vector of `dim` numbers as the store keeps it,
+    /// without copying it into a `Vec` first (loading a whole corpus into one matrix reads
+    /// 100,000 of them). `None` when there is no valid vector.
+    pub fn with_stored_vector<R>(
         &self,
         model_id: &str,
         content_hash: &str,
         dim: usize,
-        read: impl FnOnce(&[u8]) -> R,
+        read: impl FnOnce(StoredVector<'_>) -> R,
     ) -> Result<Option<R>, StoreError> {
-        Ok(self
-            .live()
-            .embeddings
-            .get(key(model_id, content_hash))?
-            .filter(|bytes| is_valid(bytes, dim))
-            .map(|bytes| read(&bytes)))
+        let Some(bytes) = self.live().embeddings.get(key(model_id, content_hash))? else {
+            return Ok(None);
+        };
+        Ok(StoredVector::parse(&bytes, dim).map(read))
     }
 
     /// Whether a valid vector of `dim` numbers is stored.
@@ -166,7 +212,7 @@ impl Store {
         dim: usize,
     ) -> Result<bool, StoreError> {
         Ok(self
-            .with_embedding_bytes(model_id, content_hash, dim, |_| ())?
+            .with_stored_vector(model_id, content_hash, dim, |_| ())?
             .is_some())
     }
 }
@@ -208,6 +254,47 @@ mod tests {
     }
 
     #[test]
+    fn vectors_are_kept_in_binary16_and_older_f32_ones_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        // 0.1 has no exact binary16: what comes back is its nearest, as the learner holds it.
+        let v = Embedding::new(vec![0.1, -0.7, 0.25], 3).unwrap();
+        store.put_embedding("m", "h", &v).unwrap();
+        let raw = store.live().embeddings.get(key("m", "h")).unwrap().unwrap();
+        assert_eq!(raw.len(), 3 * 2, "two bytes a number");
+        let back = store.get_embedding("m", "h", 3).unwrap().unwrap();
+        let rounded: Vec<f32> = v
+            .as_slice()
+            .iter()
+            .map(|&x| crate::learn::half::round_trip(x))
+            .collect();
+        assert_eq!(back.as_slice(), rounded.as_slice());
+        assert!((back.as_slice()[0] - 0.1).abs() < 1e-4);
+
+        // A store written before binary16 keeps f32 values: they read exactly.
+        let single: Vec<u8> = v.as_slice().iter().flat_map(|x| x.to_le_bytes()).collect();
+        store
+            .live()
+            .embeddings
+            .insert(key("m", "old"), single)
+            .unwrap();
+        assert_eq!(store.get_embedding("m", "old", 3).unwrap(), Some(v.clone()));
+
+        // Writing the same vector over an old f32 copy is no change the learner must
+        // rebuild for; a different one is.
+        // (A change the log cannot describe makes `corpus_changes` answer `None`.)
+        let changes_of = |write: &dyn Fn()| {
+            let before = store.corpus_generation().unwrap();
+            write();
+            let after = store.corpus_generation().unwrap();
+            store.corpus_changes(before, after).unwrap()
+        };
+        assert!(changes_of(&|| store.put_embedding("m", "old", &v).unwrap()).is_some());
+        let other = Embedding::new(vec![0.1, -0.7, 0.5], 3).unwrap();
+        assert!(changes_of(&|| store.put_embedding("m", "old", &other).unwrap()).is_none());
+    }
+
+    #[test]
     fn only_vectors_of_the_right_length_and_finite_numbers_exist() {
         assert_eq!(
             Embedding::new(vec![1.0; 3], 4),
@@ -241,14 +328,18 @@ mod tests {
                 store.get_embedding("m", "h", 3).unwrap(),
                 store.has_embedding("m", "h", 3).unwrap(),
                 store
-                    .with_embedding_bytes("m", "h", 3, |b| b.len())
+                    .with_stored_vector("m", "h", 3, |v| match v {
+                        StoredVector::Half(b) | StoredVector::Single(b) => b.len(),
+                    })
                     .unwrap(),
             )
         };
         // As an older Sift or a bad import could have left them: three numbers and a byte,
-        // two numbers, a NaN.
+        // two numbers (f32), two numbers (binary16), a NaN, a binary16 infinity.
         assert_eq!(read(vec![0u8; 13]), (None, false, None));
         assert_eq!(read(vec![0u8; 8]), (None, false, None));
+        assert_eq!(read(vec![0u8; 4]), (None, false, None));
+        assert_eq!(read(vec![0, 0, 0, 0, 0x00, 0x7c]), (None, false, None));
         let nan: Vec<u8> = [f32::NAN, 0.0, 0.0]
             .iter()
             .flat_map(|x| x.to_le_bytes())

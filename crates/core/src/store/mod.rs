@@ -25,7 +25,7 @@ mod settings;
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
 pub use compact::CompactOutcome;
 pub(crate) use dates::listing_date;
-pub use embeddings::{Embedding, EmbeddingError};
+pub use embeddings::{Embedding, EmbeddingError, StoredVector};
 pub use icons::StoredIcon;
 pub use learner::CorpusChanges;
 pub use map_layout::StoredMapLayout;

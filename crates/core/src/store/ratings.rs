@@ -94,7 +94,9 @@ impl Store {
         let vectors: Vec<(Vec<u8>, Vec<u8>)> = import
             .embeddings
             .iter()
-            .map(|(model_id, hash, v)| (super::embeddings::key(model_id, hash), v.to_le_bytes()))
+            .map(|(model_id, hash, v)| {
+                (super::embeddings::key(model_id, hash), v.to_stored_bytes())
+            })
             .collect();
         let settings = import
             .settings

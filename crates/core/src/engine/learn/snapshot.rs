@@ -30,6 +30,7 @@ use crate::learn::half::Half;
 use crate::learn::matrix::{Matrix, RowSource};
 use crate::learn::parallel;
 use crate::learn::{CorpusContext, InterestCluster, PreferenceModel, Regularisation};
+use crate::store::StoredVector;
 
 /// Regions and word statistics are recomputed when the corpus size differs from the size they
 /// were computed at by more than this fraction.
@@ -620,11 +621,12 @@ impl Engine {
         corpus.articles.reserve(metas.len());
         for a in metas {
             let id = a.id;
-            let fits =
-                self.store
-                    .with_embedding_bytes(model_id, &a.content_hash, dim, |bytes| {
-                        corpus.vectors.push_le_bytes(bytes)
-                    })?;
+            let fits = self
+                .store
+                .with_stored_vector(model_id, &a.content_hash, dim, |stored| match stored {
+                    StoredVector::Half(bytes) => corpus.vectors.push_le_bytes::<Half>(bytes),
+                    StoredVector::Single(bytes) => corpus.vectors.push_le_bytes::<f32>(bytes),
+                })?;
             match fits {
                 None => {
                     pending.push(id); // not embedded yet
