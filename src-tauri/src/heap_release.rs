@@ -10,7 +10,10 @@
 //! 175 MB of anonymous memory.
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::engine_slot::EngineSlot;
 
 /// How long the app must have asked nothing before freed memory goes back: long enough that
 /// a burst of commands (a view's reload asks several) ends first, short enough that memory
@@ -25,9 +28,15 @@ pub struct QuietRelease {
 }
 
 impl QuietRelease {
-    /// The app's releaser: `sift_core::heap::release_freed_memory` after [`QUIET`].
-    pub fn start_for_app() -> Self {
-        Self::start(QUIET, sift_core::heap::release_freed_memory)
+    /// The app's releaser, after [`QUIET`]: the engine (once open) lets go of what only
+    /// its writes need, then `sift_core::heap::release_freed_memory` hands back the pages.
+    pub fn start_for_app(engine: Arc<EngineSlot>) -> Self {
+        Self::start(QUIET, move || {
+            if let Some(engine) = engine.now() {
+                engine.close_search_writer();
+            }
+            sift_core::heap::release_freed_memory();
+        })
     }
 
     /// Starts the thread that calls `release` once no ask came for `quiet` after one did.

@@ -33,7 +33,7 @@ use tauri::Manager;
 /// state, so commands run concurrently without a global lock.
 pub struct AppState {
     /// Opened behind the window (see `engine_slot.rs`).
-    engine: engine_slot::EngineSlot,
+    engine: Arc<engine_slot::EngineSlot>,
     jobs: background::Jobs,
     /// Which tray count is the newest asked for (see [`tray::update_unread`]).
     newest_count: tray::NewestCount,
@@ -125,7 +125,8 @@ pub fn run() {
     // Window geometry belongs to the store it was used with, and tests never touch the
     // user's config directory. (An absolute file name replaces the plugin's config dir.)
     let window_state_file = data_dir.join("window-state.json");
-    let heap = heap_release::QuietRelease::start_for_app();
+    let engine = Arc::new(engine_slot::EngineSlot::default());
+    let heap = heap_release::QuietRelease::start_for_app(engine.clone());
     let heap_in_setup = heap.clone();
 
     let builder = tauri::Builder::default()
@@ -167,7 +168,7 @@ pub fn run() {
         .setup(move |app| {
             tracing::info!("setup");
             app.manage(AppState {
-                engine: engine_slot::EngineSlot::default(),
+                engine: engine.clone(),
                 jobs: background::Jobs::default(),
                 newest_count: tray::NewestCount::default(),
                 first_view: startup::FirstView::default(),

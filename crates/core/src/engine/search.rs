@@ -173,6 +173,22 @@ impl Engine {
         Ok(())
     }
 
+    /// Lets go of what only writing the index needs ([`SearchIndex::close_writer`]), for an
+    /// app gone quiet; the next change opens it again. Does not open an index that is not.
+    pub fn close_search_writer(&self) {
+        let index = self
+            .search
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(index) = index {
+            if let Err(e) = index.close_writer() {
+                tracing::warn!("the search index's writer did not close cleanly: {e}");
+            }
+        }
+    }
+
     /// [`Engine::update_search_index`] for writers whose own work must not fail because the
     /// index could not follow (it catches up when next opened): the failure is logged.
     pub(crate) fn reindex_quietly(&self, changed: &[ArticleId]) {

@@ -275,3 +275,41 @@ fn a_phrase_is_found_alike_in_the_index_and_in_the_text() {
     index.apply(&[], &[ArticleId(5)]).unwrap();
     assert_ne!(lookup.version, index.version(), "a change is a new version");
 }
+
+#[test]
+fn a_closed_writer_opens_again_on_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    assert!(
+        !index.has_writer(),
+        "a searching-only index opens no writer"
+    );
+    index
+        .apply(
+            &[article(1, "Rust news", None, "Rust news\n\nA release.")],
+            &[],
+        )
+        .unwrap();
+    assert!(index.has_writer());
+
+    index.close_writer().unwrap();
+    assert!(!index.has_writer());
+    // What was written stays searchable, and the lock is free for the next writer.
+    assert_eq!(ids(index.search("release", 10).unwrap()), [1]);
+    index
+        .apply(
+            &[article(2, "Garden", None, "Garden\n\nA release of seeds.")],
+            &[1u64].map(ArticleId),
+        )
+        .unwrap();
+    assert_eq!(ids(index.search("release", 10).unwrap()), [2]);
+    // Closing twice, or with nothing open, is no error.
+    index.close_writer().unwrap();
+    index.close_writer().unwrap();
+
+    // Reopened from disk, the index holds what the reopened writer wrote.
+    drop(index);
+    let (again, fresh) = SearchIndex::open_or_create(&dir.path().join("idx")).unwrap();
+    assert!(!fresh);
+    assert_eq!(ids(again.search("seeds", 10).unwrap()), [2]);
+}

@@ -241,3 +241,30 @@ fn the_full_check_runs_again_only_after_the_store_changed() {
     // instead of reading the whole index a second time.
     assert_eq!(engine.search_index().unwrap().fingerprint_reads(), 1);
 }
+
+#[test]
+fn a_quiet_engine_closes_the_index_writer_and_the_next_change_reopens_it() {
+    let (_dir, engine) = engine();
+    // Nothing opened yet: closing opens nothing.
+    engine.close_search_writer();
+    assert!(engine.search.index.lock().unwrap().is_none());
+
+    put(&engine, 4, "Cup goal", "Another goal.");
+    engine.update_search_index(&[ArticleId(4)]).unwrap();
+    let index = engine.search_index().unwrap();
+    assert!(index.has_writer());
+
+    engine.close_search_writer();
+    assert!(!index.has_writer());
+    assert_eq!(
+        ids(&engine.search(&query("goal", SearchMode::Words)).unwrap()),
+        [4, 2]
+    );
+    put(&engine, 5, "Goal of the month", "A volley.");
+    engine.update_search_index(&[ArticleId(5)]).unwrap();
+    assert!(index.has_writer());
+    assert_eq!(
+        ids(&engine.search(&query("volley", SearchMode::Words)).unwrap()),
+        [5]
+    );
+}
