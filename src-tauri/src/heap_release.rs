@@ -1,4 +1,5 @@
-//! Gives the heap's freed pages back to the system once the app has gone quiet.
+//! Gives the heap's freed pages back to the system once the app has gone quiet, after the
+//! engine lets go of what only its writes need (the search index's writer).
 //!
 //! glibc keeps what is freed for reuse; only `malloc_trim` (sift_core::heap) hands free
 //! pages back. Trimming when an import finishes is too early: the map layout, the views'

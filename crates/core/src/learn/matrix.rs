@@ -36,6 +36,9 @@ pub trait Element: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug + 
     /// `out[i] = row[i]` as an `f32`.
     fn widen(row: &[Self], out: &mut [f32]);
 
+    /// This one number as an `f32`.
+    fn wide(self) -> f32;
+
     /// Bytes per number in files.
     const BYTES: usize;
 
@@ -61,6 +64,10 @@ impl Element for f32 {
 
     fn widen(row: &[f32], out: &mut [f32]) {
         out.copy_from_slice(row);
+    }
+
+    fn wide(self) -> f32 {
+        self
     }
 
     const BYTES: usize = 4;
@@ -91,6 +98,10 @@ impl Element for Half {
 
     fn widen(row: &[Half], out: &mut [f32]) {
         half::widen(row, out);
+    }
+
+    fn wide(self) -> f32 {
+        self.to_f32()
     }
 
     const BYTES: usize = 2;
@@ -322,12 +333,11 @@ impl<E: Element> Matrix<E> {
             });
         }
         self.accept(found)?;
-        self.block_for_push()
-            .extend(bytes.chunks_exact(S::BYTES).map(|c| {
-                let mut wide = [0.0];
-                S::widen(&[S::read_le(c)], &mut wide);
-                E::narrow(wide[0])
-            }));
+        self.block_for_push().extend(
+            bytes
+                .chunks_exact(S::BYTES)
+                .map(|c| E::narrow(S::read_le(c).wide())),
+        );
         self.rows += 1;
         Ok(())
     }

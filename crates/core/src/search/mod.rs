@@ -285,8 +285,9 @@ impl SearchIndex {
         }
     }
 
-    /// Whether a writer is open (for tests).
-    pub fn has_writer(&self) -> bool {
+    /// Whether a writer is open.
+    #[cfg(test)]
+    pub(crate) fn has_writer(&self) -> bool {
         self.writer
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -16,6 +16,7 @@
 
 use super::{Store, StoreError};
 use crate::learn::half::Half;
+use crate::learn::matrix::Element;
 
 /// A vector as the store keeps it: exactly as long as its model's vectors, every number
 /// finite. Only [`Embedding::new`] makes one.
@@ -58,10 +59,11 @@ impl Embedding {
 
     /// The bytes the store keeps: each number rounded to binary16, little-endian.
     pub(super) fn to_stored_bytes(&self) -> Vec<u8> {
-        self.0
-            .iter()
-            .flat_map(|&x| Half::from_f32(x).to_bits().to_le_bytes())
-            .collect()
+        let mut bytes = Vec::with_capacity(self.0.len() * Half::BYTES);
+        for &x in &self.0 {
+            Half::write_le(&[Half::narrow(x)], &mut bytes);
+        }
+        bytes
     }
 }
 
@@ -74,38 +76,51 @@ pub enum StoredVector<'a> {
     Single(&'a [u8]),
 }
 
+/// Whether every number in `bytes` (little-endian numbers of kind `S`) is finite, checked
+/// as stored, without widening.
+fn all_finite<S: Element>(bytes: &[u8]) -> bool {
+    bytes
+        .chunks_exact(S::BYTES)
+        .all(|c| S::read_le(c).is_finite())
+}
+
+/// Calls `f` with each number in `bytes` (little-endian numbers of kind `S`), widened.
+fn each_value<S: Element>(bytes: &[u8], f: impl FnMut(f32)) {
+    bytes
+        .chunks_exact(S::BYTES)
+        .map(|c| S::read_le(c).wide())
+        .for_each(f);
+}
+
 impl<'a> StoredVector<'a> {
     /// `bytes` as a stored vector of `dim` numbers, if they are one: the length of either
     /// form, every number finite.
     fn parse(bytes: &'a [u8], dim: usize) -> Option<Self> {
-        let vector = match bytes.len() {
-            _ if dim == 0 => return None,
-            n if n == dim * 2 => Self::Half(bytes),
-            n if n == dim * 4 => Self::Single(bytes),
-            _ => return None,
-        };
-        let mut finite = true;
-        vector.for_each_value(|x| finite &= x.is_finite());
-        finite.then_some(vector)
+        match bytes.len() {
+            _ if dim == 0 => None,
+            n if n == dim * Half::BYTES => all_finite::<Half>(bytes).then_some(Self::Half(bytes)),
+            n if n == dim * f32::BYTES => all_finite::<f32>(bytes).then_some(Self::Single(bytes)),
+            _ => None,
+        }
     }
 
     /// Calls `f` with each number, in order.
-    pub fn for_each_value(self, mut f: impl FnMut(f32)) {
+    fn for_each_value(self, f: impl FnMut(f32)) {
         match self {
-            Self::Half(bytes) => bytes
-                .chunks_exact(2)
-                .for_each(|c| f(Half::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32())),
-            Self::Single(bytes) => bytes
-                .chunks_exact(4)
-                .for_each(|c| f(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+            Self::Half(bytes) => each_value::<Half>(bytes, f),
+            Self::Single(bytes) => each_value::<f32>(bytes, f),
+        }
+    }
+
+    fn dim(self) -> usize {
+        match self {
+            Self::Half(bytes) => bytes.len() / Half::BYTES,
+            Self::Single(bytes) => bytes.len() / f32::BYTES,
         }
     }
 
     fn to_vec(self) -> Vec<f32> {
-        let mut values = Vec::with_capacity(match self {
-            Self::Half(b) => b.len() / 2,
-            Self::Single(b) => b.len() / 4,
-        });
+        let mut values = Vec::with_capacity(self.dim());
         self.for_each_value(|x| values.push(x));
         values
     }
@@ -114,13 +129,13 @@ impl<'a> StoredVector<'a> {
     /// counts as the same once rounded).
     fn holds(self, vector: &Embedding) -> bool {
         let mut values = vector.as_slice().iter();
-        let mut same = true;
+        let mut same = self.dim() == vector.dim();
         self.for_each_value(|x| {
             same &= values
                 .next()
-                .is_some_and(|&v| Half::from_f32(x).to_bits() == Half::from_f32(v).to_bits())
+                .is_some_and(|&v| Half::narrow(x) == Half::narrow(v))
         });
-        same && values.next().is_none()
+        same
     }
 }
 
