@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::vector_file::{Location, VectorFile};
 use super::{open_sled, Store, StoreError, Trees};
 
 /// Where the fresh copy is written.
@@ -73,34 +74,113 @@ pub(super) fn recover(path: &Path) -> Result<(), StoreError> {
     remove_if_present(&sibling(path, COPY_SUFFIX))
 }
 
-/// Copies every tree of `from` into the empty `to`, with errors (sled's own `import`
-/// panics on them) and in batches, then checks that both hold the same keys and values.
-fn copy_all(from: &sled::Db, to: &sled::Db) -> Result<(), StoreError> {
+/// Copies every tree of `from` into the empty `to` and its vector file, with errors (sled's
+/// own `import` panics on them) and in batches, then checks that both hold the same keys and
+/// values. The `embeddings` tree's places point into the new vector file, which receives
+/// only the rows still in use (a place whose row cannot be read is dropped: it reads as
+/// no vector in either store).
+fn copy_all(from: &Trees, to: &sled::Db, to_vectors: &VectorFile) -> Result<(), StoreError> {
     const BATCH: usize = 1000;
-    for name in from.tree_names() {
-        let source = from.open_tree(&name)?;
+    for name in from.db.tree_names() {
+        let source = from.db.open_tree(&name)?;
         let target = to.open_tree(&name)?;
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
+        let vectors = (name == EMBEDDINGS).then_some(to_vectors);
+        let mut entries = Vec::with_capacity(BATCH);
         for entry in source.iter() {
-            let (key, value) = entry?;
-            batch.insert(key, value);
-            pending += 1;
-            if pending == BATCH {
-                target.apply_batch(std::mem::take(&mut batch))?;
-                pending = 0;
+            entries.push(entry?);
+            if entries.len() == BATCH {
+                copy_batch(from, &target, vectors, std::mem::take(&mut entries))?;
             }
         }
-        target.apply_batch(batch)?;
+        copy_batch(from, &target, vectors, entries)?;
+        let same = match vectors {
+            None => source.checksum()? == target.checksum()?,
+            Some(to_vectors) => same_vectors(from, &target, to_vectors)?,
+        };
+        if !same {
+            return Err(StoreError::Compact {
+                path: PathBuf::new(),
+                detail: "the copy does not match the store (left unchanged)".to_string(),
+            });
+        }
     }
     to.flush()?;
-    if from.checksum()? != to.checksum()? {
-        return Err(StoreError::Compact {
-            path: PathBuf::new(),
-            detail: "the copy does not match the store (left unchanged)".to_string(),
-        });
-    }
+    to_vectors.sync()?;
     Ok(())
+}
+
+/// The `embeddings` tree's name.
+const EMBEDDINGS: &[u8] = b"embeddings";
+
+/// Writes `entries` into `target`; when `to_vectors` is given (the `embeddings` tree), each
+/// place is replaced by one in `to_vectors`, where its row is copied.
+fn copy_batch(
+    from: &Trees,
+    target: &sled::Tree,
+    to_vectors: Option<&VectorFile>,
+    entries: Vec<(sled::IVec, sled::IVec)>,
+) -> Result<(), StoreError> {
+    let mut batch = sled::Batch::default();
+    let Some(to_vectors) = to_vectors else {
+        for (key, value) in entries {
+            batch.insert(key, value);
+        }
+        return Ok(target.apply_batch(batch)?);
+    };
+    let mut rows = Vec::new();
+    for (key, value) in entries {
+        match Location::parse(&value) {
+            None => batch.insert(key, value),
+            Some(place) => {
+                if let Some(numbers) = from.vectors.read(place, &key, None)? {
+                    rows.push((key, numbers));
+                }
+            }
+        }
+    }
+    let places = to_vectors.append(rows.iter().map(|(k, n)| (&k[..], n.as_slice())))?;
+    for ((key, _), place) in rows.into_iter().zip(places) {
+        batch.insert(key, &place.to_bytes()[..]);
+    }
+    Ok(target.apply_batch(batch)?)
+}
+
+/// What `value` under `key` stands for: its row's numbers, or (stores written before the
+/// vector file) the value itself; `None` for a place whose row cannot be read.
+fn vector_bytes(
+    vectors: &VectorFile,
+    key: &[u8],
+    value: &[u8],
+) -> Result<Option<Vec<u8>>, StoreError> {
+    match Location::parse(value) {
+        Some(place) => vectors.read(place, key, None),
+        None => Ok(Some(value.to_vec())),
+    }
+}
+
+/// Whether the copied `embeddings` tree stands for the same vectors as `from`'s: every
+/// readable one there, nothing else.
+fn same_vectors(
+    from: &Trees,
+    target: &sled::Tree,
+    to_vectors: &VectorFile,
+) -> Result<bool, StoreError> {
+    let mut readable = 0;
+    for entry in from.embeddings.iter() {
+        let (key, value) = entry?;
+        let Some(numbers) = vector_bytes(&from.vectors, &key, &value)? else {
+            continue;
+        };
+        readable += 1;
+        let copied = match target.get(&key)? {
+            Some(value) => vector_bytes(to_vectors, &key, &value)?,
+            None => None,
+        };
+        if copied.as_ref() != Some(&numbers) {
+            return Ok(false);
+        }
+    }
+    Ok(target.len() == readable)
 }
 
 impl Store {
@@ -110,14 +190,15 @@ impl Store {
     pub fn compact(&self) -> Result<CompactOutcome, StoreError> {
         let mut live = self.live.write();
         live.db.flush()?;
-        let size_before = live.db.size_on_disk()?;
+        let size_before = live.size_on_disk()?;
         let copy_path = sibling(&self.path, COPY_SUFFIX);
         let old_path = sibling(&self.path, OLD_SUFFIX);
         remove_if_present(&copy_path)?;
 
         let copied = open_sled(&copy_path).and_then(|copy| {
-            copy_all(&live.db, &copy)?;
-            Ok(copy.size_on_disk()?)
+            let copy_vectors = VectorFile::open(&copy_path)?;
+            copy_all(&live, &copy, &copy_vectors)?;
+            Ok(copy.size_on_disk()? + copy_vectors.len()?)
         });
         // The copy's handle is closed here; it is opened again under the store's name.
         if let Ok(copy_size) = copied {
@@ -167,7 +248,7 @@ impl Store {
         }
         Ok(CompactOutcome {
             size_before,
-            size_after: live.db.size_on_disk()?,
+            size_after: live.size_on_disk()?,
             swapped: true,
         })
     }
@@ -257,6 +338,76 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.article_count(), 10);
         assert!(store.is_read(ArticleId(3)).unwrap());
+    }
+
+    /// The vector file only grows; compaction copies the rows still in use, and a vector an
+    /// older store kept inline in sled, and drops a place whose row was lost.
+    #[test]
+    fn compaction_keeps_only_the_vectors_still_in_use() {
+        use crate::store::Embedding;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let store = Store::open(&path).unwrap();
+        fill(&store, 300);
+        let dim = 64;
+        let vector = |i: u64| Embedding::new(vec![i as f32 / 8.0; dim], dim).unwrap();
+        let vectors: Vec<Embedding> = (1..=300).map(vector).collect();
+        let hashes: Vec<String> = (1..=300).map(|i| format!("h{i}")).collect();
+        store
+            .put_embeddings("m", hashes.iter().map(String::as_str).zip(&vectors))
+            .unwrap();
+        // As an older Sift wrote them: the numbers in sled (f32).
+        let inline: Vec<u8> = vector(1000)
+            .as_slice()
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let old_key = crate::store::embeddings::key("m", "old");
+        store.live().embeddings.insert(&old_key, inline).unwrap();
+        // A place whose row never reached the disk (a crash).
+        let lost = crate::store::vector_file::Location::at(1 << 40);
+        let lost_key = crate::store::embeddings::key("m", "lost");
+        store
+            .live()
+            .embeddings
+            .insert(&lost_key, &lost.to_bytes()[..])
+            .unwrap();
+        let file_full = store.live().vectors.len().unwrap();
+
+        let doomed: Vec<ArticleId> = (21..=300).map(ArticleId).collect();
+        let outcome = store.remove_articles(&doomed).unwrap();
+        assert_eq!(outcome.removed_vectors, 280);
+        store.flush().unwrap();
+        assert!(store.compact().unwrap().swapped);
+
+        let file_now = store.live().vectors.len().unwrap();
+        assert_eq!(file_now, 20 * (8 + 2 * dim as u64), "was {file_full}");
+        for i in 1..=20u64 {
+            let hash = format!("h{i}");
+            assert_eq!(
+                store.get_embedding("m", &hash, dim).unwrap(),
+                Some(vector(i))
+            );
+        }
+        assert_eq!(store.get_embedding("m", "h21", dim).unwrap(), None);
+        assert_eq!(
+            store.get_embedding("m", "old", dim).unwrap(),
+            Some(vector(1000))
+        );
+        assert!(store.live().embeddings.get(&lost_key).unwrap().is_none());
+        // Written after compaction, read after reopening.
+        store.put_embedding("m", "new", &vector(7)).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.get_embedding("m", "new", dim).unwrap(),
+            Some(vector(7))
+        );
+        assert_eq!(
+            store.get_embedding("m", "h5", dim).unwrap(),
+            Some(vector(5))
+        );
     }
 
     /// A crash between the two renames leaves the old store aside and the copy beside it:

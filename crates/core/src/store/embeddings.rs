@@ -1,20 +1,21 @@
 //! The `embeddings` tree: a cache of vectors keyed by model id and the article text's content
 //! hash, so unchanged text is never embedded twice and a new model never reads old vectors.
 //!
-//! Unlike the other trees the value is raw little-endian numbers, not JSON: it is a cache
-//! that can always be recomputed, and there can be hundreds of thousands of them. Sift writes
-//! binary16 ([`Half`]), the precision the learner holds vectors in anyway; stores written
-//! before keep f32 values, which read as well ([`StoredVector`]). Half the bytes matter
-//! beyond the disk: sled keeps the pages it wrote in memory (its eviction does not start
-//! until each of its 256 shards has queued 64 accesses), so after an import of 10,000
-//! articles the app held ~12 MB of written vectors, now half that.
+//! The tree holds each vector's place in the vector file (`vector_file.rs`), where its numbers
+//! are, as little-endian binary16 ([`Half`]), the precision the learner holds vectors in
+//! anyway: sled keeps in memory every page it writes or reads, so numbers kept in its pages
+//! stayed in the app's heap (~8 MB after a 10,000-article import). Stores written before the
+//! file keep whole vectors in the tree (binary16, or f32 before that), which read as well
+//! ([`StoredVector`]) and are left as they are, compaction included: it is a cache, and
+//! vectors written from now on go to the file.
 //!
 //! Only an [`Embedding`] (the model's length, finite numbers) is ever written, and on the way
 //! out a stored value that is not one (an older Sift, a bug, a hand-edited store) reads as
 //! *no vector*: the article is embedded again instead of breaking the learner, whose
 //! arithmetic assumes equal lengths.
 
-use super::{Store, StoreError};
+use super::vector_file::Location;
+use super::{Store, StoreError, Trees};
 use crate::learn::half::Half;
 use crate::learn::matrix::Element;
 
@@ -147,7 +148,66 @@ pub(super) fn key(model_id: &str, content_hash: &str) -> Vec<u8> {
     k
 }
 
+/// Calls `read` with the vector `value` stands for (under `key` in the `embeddings` tree): the
+/// row it points at in the vector file, or, in stores written before the file, the vector
+/// itself. `None` when that is no valid vector of `dim` numbers.
+fn read_stored<R>(
+    live: &Trees,
+    key: &[u8],
+    value: &[u8],
+    dim: usize,
+    read: impl FnOnce(StoredVector<'_>) -> R,
+) -> Result<Option<R>, StoreError> {
+    match Location::parse(value) {
+        Some(place) => {
+            let numbers = live.vectors.read(place, key, Some(dim * Half::BYTES))?;
+            Ok(numbers.and_then(|n| StoredVector::parse(&n, dim).map(read)))
+        }
+        None => Ok(StoredVector::parse(value, dim).map(read)),
+    }
+}
+
+/// A key of the `embeddings` tree and the value that points at its vector's row.
+type PlacedKey = (Vec<u8>, [u8; Location::LEN]);
+
+/// Writes the vectors' rows to the vector file; returns each key with the value that points
+/// at its row.
+fn append_rows(
+    live: &Trees,
+    vectors: Vec<(Vec<u8>, &Embedding)>,
+) -> Result<Vec<PlacedKey>, StoreError> {
+    let numbers: Vec<Vec<u8>> = vectors.iter().map(|(_, v)| v.to_stored_bytes()).collect();
+    let places = live.vectors.append(
+        vectors
+            .iter()
+            .zip(&numbers)
+            .map(|((key, _), numbers)| (key.as_slice(), numbers.as_slice())),
+    )?;
+    Ok(vectors
+        .into_iter()
+        .zip(places)
+        .map(|((key, _), place)| (key, place.to_bytes()))
+        .collect())
+}
+
 impl Store {
+    /// For an import: writes the rows of the vectors whose key has none stored yet and
+    /// returns each key with the value that points at its row, for the import's transaction
+    /// to store (a row no place ends up pointing at is left behind, see `vector_file.rs`).
+    pub(super) fn write_vector_rows<'a>(
+        &self,
+        vectors: impl IntoIterator<Item = (Vec<u8>, &'a Embedding)>,
+    ) -> Result<Vec<PlacedKey>, StoreError> {
+        let live = self.live();
+        let mut missing = Vec::new();
+        for (key, vector) in vectors {
+            if !live.embeddings.contains_key(&key)? {
+                missing.push((key, vector));
+            }
+        }
+        append_rows(&live, missing)
+    }
+
     pub fn put_embedding(
         &self,
         model_id: &str,
@@ -175,16 +235,23 @@ impl Store {
         self.changing_corpus(|change| {
             let live = self.live();
             change.vectors = true;
-            let mut batch = sled::Batch::default();
-            for (key, vector) in written {
+            for (key, vector) in &written {
                 // A valid vector replaced by another: rows derived from the old one cannot
                 // be found by article (vectors are keyed by text), so the change is not
                 // described.
-                let replaced = live.embeddings.get(&key)?.is_some_and(|old| {
-                    StoredVector::parse(&old, vector.dim()).is_some_and(|old| !old.holds(vector))
-                });
+                let replaced = live
+                    .embeddings
+                    .get(key)?
+                    .map(|old| read_stored(&live, key, &old, vector.dim(), |old| old.holds(vector)))
+                    .transpose()?
+                    .flatten()
+                    .is_some_and(|same| !same);
                 change.unknown |= replaced;
-                batch.insert(key, vector.to_stored_bytes());
+            }
+            // The rows are in the file before any place points at them.
+            let mut batch = sled::Batch::default();
+            for (key, place) in append_rows(&live, written)? {
+                batch.insert(key, &place[..]);
             }
             live.embeddings.apply_batch(batch)?;
             Ok(())
@@ -213,10 +280,12 @@ impl Store {
         dim: usize,
         read: impl FnOnce(StoredVector<'_>) -> R,
     ) -> Result<Option<R>, StoreError> {
-        let Some(bytes) = self.live().embeddings.get(key(model_id, content_hash))? else {
+        let live = self.live();
+        let key = key(model_id, content_hash);
+        let Some(value) = live.embeddings.get(&key)? else {
             return Ok(None);
         };
-        Ok(StoredVector::parse(&bytes, dim).map(read))
+        read_stored(&live, &key, &value, dim, read)
     }
 
     /// Whether a valid vector of `dim` numbers is stored.
@@ -275,8 +344,10 @@ mod tests {
         // 0.1 has no exact binary16: what comes back is its nearest, as the learner holds it.
         let v = Embedding::new(vec![0.1, -0.7, 0.25], 3).unwrap();
         store.put_embedding("m", "h", &v).unwrap();
-        let raw = store.live().embeddings.get(key("m", "h")).unwrap().unwrap();
-        assert_eq!(raw.len(), 3 * 2, "two bytes a number");
+        let file_before = store.live().vectors.len().unwrap();
+        store.put_embedding("m", "h2", &v).unwrap();
+        let row = store.live().vectors.len().unwrap() - file_before;
+        assert_eq!(row, 8 + 3 * 2, "a row header and two bytes a number");
         let back = store.get_embedding("m", "h", 3).unwrap().unwrap();
         let rounded: Vec<f32> = v
             .as_slice()
@@ -307,6 +378,65 @@ mod tests {
         assert!(changes_of(&|| store.put_embedding("m", "old", &v).unwrap()).is_some());
         let other = Embedding::new(vec![0.1, -0.7, 0.5], 3).unwrap();
         assert!(changes_of(&|| store.put_embedding("m", "old", &other).unwrap()).is_none());
+    }
+
+    /// sled keeps every page it writes or reads in memory; the numbers are not in its pages.
+    #[test]
+    fn the_numbers_are_in_the_vector_file_and_sled_keeps_only_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let store = Store::open(&path).unwrap();
+        let dim = 384;
+        let vectors: Vec<Embedding> = (0..50)
+            .map(|i| Embedding::new(vec![i as f32 / 64.0; dim], dim).unwrap())
+            .collect();
+        let hashes: Vec<String> = (0..50).map(|i| format!("h{i}")).collect();
+        store
+            .put_embeddings("m", hashes.iter().map(String::as_str).zip(&vectors))
+            .unwrap();
+        for value in store.live().embeddings.iter().values() {
+            assert_eq!(value.unwrap().len(), Location::LEN);
+        }
+        assert_eq!(
+            store.live().vectors.len().unwrap(),
+            50 * (8 + dim as u64 * 2)
+        );
+        store.flush().unwrap();
+        drop(store);
+        // Read back after reopening, each by its own key.
+        let store = Store::open(&path).unwrap();
+        for (hash, v) in hashes.iter().zip(&vectors) {
+            assert_eq!(
+                store.get_embedding("m", hash, dim).unwrap().as_ref(),
+                Some(v)
+            );
+        }
+        assert!(store.size_on_disk().unwrap() >= 50 * (8 + dim as u64 * 2));
+    }
+
+    /// A crash can leave sled pointing at a row the disk never got: that text has no vector
+    /// (and is embedded again), the others are untouched.
+    #[test]
+    fn a_vector_whose_row_was_lost_reads_as_missing_and_can_be_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let store = Store::open(&path).unwrap();
+        let a = Embedding::new(vec![0.5, 0.25], 2).unwrap();
+        let b = Embedding::new(vec![-0.5, 1.0], 2).unwrap();
+        store.put_embedding("m", "a", &a).unwrap();
+        store.put_embedding("m", "b", &b).unwrap();
+        let len = store.live().vectors.len().unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path.join(super::super::vector_file::FILE_NAME))
+            .unwrap()
+            .set_len(len - 1)
+            .unwrap();
+        assert!(!store.has_embedding("m", "b", 2).unwrap());
+        assert_eq!(store.get_embedding("m", "b", 2).unwrap(), None);
+        assert_eq!(store.get_embedding("m", "a", 2).unwrap(), Some(a));
+        store.put_embedding("m", "b", &b).unwrap();
+        assert_eq!(store.get_embedding("m", "b", 2).unwrap(), Some(b));
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod retention;
 mod rules;
 mod saved;
 mod settings;
+mod vector_file;
 
 pub use articles::{RefreshWrite, RefreshWriteOutcome};
 pub use compact::CompactOutcome;
@@ -72,6 +73,12 @@ pub enum StoreError {
     #[error("could not compact the store at {path} ({detail}); nothing was lost")]
     Compact { path: PathBuf, detail: String },
 
+    #[error("could not read or write the store's vectors in {path}: {source}")]
+    VectorFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
     #[error("stored record could not be decoded: {0}")]
     Decode(#[from] serde_json::Error),
 
@@ -111,7 +118,10 @@ pub(crate) struct Trees {
     pub(crate) articles: sled::Tree,
     pub(crate) article_content: sled::Tree,
     pub(crate) ratings: sled::Tree,
+    /// Content hash key → the vector's place in `vectors` (older stores: the vector).
     pub(crate) embeddings: sled::Tree,
+    /// The vectors' numbers (`vector_file.rs`).
+    vectors: vector_file::VectorFile,
     pub(crate) settings: sled::Tree,
     pub(crate) feed_urls: sled::Tree,
     pub(crate) article_keys: sled::Tree,
@@ -141,8 +151,14 @@ impl Trees {
             article_dates: open("article_dates")?,
             read: open("read")?,
             learner: open("learner")?,
+            vectors: vector_file::VectorFile::open(path)?,
             db,
         })
+    }
+
+    /// Bytes on disk: sled's log and snapshots, and the vector file.
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()? + self.vectors.len()?)
     }
 }
 
@@ -220,7 +236,11 @@ impl Store {
     /// by the engine before its call returns, so nothing confirmed is lost to a crash;
     /// sled's own periodic flush only covers what can be recomputed (vectors, caches).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.live().db.flush()?;
+        let live = self.live();
+        // Vectors first: a place sled keeps must not point at a row the disk lacks (should
+        // it, after a crash, the vector reads as missing and is embedded again).
+        live.vectors.sync()?;
+        live.db.flush()?;
         Ok(())
     }
 

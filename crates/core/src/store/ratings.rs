@@ -91,13 +91,12 @@ impl Store {
             .iter()
             .map(|r| Ok((r.article_id, serde_json::to_vec(r)?)))
             .collect::<Result<_, StoreError>>()?;
-        let vectors: Vec<(Vec<u8>, Vec<u8>)> = import
-            .embeddings
-            .iter()
-            .map(|(model_id, hash, v)| {
-                (super::embeddings::key(model_id, hash), v.to_stored_bytes())
-            })
-            .collect();
+        let vectors = self.write_vector_rows(
+            import
+                .embeddings
+                .iter()
+                .map(|(model_id, hash, v)| (super::embeddings::key(model_id, hash), v)),
+        )?;
         let settings = import
             .settings
             .as_ref()
@@ -117,9 +116,9 @@ impl Store {
                         written += 1;
                     }
                 }
-                for (key, value) in &vectors {
+                for (key, place) in &vectors {
                     if embeddings.get(key)?.is_none() {
-                        embeddings.insert(key.as_slice(), value.as_slice())?;
+                        embeddings.insert(key.as_slice(), &place[..])?;
                     }
                 }
                 if let Some(value) = &settings {

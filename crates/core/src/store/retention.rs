@@ -125,9 +125,10 @@ impl Store {
             .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }
 
-    /// Bytes the store takes on disk (sled's own count: its log and snapshots).
+    /// Bytes the store takes on disk: sled's own count (its log and snapshots) and the
+    /// vector file.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.live().db.size_on_disk()?)
+        self.live().size_on_disk()
     }
 
     pub fn embedding_count(&self) -> usize {
