@@ -1,4 +1,6 @@
-//! Storage: sled trees behind typed methods. Nothing outside this module touches sled.
+//! Storage: sled trees behind typed methods, and the vectors' numbers in a file beside sled's
+//! log (`vector_file.rs`; the `embeddings` tree holds each one's place). Nothing outside this
+//! module touches either.
 //!
 //! Trees: `meta` (schema version), `feeds`, `articles` (lean metadata), `article_content`
 //! (HTML and text, apart so listings never decode them), `ratings`, `embeddings`,
