@@ -189,6 +189,10 @@ pub fn bench_views(config: &ViewsBenchConfig, progress: impl Fn(&str)) -> Result
         Some(100.0),
         || engine.articles(&page).map(drop),
     )?);
+    // The window asks for them after every answer and every article read.
+    measurements.push(measure("unread counts (warm)", runs, Some(100.0), || {
+        engine.unread_counts().map(drop)
+    })?);
     measurements.push(measure("clusters", runs, Some(100.0), || {
         engine.clusters().map(drop)
     })?);
@@ -269,6 +273,12 @@ fn measure_rules(engine: &Engine, runs: usize, out: &mut Vec<Measurement>) -> Re
             runs,
             Some(100.0),
             || engine.for_you(Some(PAGE), false).map(drop),
+        )?);
+        out.push(measure(
+            "unread counts with a words and an author rule (warm)",
+            runs,
+            Some(100.0),
+            || engine.unread_counts().map(drop),
         )?);
         Ok(())
     })();

@@ -430,6 +430,11 @@ impl RankingRules<'_> {
         best
     }
 
+    /// Whether the rule at `place` mutes.
+    pub(crate) fn mutes(&self, place: usize) -> bool {
+        self.rules.set.action_at(place) == RuleAction::Mute
+    }
+
     /// What the rule at `place` does to the model's score.
     pub(crate) fn adjust(&self, place: usize, model_score: f32) -> f32 {
         self.rules.set.action_at(place).adjust(model_score)

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::learn::EmbeddedArticles;
 use super::Engine;
 use crate::domain::{ArticleId, ArticleMeta, FeedId, Rating};
 use crate::error::{Error, Result};
@@ -181,34 +182,22 @@ impl Engine {
         let read = self.store.read_ids()?;
         let ratings = self.store.ratings_by_article()?;
         let saved = self.store.saved_articles()?;
-        let model_id = self.model_id();
-        let dim = self.model_dim();
-        // The learner's snapshot knows which articles have a vector; should it fail to
-        // build, the counts still come, from the store (slower).
-        let embedded = self.embedded_articles().inspect_err(|e| {
-            tracing::warn!("unread counts read vectors from the store: {e}");
-        });
-        let has_vector = |a: &ArticleMeta| -> Result<bool> {
-            Ok(match &embedded {
-                Ok(embedded) => embedded.contains(a.id),
-                Err(_) => self.store.has_embedding(&model_id, &a.content_hash, dim)?,
-            })
+        let rated =
+            |id: &ArticleId| matches!(ratings.get(id), Some(Rating::Like | Rating::Dislike));
+        // The learner's snapshot knows which articles have a vector, and their feeds; should
+        // it fail to build, the counts still come, from every article's metadata (slower).
+        let tally = match self.embedded_articles() {
+            Ok(embedded) => self.count_unread_from_snapshot(&embedded, &read, rated)?,
+            Err(e) => {
+                tracing::warn!("unread counts read every article from the store: {e}");
+                self.count_unread_from_store(&read, rated)?
+            }
         };
-        let rules = self.active_rules()?;
-        let mut per_feed: HashMap<FeedId, usize> = HashMap::new();
-        let (mut total, mut for_you) = (0, 0);
-        for a in self.store.article_metas() {
-            let a = a?;
-            if read.contains(&a.id) {
-                continue;
-            }
-            total += 1;
-            *per_feed.entry(a.feed_id).or_default() += 1;
-            let rated = matches!(ratings.get(&a.id), Some(Rating::Like | Rating::Dislike));
-            if !rated && has_vector(&a)? && !rules.muted(&self.store, &a) {
-                for_you += 1;
-            }
-        }
+        let UnreadTally {
+            total,
+            for_you,
+            per_feed,
+        } = tally;
         let feeds = self.store.list_feeds()?;
         let mut folders: HashMap<String, usize> = HashMap::new();
         for feed in &feeds {
@@ -244,5 +233,82 @@ impl Engine {
             folders,
             can_undo: self.store.pending_bulk_mark()?.is_some(),
         })
+    }
+}
+
+/// What [`Engine::unread_counts`] counts over the articles.
+#[derive(Default)]
+struct UnreadTally {
+    total: usize,
+    for_you: usize,
+    per_feed: HashMap<FeedId, usize>,
+}
+
+impl UnreadTally {
+    fn add(&mut self, feed: FeedId, in_for_you: bool) {
+        self.total += 1;
+        *self.per_feed.entry(feed).or_default() += 1;
+        self.for_you += usize::from(in_for_you);
+    }
+}
+
+impl Engine {
+    /// Counts from the articles index (ids only) and the snapshot, which holds every embedded
+    /// article's feed; only articles without a vector yet are read. Mutes are decided as For
+    /// you decides them (`ActiveRules::over_ranking`), so its count is what it lists above
+    /// the muted. Walking every article's metadata instead took ~0.6 s at 100,000 articles,
+    /// and the window asks after every answer and every article read.
+    fn count_unread_from_snapshot(
+        &self,
+        embedded: &EmbeddedArticles,
+        read: &HashSet<ArticleId>,
+        rated: impl Fn(&ArticleId) -> bool,
+    ) -> Result<UnreadTally> {
+        let rules = self.active_rules_for_ranking()?;
+        let rules = rules.over_ranking();
+        let mut tally = UnreadTally::default();
+        for id in self.store.article_ids_newest_first() {
+            let id = id?;
+            if read.contains(&id) {
+                continue;
+            }
+            let Some(feed) = embedded.feed_of(id) else {
+                // No vector yet: not in For you.
+                if let Some(meta) = self.store.get_article_meta(id)? {
+                    tally.add(meta.feed_id, false);
+                }
+                continue;
+            };
+            let muted = || {
+                rules
+                    .place(&self.store, id, feed)
+                    .is_some_and(|place| rules.mutes(place))
+            };
+            tally.add(feed, !rated(&id) && !muted());
+        }
+        Ok(tally)
+    }
+
+    /// Counts from every article's metadata, asking the store which have a vector.
+    fn count_unread_from_store(
+        &self,
+        read: &HashSet<ArticleId>,
+        rated: impl Fn(&ArticleId) -> bool,
+    ) -> Result<UnreadTally> {
+        let model_id = self.model_id();
+        let dim = self.model_dim();
+        let rules = self.active_rules()?;
+        let mut tally = UnreadTally::default();
+        for a in self.store.article_metas() {
+            let a = a?;
+            if read.contains(&a.id) {
+                continue;
+            }
+            let in_for_you = !rated(&a.id)
+                && self.store.has_embedding(&model_id, &a.content_hash, dim)?
+                && !rules.muted(&self.store, &a);
+            tally.add(a.feed_id, in_for_you);
+        }
+        Ok(tally)
     }
 }

@@ -23,6 +23,7 @@ pub use embedding::EmbedReport;
 pub use map_view::{MapCluster, MapLayoutInfo, MapPoint, MapRegion, MapView};
 pub use rating::RatedArticle;
 pub use transfer::ModelTransfer;
+pub(crate) use views::EmbeddedArticles;
 pub use views::{ArticleScore, Card, ClusterSummary, Recommendation};
 
 use std::path::PathBuf;

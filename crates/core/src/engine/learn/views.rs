@@ -70,8 +70,13 @@ pub const TOP_PER_CLUSTER: usize = 3;
 pub(crate) struct EmbeddedArticles(std::sync::Arc<super::snapshot::Snapshot>);
 
 impl EmbeddedArticles {
-    pub(crate) fn contains(&self, id: ArticleId) -> bool {
-        self.0.corpus.index.contains_key(&id)
+    /// The feed of an embedded article; `None` for one without a vector.
+    pub(crate) fn feed_of(&self, id: ArticleId) -> Option<FeedId> {
+        let corpus = &self.0.corpus;
+        corpus
+            .index
+            .get(&id)
+            .map(|&row| corpus.articles[row].feed_id)
     }
 }
 
