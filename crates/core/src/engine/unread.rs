@@ -266,13 +266,21 @@ impl Engine {
     ) -> Result<UnreadTally> {
         let rules = self.active_rules_for_ranking()?;
         let rules = rules.over_ranking();
-        let mut tally = UnreadTally::default();
+        let mut unread = Vec::new();
         for id in self.store.article_ids_newest_first() {
             let id = id?;
-            if read.contains(&id) {
-                continue;
+            if !read.contains(&id) {
+                unread.push(id);
             }
-            let Some(feed) = embedded.feed_of(id) else {
+        }
+        // Both by id, merged in one pass (see `feeds_by_id`).
+        unread.sort_unstable();
+        let embedded = embedded.feeds_by_id();
+        let mut embedded = embedded.iter().peekable();
+        let mut tally = UnreadTally::default();
+        for id in unread {
+            while embedded.next_if(|&&(e, _)| e < id).is_some() {}
+            let Some(&(_, feed)) = embedded.next_if(|&&(e, _)| e == id) else {
                 // No vector yet: not in For you.
                 if let Some(meta) = self.store.get_article_meta(id)? {
                     tally.add(meta.feed_id, false);

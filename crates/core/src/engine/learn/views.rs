@@ -70,13 +70,20 @@ pub const TOP_PER_CLUSTER: usize = 3;
 pub(crate) struct EmbeddedArticles(std::sync::Arc<super::snapshot::Snapshot>);
 
 impl EmbeddedArticles {
-    /// The feed of an embedded article; `None` for one without a vector.
-    pub(crate) fn feed_of(&self, id: ArticleId) -> Option<FeedId> {
-        let corpus = &self.0.corpus;
-        corpus
-            .index
-            .get(&id)
-            .map(|&row| corpus.articles[row].feed_id)
+    /// Every embedded article's id and feed, by id: for a pass over many ids, which merges
+    /// with it instead of a hash lookup per id (at 100,000 articles those lookups, mostly
+    /// cache misses, took ~40 ms of one unread count).
+    pub(crate) fn feeds_by_id(&self) -> Vec<(ArticleId, FeedId)> {
+        let mut feeds: Vec<(ArticleId, FeedId)> = self
+            .0
+            .corpus
+            .articles
+            .iter()
+            .map(|a| (a.id, a.feed_id))
+            .collect();
+        // Rows are in id order but for those that joined since the load: nearly sorted.
+        feeds.sort_unstable_by_key(|&(id, _)| id);
+        feeds
     }
 }
 
