@@ -12,10 +12,12 @@
 //! and the half-written copy is deleted at the next open; between the renames the old
 //! store is put back; after the second one the old copy is deleted ([`recover`]).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::embeddings::stored_numbers;
 use super::vector_file::{Location, VectorFile};
 use super::{open_sled, Store, StoreError, Trees};
 
@@ -84,7 +86,7 @@ fn copy_all(from: &Trees, to: &sled::Db, to_vectors: &VectorFile) -> Result<(), 
     for name in from.db.tree_names() {
         let source = from.db.open_tree(&name)?;
         let target = to.open_tree(&name)?;
-        let vectors = (name == EMBEDDINGS).then_some(to_vectors);
+        let vectors = (name == from.embeddings.name()).then_some(to_vectors);
         let mut entries = Vec::with_capacity(BATCH);
         for entry in source.iter() {
             entries.push(entry?);
@@ -108,9 +110,6 @@ fn copy_all(from: &Trees, to: &sled::Db, to_vectors: &VectorFile) -> Result<(), 
     to_vectors.sync()?;
     Ok(())
 }
-
-/// The `embeddings` tree's name.
-const EMBEDDINGS: &[u8] = b"embeddings";
 
 /// Writes `entries` into `target`; when `to_vectors` is given (the `embeddings` tree), each
 /// place is replaced by one in `to_vectors`, where its row is copied.
@@ -145,19 +144,6 @@ fn copy_batch(
     Ok(target.apply_batch(batch)?)
 }
 
-/// What `value` under `key` stands for: its row's numbers, or (stores written before the
-/// vector file) the value itself; `None` for a place whose row cannot be read.
-fn vector_bytes(
-    vectors: &VectorFile,
-    key: &[u8],
-    value: &[u8],
-) -> Result<Option<Vec<u8>>, StoreError> {
-    match Location::parse(value) {
-        Some(place) => vectors.read(place, key, None),
-        None => Ok(Some(value.to_vec())),
-    }
-}
-
 /// Whether the copied `embeddings` tree stands for the same vectors as `from`'s: every
 /// readable one there, nothing else.
 fn same_vectors(
@@ -168,15 +154,15 @@ fn same_vectors(
     let mut readable = 0;
     for entry in from.embeddings.iter() {
         let (key, value) = entry?;
-        let Some(numbers) = vector_bytes(&from.vectors, &key, &value)? else {
+        let Some(numbers) = stored_numbers(&from.vectors, &key, &value, None)? else {
             continue;
         };
         readable += 1;
         let copied = match target.get(&key)? {
-            Some(value) => vector_bytes(to_vectors, &key, &value)?,
+            Some(value) => stored_numbers(to_vectors, &key, &value, None)?.map(Cow::into_owned),
             None => None,
         };
-        if copied.as_ref() != Some(&numbers) {
+        if copied.as_deref() != Some(&*numbers) {
             return Ok(false);
         }
     }

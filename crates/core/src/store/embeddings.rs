@@ -14,7 +14,9 @@
 //! *no vector*: the article is embedded again instead of breaking the learner, whose
 //! arithmetic assumes equal lengths.
 
-use super::vector_file::Location;
+use std::borrow::Cow;
+
+use super::vector_file::{Location, VectorFile};
 use super::{Store, StoreError, Trees};
 use crate::learn::half::Half;
 use crate::learn::matrix::Element;
@@ -148,9 +150,23 @@ pub(super) fn key(model_id: &str, content_hash: &str) -> Vec<u8> {
     k
 }
 
-/// Calls `read` with the vector `value` stands for (under `key` in the `embeddings` tree): the
-/// row it points at in the vector file, or, in stores written before the file, the vector
-/// itself. `None` when that is no valid vector of `dim` numbers.
+/// The stored numbers `value` (under `key` in the `embeddings` tree) stands for: the row it
+/// points at in the vector file (`row_len` bytes when the caller knows), or, in stores
+/// written before the file, the value itself. `None` for a place whose row cannot be read.
+pub(super) fn stored_numbers<'v>(
+    vectors: &VectorFile,
+    key: &[u8],
+    value: &'v [u8],
+    row_len: Option<usize>,
+) -> Result<Option<Cow<'v, [u8]>>, StoreError> {
+    match Location::parse(value) {
+        Some(place) => Ok(vectors.read(place, key, row_len)?.map(Cow::Owned)),
+        None => Ok(Some(Cow::Borrowed(value))),
+    }
+}
+
+/// Calls `read` with the vector `value` stands for ([`stored_numbers`]); `None` when that is
+/// no valid vector of `dim` numbers.
 fn read_stored<R>(
     live: &Trees,
     key: &[u8],
@@ -158,13 +174,8 @@ fn read_stored<R>(
     dim: usize,
     read: impl FnOnce(StoredVector<'_>) -> R,
 ) -> Result<Option<R>, StoreError> {
-    match Location::parse(value) {
-        Some(place) => {
-            let numbers = live.vectors.read(place, key, Some(dim * Half::BYTES))?;
-            Ok(numbers.and_then(|n| StoredVector::parse(&n, dim).map(read)))
-        }
-        None => Ok(StoredVector::parse(value, dim).map(read)),
-    }
+    let numbers = stored_numbers(&live.vectors, key, value, Some(dim * Half::BYTES))?;
+    Ok(numbers.and_then(|n| StoredVector::parse(&n, dim).map(read)))
 }
 
 /// A key of the `embeddings` tree and the value that points at its vector's row.
@@ -239,14 +250,11 @@ impl Store {
                 // A valid vector replaced by another: rows derived from the old one cannot
                 // be found by article (vectors are keyed by text), so the change is not
                 // described.
-                let replaced = live
-                    .embeddings
-                    .get(key)?
-                    .map(|old| read_stored(&live, key, &old, vector.dim(), |old| old.holds(vector)))
-                    .transpose()?
-                    .flatten()
-                    .is_some_and(|same| !same);
-                change.unknown |= replaced;
+                if let Some(old) = live.embeddings.get(key)? {
+                    let replaced =
+                        read_stored(&live, key, &old, vector.dim(), |old| !old.holds(vector))?;
+                    change.unknown |= replaced == Some(true);
+                }
             }
             // The rows are in the file before any place points at them.
             let mut batch = sled::Batch::default();

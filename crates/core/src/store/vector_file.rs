@@ -152,7 +152,11 @@ impl VectorFile {
         let crc = u32::from_le_bytes(row[4..8].try_into().expect("4 bytes"));
         let payload = match expected_len {
             Some(expected) if expected != len => return Ok(None),
-            Some(_) => row.split_off(HEADER_LEN),
+            Some(_) => {
+                // The numbers to the front of the buffer already read (no second buffer).
+                row.drain(..HEADER_LEN);
+                row
+            }
             None => {
                 let mut payload = vec![0u8; len];
                 if !self.read_exact_at(&mut payload, at.0 + HEADER_LEN as u64)? {
