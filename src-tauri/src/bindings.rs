@@ -25,7 +25,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     sift_core::engine::Card::export_all(&cfg)?;
     sift_core::engine::ClusterSummary::export_all(&cfg)?;
     sift_core::engine::MapView::export_all(&cfg)?;
-    sift_core::store::Settings::export_all(&cfg)?;
+    sift_core::domain::Settings::export_all(&cfg)?;
     sift_core::engine::SearchQuery::export_all(&cfg)?;
     sift_core::engine::SearchHit::export_all(&cfg)?;
     sift_core::engine::WholeArticlesReport::export_all(&cfg)?;

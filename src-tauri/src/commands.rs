@@ -13,7 +13,7 @@ use sift_core::engine::{
     FeedSummary, ForYouItem, MapView, ModelInfo, OpmlImportReport, RatedArticle, Recommendation,
     RefreshReport, SearchHit, SearchQuery, WholeArticlesReport,
 };
-use sift_core::store::Settings;
+use sift_core::domain::Settings;
 use sift_core::EngineInfo;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;

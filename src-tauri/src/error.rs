@@ -46,22 +46,15 @@ impl std::fmt::Display for CommandError {
 
 impl From<sift_core::Error> for CommandError {
     fn from(e: sift_core::Error) -> Self {
-        use sift_core::store::StoreError;
         use sift_core::Error;
         let kind = match &e {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
-            Error::Store(StoreError::InUse(_)) => ErrorKind::InUse,
+            _ if e.is_store_in_use() => ErrorKind::InUse,
             Error::Store(_) => ErrorKind::Storage,
             _ => ErrorKind::Internal,
         };
         Self::new(kind, display_chain(&e))
-    }
-}
-
-impl From<sift_core::store::StoreError> for CommandError {
-    fn from(e: sift_core::store::StoreError) -> Self {
-        sift_core::Error::from(e).into()
     }
 }
 

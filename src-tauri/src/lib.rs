@@ -243,7 +243,7 @@ pub fn run() {
         // process goes (Tauri exits without running the engine's destructors).
         if let tauri::RunEvent::Exit = event {
             if let Some(engine) = app.try_state::<AppState>().and_then(|s| s.engine.now()) {
-                if let Err(e) = engine.store().flush() {
+                if let Err(e) = engine.flush() {
                     eprintln!("error: could not write the last changes to disk: {e}");
                 }
             }
@@ -300,13 +300,11 @@ fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
                     .map(with_embedding_worker)
                     .map(Arc::new)
             };
-            if let Err(e @ sift_core::Error::Store(sift_core::store::StoreError::InUse(_))) =
-                &opened
-            {
-                eprintln!("error: could not start Sift: {e}");
-                std::process::exit(1);
-            }
             if let Err(e) = &opened {
+                if e.is_store_in_use() {
+                    eprintln!("error: could not start Sift: {e}");
+                    std::process::exit(1);
+                }
                 eprintln!("error: could not open the store: {e}");
             }
             let Some(state) = app.try_state::<AppState>() else {

@@ -125,7 +125,7 @@ async fn run(cli: Cli) -> CliResult {
     // Once flushed, everything is on disk; the rest of the engine (the learner's corpus,
     // sled's page cache) is memory the process gives back whole as it exits, so it is not
     // freed piece by piece (a tenth of a cold `sift recommend` at 100,000 articles).
-    engine.store().flush()?;
+    engine.flush()?;
     std::mem::forget(engine);
     result
 }

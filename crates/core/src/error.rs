@@ -47,6 +47,14 @@ pub enum Error {
     ModelFile { path: PathBuf, detail: String },
 }
 
+impl Error {
+    /// Another Sift process holds the store: the faces say so and stop instead of treating
+    /// it as a broken store.
+    pub fn is_store_in_use(&self) -> bool {
+        matches!(self, Error::Store(crate::store::StoreError::InUse(_)))
+    }
+}
+
 /// "outer: inner: innermost", skipping causes whose text the outer message already holds
 /// (thiserror's `transparent` and `{0}` repeat them). The one way Sift turns an error into
 /// the line a person reads, in the CLI, the app and stored feed errors alike.

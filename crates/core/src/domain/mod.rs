@@ -1,4 +1,4 @@
-//! The types every part of Sift shares: ids, ratings, articles and feeds. `feeds` produces
+//! The types every part of Sift shares: ids, ratings, articles, feeds and the user's settings. `feeds` produces
 //! them, `store` persists them, `learn` and the faces read them; none of those depends on
 //! another for its vocabulary.
 
@@ -6,6 +6,7 @@ mod article;
 mod feed;
 mod ids;
 mod rating;
+mod settings;
 
 pub use article::{
     lead_words, prefix_within, ArticleContent, ArticleMeta, ArticleRecord, Enclosure, NewArticle,
@@ -14,3 +15,4 @@ pub use article::{
 pub use feed::{feed_url_key, FeedRecord, FeedStatus};
 pub use ids::{ArticleId, FeedId};
 pub use rating::Rating;
+pub use settings::{Settings, Theme};

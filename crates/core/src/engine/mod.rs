@@ -124,6 +124,12 @@ impl Engine {
         &self.store
     }
 
+    /// Puts every change made so far on disk (each is flushed as it is made; this is the
+    /// last word before a process exits without running the engine's destructors).
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.store.flush()?)
+    }
+
     pub fn info(&self) -> Result<EngineInfo> {
         Ok(EngineInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),

@@ -8,7 +8,7 @@ use super::*;
 use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
 use crate::embed::HashingEmbedder;
 use crate::rules::{NewRule, RuleAction, RuleField};
-use crate::store::Settings;
+use crate::domain::Settings;
 
 const TOPICS: [&str; 3] = [
     "rust compiler borrow checker",

@@ -1,8 +1,8 @@
 //! The user's preferences, read and changed through the engine so that the CLI and the app
 //! validate them the same way.
 
+use crate::domain::Settings;
 use crate::error::{Error, Result};
-use crate::store::Settings;
 
 use super::Engine;
 

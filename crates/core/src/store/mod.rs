@@ -34,7 +34,6 @@ pub use learner::CorpusChanges;
 pub use map_layout::StoredMapLayout;
 pub use ratings::{LearnerImport, RatingRecord};
 pub use retention::PruneOutcome;
-pub use settings::{Settings, Theme};
 
 use crate::domain::FeedId;
 

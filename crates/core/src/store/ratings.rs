@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
 
-use super::{Embedding, Settings, Store, StoreError};
-use crate::domain::{ArticleId, Rating};
+use super::{Embedding, Store, StoreError};
+use crate::domain::{ArticleId, Rating, Settings};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatingRecord {

@@ -25,6 +25,7 @@ fn in_use_message_is_actionable() {
         .err()
         .expect("second engine must fail");
     assert!(matches!(err, Error::Store(StoreError::InUse(_))));
+    assert!(err.is_store_in_use(), "what the faces ask to stop at once");
     assert!(
         err.to_string().contains("in use by another Sift process"),
         "{err}"
@@ -61,6 +62,10 @@ fn a_corrupt_store_is_reported_and_left_alone() {
         "the corrupt file was modified"
     );
     assert!(std::fs::read(path.join("conf")).unwrap() == conf);
+    assert!(
+        !Error::from(err).is_store_in_use(),
+        "a corrupt store is not one another process holds"
+    );
     // Asking again gives the same answer: nothing was "repaired" in between.
     assert!(matches!(
         Store::open(&path),
