@@ -7,13 +7,13 @@
 
 use std::path::PathBuf;
 
+use sift_core::domain::Settings;
 use sift_core::domain::{ArticleId, FeedId, Rating};
 use sift_core::engine::{
     ArticleFilter, ArticleView, Card, ClusterSummary, FeedRefreshResult, FeedSelection,
     FeedSummary, ForYouItem, MapView, ModelInfo, OpmlImportReport, RatedArticle, Recommendation,
     RefreshReport, SearchHit, SearchQuery, WholeArticlesReport,
 };
-use sift_core::domain::Settings;
 use sift_core::EngineInfo;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;

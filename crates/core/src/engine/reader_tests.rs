@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::*;
+use crate::domain::Settings;
 use crate::domain::{ArticleId, ArticleRecord, FeedId, FeedRecord, Rating};
 use crate::embed::HashingEmbedder;
 use crate::rules::{NewRule, RuleAction, RuleField};
-use crate::domain::Settings;
 
 const TOPICS: [&str; 3] = [
     "rust compiler borrow checker",
