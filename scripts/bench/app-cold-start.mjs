@@ -79,7 +79,9 @@ function processStartMs(pid) {
 async function marks(session) {
   return session.execute(
     `const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? performance.timeOrigin + m.startTime : null; };
-     return { origin: performance.timeOrigin, shell: at("sift:shell"), forYou: at("sift:for-you"), answer: at("sift:for-you-answer"), now: performance.timeOrigin + performance.now() };`,
+     const ended = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? performance.timeOrigin + m.startTime + m.duration : null; };
+     return { origin: performance.timeOrigin, shell: at("sift:shell"), forYou: at("sift:for-you"), answer: at("sift:for-you-answer"),
+              dom: ended("sift:for-you:dom"), painted: ended("sift:for-you:paint"), now: performance.timeOrigin + performance.now() };`,
   );
 }
 
@@ -112,6 +114,10 @@ async function launch(dataDir, { forYou, trace }) {
         "shell painted (sift:shell)": [m.shell - started],
         ...(m.answer ? { "For you's answer reached the page (sift:for-you-answer)": [m.answer - started] } : {}),
         ...(forYou ? { "For you's items painted (sift:for-you)": [m.forYou - started] } : {}),
+        // The first load's User Timing measures (ui/src/lib/timing.ts): Svelte's update done,
+        // then the end of the frame that painted the list (style, layout and paint included).
+        ...(forYou && m.dom ? { "For you's list in the DOM (sift:for-you:dom ends)": [m.dom - started] } : {}),
+        ...(forYou && m.painted ? { "the frame painting For you's list ended (sift:for-you:paint ends)": [m.painted - started] } : {}),
       },
     };
   } finally {
