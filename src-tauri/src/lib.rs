@@ -296,7 +296,9 @@ fn open_engine_behind_the_window(app: &tauri::AppHandle, data_dir: PathBuf) {
             }
             let opened = {
                 let _span = tracing::info_span!("open engine").entered();
-                Engine::open(&data_dir)
+                // The views are built right after: the corpus file is read beside the
+                // store's opening.
+                Engine::open_for_views(&data_dir)
                     .map(with_embedding_worker)
                     .map(Arc::new)
             };

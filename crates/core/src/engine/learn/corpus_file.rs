@@ -138,10 +138,25 @@ pub(super) fn write(
     std::fs::rename(&tmp, path)
 }
 
+/// Vectors longer than this mean the file is not what it claims to be (all-MiniLM has 384).
+const MAX_DIM: usize = 1 << 16;
+
 /// The corpus in the file at `path` if it is whole and stamped with `model_id`, with
 /// vectors of `dim` dimensions; `None` otherwise (absent, another model, damaged). The
 /// caller compares its generation with the store's.
 pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile> {
+    read_stamped(path, Some((model_id, dim))).map(|(_, file)| file)
+}
+
+/// The corpus in the file at `path` if it is whole, whichever model it was written for
+/// (returned beside it): read before the engine knows its model (`CorpusPrefetch`).
+pub(super) fn read_any(path: &Path) -> Option<(String, CorpusFile)> {
+    read_stamped(path, None)
+}
+
+/// [`read`], checking the model and dimensions as soon as the header is read when `expect`
+/// names them (a file of another model is not read further).
+fn read_stamped(path: &Path, expect: Option<(&str, usize)>) -> Option<(String, CorpusFile)> {
     let mut file = File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     let body = len.checked_sub(4)?;
@@ -163,7 +178,9 @@ pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile
         return None;
     }
     let generation = read_u64(&mut input)?;
-    if read_str(&mut input)? != model_id || read_u32(&mut input)? as usize != dim || dim == 0 {
+    let model_id = read_str(&mut input)?;
+    let dim = read_u32(&mut input)? as usize;
+    if dim == 0 || dim > MAX_DIM || expect.is_some_and(|(m, d)| m != model_id || d != dim) {
         return None;
     }
     let rows = usize::try_from(read_u64(&mut input)?).ok()?;
@@ -229,13 +246,16 @@ pub(super) fn read(path: &Path, model_id: &str, dim: usize) -> Option<CorpusFile
     {
         return None;
     }
-    Some(CorpusFile {
-        generation,
-        articles,
-        vectors,
-        pending,
-        described,
-    })
+    Some((
+        model_id,
+        CorpusFile {
+            generation,
+            articles,
+            vectors,
+            pending,
+            described,
+        },
+    ))
 }
 
 fn write_rows<E: Element>(out: &mut impl Write, matrix: &Matrix<E>) -> std::io::Result<()> {

@@ -10,6 +10,7 @@ mod corpus_file;
 mod corpus_patch;
 mod embedding;
 mod map_view;
+mod prefetch;
 mod rating;
 mod similar;
 mod snapshot;
@@ -21,6 +22,7 @@ mod tests;
 
 pub use embedding::EmbedReport;
 pub use map_view::{MapCluster, MapLayoutInfo, MapPoint, MapRegion, MapView};
+pub(crate) use prefetch::CorpusPrefetch;
 pub use rating::RatedArticle;
 pub use transfer::ModelTransfer;
 pub(crate) use views::EmbeddedArticles;
@@ -60,6 +62,8 @@ pub(crate) struct LearnState {
     /// Held while the map's stored layout is read, extended and written; holds the
     /// positions last worked out, for the corpus they belong to.
     map_lock: Mutex<Option<map_view::MapPositions>>,
+    /// The corpus file's read started beside the store's opening, if it was.
+    prefetch: CorpusPrefetch,
 }
 
 impl Default for LearnState {
@@ -72,6 +76,17 @@ impl Default for LearnState {
             snapshot: RwLock::new(None),
             corpus_loads: std::sync::atomic::AtomicUsize::new(0),
             map_lock: Mutex::new(None),
+            prefetch: CorpusPrefetch::default(),
+        }
+    }
+}
+
+impl LearnState {
+    /// The learner's state for an engine whose corpus file is being read already.
+    pub(crate) fn with_prefetch(prefetch: CorpusPrefetch) -> Self {
+        Self {
+            prefetch,
+            ..Self::default()
         }
     }
 }

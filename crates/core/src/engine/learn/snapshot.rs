@@ -39,7 +39,7 @@ pub(super) const REGIONS_STALE_FRACTION: f64 = 0.2;
 /// a young corpus changes shape fast.
 const SMALL_CORPUS: usize = 1000;
 /// The corpus file under the data dir (`corpus_file.rs`).
-const CORPUS_FILE: &str = "learner-corpus.bin";
+pub(super) const CORPUS_FILE: &str = "learner-corpus.bin";
 /// A patched corpus file is written again when the patch read more articles than this.
 const REWRITE_AFTER_PATCHED: usize = 2_000;
 /// Keywords per region label on the map.
@@ -504,7 +504,11 @@ impl Engine {
         let path = self.data_dir.join(CORPUS_FILE);
         let file = {
             let _span = tracing::info_span!("read corpus file").entered();
-            corpus_file::read(&path, &model_id, dim)
+            // Read already when the engine was opened for the views (`prefetch.rs`).
+            self.learn
+                .prefetch
+                .take(&model_id, dim)
+                .or_else(|| corpus_file::read(&path, &model_id, dim))
         };
         // Kept as it is (it matches the store), patched from the store's log of changes,
         // or not usable: then the store is read whole.

@@ -815,6 +815,76 @@ fn a_cold_start_reads_the_corpus_file_only_while_the_store_matches_it() {
     assert!(!whole.iter().any(|r| r.title == "from the corpus file"));
 }
 
+/// An engine opened for the views reads the corpus file while its store opens, and its first
+/// load uses what was read (even once the file is gone), only when it was written for the
+/// engine's model; the views are the same as from a file read then.
+#[test]
+fn an_engine_opened_for_the_views_reads_the_corpus_file_ahead() {
+    let (dir, engine) = engine_with_articles();
+    engine.embed_pending(|_, _| {}).unwrap();
+    engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
+    engine.rate(id(2, 1), Some(Rating::Dislike)).unwrap();
+    let before = engine.recommend(None).unwrap();
+    let generation = engine.store().corpus_generation().unwrap();
+    let model_id = engine.model_id();
+    let snap = engine.snapshot().unwrap();
+    // A valid file with another title: seeing it proves the file is what was used.
+    let mut articles = snap.corpus.articles.clone();
+    let first = &articles[0];
+    articles[0] = super::snapshot::CorpusArticle::new(
+        first.id,
+        first.feed_id,
+        "read ahead",
+        first.link(),
+        first.lead(),
+    );
+    let file = dir.path().join("learner-corpus.bin");
+    let write_for = |model: &str| {
+        super::corpus_file::write(
+            &file,
+            generation,
+            model,
+            super::corpus_file::CorpusParts {
+                articles: &articles,
+                vectors: &snap.corpus.vectors,
+                pending: &[],
+                described: None,
+            },
+        )
+        .unwrap()
+    };
+    write_for(&model_id);
+    drop(engine);
+    let open = || {
+        let engine = Engine::open_for_views(dir.path())
+            .unwrap()
+            .with_embedder(Arc::new(HashingEmbedder::default()));
+        while !engine.learn.prefetch.finished() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        engine
+    };
+    let scores = |rs: &[Recommendation]| -> Vec<(ArticleId, f32)> {
+        rs.iter().map(|r| (r.id, r.score)).collect()
+    };
+
+    let engine = open();
+    // Read before it went: the load takes the read, not the (missing) file.
+    std::fs::remove_file(&file).unwrap();
+    let ahead = engine.recommend(None).unwrap();
+    assert!(ahead.iter().any(|r| r.title == "read ahead"));
+    assert_eq!(scores(&ahead), scores(&before));
+    assert!(!engine.learn.prefetch.finished(), "taken by the first load");
+    drop(engine);
+
+    // Written for another model: not used, the store is read whole.
+    write_for("another model");
+    let engine = open();
+    let whole = engine.recommend(None).unwrap();
+    assert!(!whole.iter().any(|r| r.title == "read ahead"));
+    assert_eq!(scores(&whole), scores(&before));
+}
+
 #[test]
 fn a_recommendation_names_a_cluster_only_when_it_is_close_to_one() {
     let (_dir, engine) = engine_with_articles();
