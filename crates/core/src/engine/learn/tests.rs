@@ -729,6 +729,51 @@ fn the_map_can_be_laid_out_ahead_so_opening_it_computes_nothing() {
     assert_eq!(engine.map_view(false).unwrap().points, view.points);
 }
 
+/// The corpus `engine` loads with its first article's title changed, as the corpus file holds
+/// it at the store's generation: a file written from it shows that title only when the file
+/// is what a load read.
+struct RenamedCorpus {
+    generation: u64,
+    articles: Vec<super::snapshot::CorpusArticle>,
+    vectors: crate::learn::matrix::Matrix<crate::learn::half::Half>,
+}
+
+impl RenamedCorpus {
+    fn of(engine: &Engine, title: &str) -> Self {
+        let snap = engine.snapshot().unwrap();
+        let mut articles = snap.corpus.articles.clone();
+        let first = &articles[0];
+        articles[0] = super::snapshot::CorpusArticle::new(
+            first.id,
+            first.feed_id,
+            title,
+            first.link(),
+            first.lead(),
+        );
+        Self {
+            generation: engine.store().corpus_generation().unwrap(),
+            articles,
+            vectors: snap.corpus.vectors.clone(),
+        }
+    }
+
+    /// Writes it to `file`, stamped with `model`.
+    fn write(&self, file: &std::path::Path, model: &str) {
+        super::corpus_file::write(
+            file,
+            self.generation,
+            model,
+            super::corpus_file::CorpusParts {
+                articles: &self.articles,
+                vectors: &self.vectors,
+                pending: &[],
+                described: None,
+            },
+        )
+        .unwrap();
+    }
+}
+
 /// A cold start reads the corpus from the file the last full load left (same rows, same
 /// scores, same order), and never a file the store has moved on from.
 #[test]
@@ -749,36 +794,14 @@ fn a_cold_start_reads_the_corpus_file_only_while_the_store_matches_it() {
 
     // Proof that the file is what is read: a valid file with other titles shows them.
     let engine = reopen();
-    let generation = engine.store().corpus_generation().unwrap();
-    let snap = engine.snapshot().unwrap();
-    let mut articles = snap.corpus.articles.clone();
-    let first = &articles[0];
-    articles[0] = super::snapshot::CorpusArticle::new(
-        first.id,
-        first.feed_id,
-        "from the corpus file",
-        first.link(),
-        first.lead(),
-    );
-    super::corpus_file::write(
-        &file,
-        generation,
-        &engine.model_id(),
-        super::corpus_file::CorpusParts {
-            articles: &articles,
-            vectors: &snap.corpus.vectors,
-            pending: &[],
-            described: None,
-        },
-    )
-    .unwrap();
-    drop(snap);
+    let renamed = RenamedCorpus::of(&engine, "from the corpus file");
+    renamed.write(&file, &engine.model_id());
     drop(engine);
     let engine = reopen();
     assert_eq!(engine.recommend(None).unwrap(), {
         let mut expected = before.clone();
         for r in &mut expected {
-            if r.id == articles[0].id {
+            if r.id == renamed.articles[0].id {
                 r.title = "from the corpus file".into();
             }
         }
@@ -825,35 +848,10 @@ fn an_engine_opened_for_the_views_reads_the_corpus_file_ahead() {
     engine.rate(id(0, 1), Some(Rating::Like)).unwrap();
     engine.rate(id(2, 1), Some(Rating::Dislike)).unwrap();
     let before = engine.recommend(None).unwrap();
-    let generation = engine.store().corpus_generation().unwrap();
-    let model_id = engine.model_id();
-    let snap = engine.snapshot().unwrap();
     // A valid file with another title: seeing it proves the file is what was used.
-    let mut articles = snap.corpus.articles.clone();
-    let first = &articles[0];
-    articles[0] = super::snapshot::CorpusArticle::new(
-        first.id,
-        first.feed_id,
-        "read ahead",
-        first.link(),
-        first.lead(),
-    );
+    let renamed = RenamedCorpus::of(&engine, "read ahead");
     let file = dir.path().join("learner-corpus.bin");
-    let write_for = |model: &str| {
-        super::corpus_file::write(
-            &file,
-            generation,
-            model,
-            super::corpus_file::CorpusParts {
-                articles: &articles,
-                vectors: &snap.corpus.vectors,
-                pending: &[],
-                described: None,
-            },
-        )
-        .unwrap()
-    };
-    write_for(&model_id);
+    renamed.write(&file, &engine.model_id());
     drop(engine);
     let open = || {
         let engine = Engine::open_for_views(dir.path())
@@ -878,7 +876,7 @@ fn an_engine_opened_for_the_views_reads_the_corpus_file_ahead() {
     drop(engine);
 
     // Written for another model: not used, the store is read whole.
-    write_for("another model");
+    renamed.write(&file, "another model");
     let engine = open();
     let whole = engine.recommend(None).unwrap();
     assert!(!whole.iter().any(|r| r.title == "read ahead"));
