@@ -148,6 +148,14 @@ fn repair_and_parse(bytes: &[u8], feed_url: &str) -> Option<Result<feed_rs::mode
 /// One feed-rs parse, with a panic inside it (feed-rs and its XML reader have assertions
 /// a hostile document can reach) turned into an error: no feed may take Sift down.
 fn parse_guarded(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, String> {
+    // An email beside a non-ASCII character in a person's text is one such assertion
+    // (`repair/person.rs`); UTF-16/32 is turned into UTF-8 by the repair before it gets here.
+    let spaced = if super::repair::is_wide_encoding(bytes) {
+        None
+    } else {
+        super::repair::space_emails_from_wide_neighbours(bytes)
+    };
+    let bytes = spaced.as_deref().unwrap_or(bytes);
     let parse = || {
         feed_rs::parser::Builder::new()
             .base_uri(Some(feed_url))
@@ -184,6 +192,12 @@ fn newest(entries: Vec<feed_rs::model::Entry>, limit: usize) -> Vec<feed_rs::mod
         .zip(keep)
         .filter_map(|(entry, kept)| kept.then_some(entry))
         .collect()
+}
+
+/// A person's name without the quote marks that wrapped the email feed-rs took out of it
+/// (`“jane@example.com” Jane Doe` leaves `” Jane Doe`).
+fn unquote_name(name: &str) -> &str {
+    name.trim_matches(|c: char| c.is_whitespace() || "\"'«»‹›“”„‘’‚".contains(c))
 }
 
 /// Cuts `text` to at most `max` characters.
@@ -265,8 +279,10 @@ fn convert_entry(entry: feed_rs::model::Entry, feed_url: &str) -> ParsedEntry {
         .iter()
         .find_map(|p| {
             p.name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
+                .as_deref()
+                .map(unquote_name)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
                 .or_else(|| p.email.clone())
         })
         .map(|a| a.trim().to_string());

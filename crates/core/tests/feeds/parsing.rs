@@ -290,3 +290,33 @@ fn hostile_html_is_neutralised() {
     let summary = article.summary.unwrap();
     assert_eq!(summary, "Click here");
 }
+
+/// feed-rs panics on a person whose email has a character of several bytes beside it (French
+/// quotes, curly quotes): the feed used to fail whole. It reads, with every entry and its
+/// author's name.
+#[test]
+fn an_email_beside_quotes_of_several_bytes_does_not_fail_the_feed() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel>
+  <title>Le Carnet</title><link>https://carnet.example/</link><description>Notes</description>
+  <managingEditor>Zoë Müller «zoe@carnet.example»</managingEditor>
+  <webMaster>webmaster@carnet.example’</webMaster>
+  <item><title>Premier</title><link>https://carnet.example/1</link>
+    <author>“jane@carnet.example” Jane Doé</author></item>
+  <item><title>Second</title><link>https://carnet.example/2</link>
+    <dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">Zélie «zelie@carnet.example»</dc:creator></item>
+</channel></rss>"#;
+    let feed = parse_feed(xml.as_bytes(), "https://carnet.example/feed.xml").unwrap();
+    assert_eq!(feed.title.as_deref(), Some("Le Carnet"));
+    let titles: Vec<_> = feed.entries.iter().map(|e| e.title.as_deref()).collect();
+    assert_eq!(titles, [Some("Premier"), Some("Second")]);
+    assert_eq!(feed.entries[0].author.as_deref(), Some("Jane Doé"));
+    assert!(
+        feed.entries[1]
+            .author
+            .as_deref()
+            .is_some_and(|a| a.contains("Zélie")),
+        "{:?}",
+        feed.entries[1].author
+    );
+}

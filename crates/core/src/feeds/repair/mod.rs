@@ -9,6 +9,7 @@
 //! walks the document once, without recursion, so neither size nor depth can hurt it.
 
 mod json;
+mod person;
 mod scanner;
 
 use std::ops::Range;
@@ -16,6 +17,7 @@ use std::ops::Range;
 use base64::Engine as _;
 
 pub(crate) use json::repair_json;
+pub(crate) use person::space_emails_from_wide_neighbours;
 use scanner::{find, is_name_byte, local_name, Item, Scanner, Tag, TagKind};
 
 const ATOM_03_NS: &[u8] = b"http://purl.org/atom/ns#";
