@@ -49,6 +49,34 @@ pub(crate) fn xml_declaration_trips_feed_rs(bytes: &[u8]) -> bool {
     false
 }
 
+/// The document with every XML declaration after its start turned into text (`<` written
+/// `&lt;`), or `None` when it has none. The last guard before feed-rs: a declaration the
+/// repair's scanner read as text (inside an attribute value, a broken comment) still reaches
+/// feed-rs's XML reader as markup and makes it panic; as text it is harmless wherever it is.
+pub(crate) fn escape_late_declarations(bytes: &[u8]) -> Option<Vec<u8>> {
+    let start = bom_len(bytes);
+    let mut late = Vec::new();
+    let mut from = start;
+    while let Some(at) = find(bytes, b"<?xml", from) {
+        if at != start && bytes.get(at + 5).is_some_and(u8::is_ascii_whitespace) {
+            late.push(at);
+        }
+        from = at + 5;
+    }
+    if late.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 3 * late.len());
+    let mut last = 0;
+    for at in late {
+        out.extend_from_slice(&bytes[last..at]);
+        out.extend_from_slice(b"&lt;");
+        last = at + 1;
+    }
+    out.extend_from_slice(&bytes[last..]);
+    Some(out)
+}
+
 /// How many open elements an end tag may close at once (the ones above its own).
 const MAX_AUTO_CLOSE: usize = 64;
 
@@ -841,6 +869,27 @@ mod tests {
 
     fn repaired(xml: &str) -> String {
         String::from_utf8(repair_xml(xml.as_bytes()).expect("a repair")).unwrap()
+    }
+
+    #[test]
+    fn declarations_after_the_start_become_text_and_the_first_stays() {
+        let escaped = |xml: &str| {
+            escape_late_declarations(xml.as_bytes()).map(|b| String::from_utf8(b).unwrap())
+        };
+        assert_eq!(
+            escaped("<?xml version=\"1.0\"?><rss a=\"]]><?xml version=\"1.0\" encoding=\"utf-16\"?>\"/>")
+                .as_deref(),
+            Some("<?xml version=\"1.0\"?><rss a=\"]]>&lt;?xml version=\"1.0\" encoding=\"utf-16\"?>\"/>")
+        );
+        assert_eq!(
+            escaped("\u{FEFF}<?xml version=\"1.0\"?><rss/>"),
+            None,
+            "a declaration after a byte order mark is the first"
+        );
+        assert_eq!(
+            escaped("<rss><?xml-stylesheet href=\"a.xsl\"?></rss>"),
+            None
+        );
     }
 
     #[test]
