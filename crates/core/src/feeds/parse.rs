@@ -148,19 +148,14 @@ fn repair_and_parse(bytes: &[u8], feed_url: &str) -> Option<Result<feed_rs::mode
 /// One feed-rs parse, with a panic inside it (feed-rs and its XML reader have assertions
 /// a hostile document can reach) turned into an error: no feed may take Sift down.
 fn parse_guarded(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, String> {
-    // Two such assertions are kept from being reached: an XML declaration after the start
-    // that the repair left as text (`repair::escape_late_declarations`), and an email beside
-    // a non-ASCII character in a person's text (`repair/person.rs`). UTF-16/32 is turned into
-    // UTF-8 by the repair before it gets here.
-    let (escaped, spaced);
-    let bytes = if super::repair::is_wide_encoding(bytes) {
-        bytes
+    // An email beside a non-ASCII character in a person's text is one such assertion
+    // (`repair/person.rs`); UTF-16/32 is turned into UTF-8 by the repair before it gets here.
+    let spaced = if super::repair::is_wide_encoding(bytes) {
+        None
     } else {
-        escaped = super::repair::escape_late_declarations(bytes);
-        let bytes = escaped.as_deref().unwrap_or(bytes);
-        spaced = super::repair::space_emails_from_wide_neighbours(bytes);
-        spaced.as_deref().unwrap_or(bytes)
+        super::repair::space_emails_from_wide_neighbours(bytes)
     };
+    let bytes = spaced.as_deref().unwrap_or(bytes);
     let parse = || {
         feed_rs::parser::Builder::new()
             .base_uri(Some(feed_url))

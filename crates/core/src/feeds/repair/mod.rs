@@ -35,34 +35,32 @@ pub(crate) fn is_atom_03(bytes: &[u8]) -> bool {
 /// concatenated document), or a long one (`standalone="yes"`, extra spaces).
 pub(crate) fn xml_declaration_trips_feed_rs(bytes: &[u8]) -> bool {
     let start = bom_len(bytes);
-    let mut from = start;
-    while let Some(at) = find(bytes, b"<?xml", from) {
-        if bytes.get(at + 5).is_some_and(u8::is_ascii_whitespace) {
-            let ends_late =
-                find(bytes, b"?>", at).is_none_or(|end| end + 2 > start + COMPACT_DECLARATION_MAX);
-            if at != start || ends_late {
-                return true;
-            }
-        }
+    declarations(bytes, start).any(|at| {
+        at != start
+            || find(bytes, b"?>", at).is_none_or(|end| end + 2 > start + COMPACT_DECLARATION_MAX)
+    })
+}
+
+/// Where each XML declaration (`<?xml` and a space) begins, from `from` on.
+fn declarations(bytes: &[u8], mut from: usize) -> impl Iterator<Item = usize> + '_ {
+    std::iter::from_fn(move || loop {
+        let at = find(bytes, b"<?xml", from)?;
         from = at + 5;
-    }
-    false
+        if bytes.get(at + 5).is_some_and(u8::is_ascii_whitespace) {
+            return Some(at);
+        }
+    })
 }
 
 /// The document with every XML declaration after its start turned into text (`<` written
-/// `&lt;`), or `None` when it has none. The last guard before feed-rs: a declaration the
-/// repair's scanner read as text (inside an attribute value, a broken comment) still reaches
-/// feed-rs's XML reader as markup and makes it panic; as text it is harmless wherever it is.
-pub(crate) fn escape_late_declarations(bytes: &[u8]) -> Option<Vec<u8>> {
+/// `&lt;`), or `None` when it has none: a declaration the scanner read as text (inside an
+/// attribute value, a broken comment) still reaches feed-rs's XML reader as markup and makes
+/// it panic; as text it is harmless wherever it is.
+fn escape_late_declarations(bytes: &[u8]) -> Option<Vec<u8>> {
     let start = bom_len(bytes);
-    let mut late = Vec::new();
-    let mut from = start;
-    while let Some(at) = find(bytes, b"<?xml", from) {
-        if at != start && bytes.get(at + 5).is_some_and(u8::is_ascii_whitespace) {
-            late.push(at);
-        }
-        from = at + 5;
-    }
+    let late: Vec<usize> = declarations(bytes, start)
+        .filter(|&at| at != start)
+        .collect();
     if late.is_empty() {
         return None;
     }
@@ -348,7 +346,8 @@ pub(crate) fn repair_xml(bytes: &[u8]) -> Option<Vec<u8>> {
     if !closers.is_empty() {
         edits.push(bytes.len()..bytes.len(), closers);
     }
-    edits.apply(bytes)
+    let repaired = edits.apply(bytes);
+    escape_late_declarations(repaired.as_deref().unwrap_or(bytes)).or(repaired)
 }
 
 /// An `<item>` that starts while a channel-header element is still open (an unclosed
